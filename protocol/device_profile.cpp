@@ -1,0 +1,194 @@
+#include "protocol/device_profile.hpp"
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace meross::protocol {
+namespace {
+
+// Models whose metering channels are not listed in any digest. The Refoss-built em06 meters six
+// circuits on channels 1..6 and reports an empty digest (trace em06.json.txt).
+struct ModelChannels {
+  std::string_view type;
+  int first;
+  int count;
+};
+constexpr std::array<ModelChannels, 1> kElectricityXChannels{{{"em06", 1, 6}}};
+
+const JsonValue& unwrap(const JsonValue& payload, std::string_view key) {
+  const JsonValue* inner = find_member(payload, key);
+  return (inner && inner->IsObject()) ? *inner : payload;
+}
+
+// Copies an optional string member into `out`; wrong type is an Error.
+std::optional<Error> read_string(const JsonValue& object, std::string_view path,
+                                 std::string_view name, std::string& out) {
+  const JsonValue* value = find_member(object, name);
+  if (!value || value->IsNull()) return std::nullopt;
+  if (!value->IsString()) {
+    return Error{std::string(path) + "." + std::string(name),
+                 "expected a string, got " + std::string(type_name(*value))};
+  }
+  out.assign(value->GetString(), value->GetStringLength());
+  return std::nullopt;
+}
+
+void add_channel(std::vector<int>& channels, const JsonValue& item) {
+  const auto channel = int_member(item, "channel");
+  if (!channel || is_all_channels(*channel) || *channel < 0) return;
+  const int c = static_cast<int>(*channel);
+  if (std::find(channels.begin(), channels.end(), c) == channels.end()) channels.push_back(c);
+}
+
+std::vector<int> channels_of(const JsonValue* section) {
+  std::vector<int> channels;
+  if (section)
+    for_each_object(*section, [&](const JsonValue& item) { add_channel(channels, item); });
+  std::sort(channels.begin(), channels.end());
+  return channels;
+}
+
+// Reads system.hardware / firmware / time, shared by System.All and Bind.
+std::optional<Error> read_identity(DeviceProfile& p, const JsonValue& system,
+                                   std::string_view path) {
+  const JsonValue* hardware = find_member(system, "hardware");
+  if (!hardware || !hardware->IsObject()) {
+    return Error{std::string(path) + ".hardware",
+                 hardware ? "expected an object, got " + std::string(type_name(*hardware))
+                          : "expected an object, but it is missing"};
+  }
+  const std::string hw_path = std::string(path) + ".hardware";
+  const JsonValue* type = find_member(*hardware, "type");
+  if (!type || !type->IsString() || type->GetStringLength() == 0) {
+    return Error{hw_path + ".type", "expected a non-empty string"};
+  }
+  for (auto [name, out] : {std::pair<std::string_view, std::string*>{"type", &p.type},
+                           {"subType", &p.sub_type},
+                           {"version", &p.hardware_version},
+                           {"chipType", &p.chip_type},
+                           {"uuid", &p.uuid},
+                           {"macAddress", &p.mac}}) {
+    if (auto e = read_string(*hardware, hw_path, name, *out)) return e;
+  }
+
+  if (const JsonValue* firmware = find_member(system, "firmware")) {
+    const std::string fw_path = std::string(path) + ".firmware";
+    if (!firmware->IsObject()) return Error{fw_path, "expected an object"};
+    for (auto [name, out] :
+         {std::pair<std::string_view, std::string*>{"version", &p.firmware_version},
+          {"innerIp", &p.inner_ip},
+          {"server", &p.server}}) {
+      if (auto e = read_string(*firmware, fw_path, name, *out)) return e;
+    }
+    p.port = int_member(*firmware, "port");
+    p.user_id = int_member(*firmware, "userId");
+  }
+
+  if (const JsonValue* time = find_member(system, "time"); time && time->IsObject()) {
+    if (auto e = read_string(*time, std::string(path) + ".time", "timezone", p.timezone)) return e;
+    if (const JsonValue* rules = find_member(*time, "timeRule")) {
+      auto parsed = parse_time_rules(*rules);
+      if (!parsed) {
+        return Error{std::string(path) + ".time." + parsed.error().field, parsed.error().message};
+      }
+      p.time_rules = std::move(parsed.value());
+    }
+  }
+  return std::nullopt;
+}
+
+void apply_model_channels(DeviceProfile& p) {
+  for (const auto& model : kElectricityXChannels) {
+    if (p.type == model.type && p.electricityx_channels.empty()) {
+      for (int i = 0; i < model.count; ++i)
+        p.electricityx_channels.push_back(model.first + i);
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<std::int64_t> DeviceProfile::ability_param(std::string_view ns,
+                                                         std::string_view key) const {
+  const auto it = abilities.find(ns);
+  if (it == abilities.end()) return std::nullopt;
+  rapidjson::Document doc;
+  doc.Parse(it->second.data(), it->second.size());
+  if (doc.HasParseError()) return std::nullopt;
+  return int_member(doc, key);
+}
+
+std::vector<int> DeviceProfile::switch_channels() const {
+  std::vector<int> result;
+  const auto claimed = [&](int c) {
+    const auto in = [c](const std::vector<int>& v) {
+      return std::find(v.begin(), v.end(), c) != v.end();
+    };
+    // A fan ability without a digest.fan section drives channel 0 (map100 purifier).
+    const bool implicit_fan =
+        fan_channels.empty() && has_ability("Appliance.Control.Fan") && c == 0;
+    return in(light_channels) || in(garage_channels) || in(fan_channels) || implicit_fan;
+  };
+  for (int c : togglex_channels) {
+    if (!claimed(c)) result.push_back(c);
+  }
+  return result;
+}
+
+Result<DeviceProfile> profile_from_system_all(const JsonValue& payload) {
+  if (!payload.IsObject()) return Error{"all", "expected an object"};
+  const JsonValue& all = unwrap(payload, "all");
+  const JsonValue* system = find_member(all, "system");
+  if (!system || !system->IsObject()) return Error{"all.system", "expected an object"};
+
+  DeviceProfile p;
+  if (auto e = read_identity(p, *system, "all.system")) return *e;
+
+  const JsonValue* digest = find_member(all, "digest");
+  const JsonValue* control = find_member(all, "control");
+  if ((!digest || !digest->IsObject()) && control && control->IsObject()) {
+    p.legacy_layout = true;
+    digest = control;
+  }
+  if (digest && digest->IsObject()) {
+    for (const auto& member : digest->GetObject()) {
+      p.digest_sections.emplace(member.name.GetString(), member.name.GetStringLength());
+    }
+    if (p.legacy_layout) {
+      p.legacy_toggle = find_member(*digest, "toggle") != nullptr;
+    } else {
+      p.togglex_channels = channels_of(find_member(*digest, "togglex"));
+      p.light_channels = channels_of(find_member(*digest, "light"));
+      p.garage_channels = channels_of(find_member(*digest, "garageDoor"));
+      p.fan_channels = channels_of(find_member(*digest, "fan"));
+    }
+  }
+  apply_model_channels(p);
+  return p;
+}
+
+Result<DeviceProfile> profile_from_bind(const JsonValue& payload) {
+  if (!payload.IsObject()) return Error{"bind", "expected an object"};
+  const JsonValue& bind = unwrap(payload, "bind");
+  DeviceProfile p;
+  if (auto e = read_identity(p, bind, "bind")) return *e;
+  apply_model_channels(p);
+  return p;
+}
+
+std::optional<Error> apply_abilities(DeviceProfile& profile, const JsonValue& payload) {
+  if (!payload.IsObject()) return Error{"ability", "expected an object"};
+  const JsonValue& ability = unwrap(payload, "ability");
+  for (const auto& member : ability.GetObject()) {
+    std::string ns(member.name.GetString(), member.name.GetStringLength());
+    if (ns.rfind("Appliance.", 0) != 0) continue;  // "payloadVersion" and other non-namespaces
+    profile.abilities[std::move(ns)] = member.value.IsObject() ? to_json(member.value) : "{}";
+  }
+  if (profile.has_ability("Appliance.Control.Toggle") && profile.togglex_channels.empty()) {
+    profile.legacy_toggle = true;
+  }
+  return std::nullopt;
+}
+
+}  // namespace meross::protocol

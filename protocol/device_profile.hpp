@@ -1,0 +1,74 @@
+#pragma once
+
+// What a device is and can do, learned from GET System.All + System.Ability or from the payload of
+// its Bind (meross-protocol.md §3.2, §4).
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/json.hpp"
+#include "protocol/result.hpp"
+#include "protocol/time_rules.hpp"
+
+namespace meross::protocol {
+
+struct DeviceProfile {
+  std::string uuid;
+  std::string type;      // hardware.type, e.g. "mss310"; the model
+  std::string sub_type;  // "us", "eu", "un"...
+  std::string chip_type;
+  std::string hardware_version;
+  std::string firmware_version;
+  std::string mac;  // hardware.macAddress
+  std::string inner_ip;
+  std::string server;
+  std::optional<std::int64_t> port;
+  std::optional<std::int64_t> user_id;
+
+  std::string timezone;  // "" when the device has none
+  std::vector<TimeRule> time_rules;
+
+  // Namespace → its ability parameters as JSON text ("{}" when it has none).
+  std::map<std::string, std::string, std::less<>> abilities;
+
+  // Top-level keys of all.digest, or of all.control on legacy firmware.
+  std::set<std::string, std::less<>> digest_sections;
+  bool legacy_layout = false;  // all.control instead of all.digest
+
+  std::vector<int> togglex_channels;       // digest.togglex[*].channel
+  bool legacy_toggle = false;              // all.control.toggle or Control.Toggle ability
+  std::vector<int> light_channels;         // digest.light (a dict) channel
+  std::vector<int> garage_channels;        // digest.garageDoor[*].channel
+  std::vector<int> fan_channels;           // digest.fan[*].channel
+  std::vector<int> electricityx_channels;  // metering channels (ElectricityX; from the model)
+
+  bool has_ability(std::string_view ns) const { return abilities.count(ns) != 0; }
+  // An integer parameter of an ability, e.g. ("Appliance.Control.Light", "capacity").
+  std::optional<std::int64_t> ability_param(std::string_view ns, std::string_view key) const;
+  std::optional<std::int64_t> light_capacity() const {
+    return ability_param("Appliance.Control.Light", "capacity");
+  }
+  bool has_digest(std::string_view section) const { return digest_sections.count(section) != 0; }
+
+  // ToggleX channels that are plain switches: those not powering a light, fan or garage door.
+  std::vector<int> switch_channels() const;
+};
+
+// From a System.All GETACK payload ({"all":{...}}) or its inner object ({"system":..}).
+// hardware.type is required; present fields of the wrong type are an Error naming them.
+// Obfuscated or string-typed numbers (port "@2") are tolerated and left unset.
+Result<DeviceProfile> profile_from_system_all(const JsonValue& payload);
+
+// From a Bind payload ({"bind":{...}} or its inner object): identity and time, no abilities.
+Result<DeviceProfile> profile_from_bind(const JsonValue& payload);
+
+// Adds the abilities of a System.Ability payload ({"ability":{...}} or its inner object).
+std::optional<Error> apply_abilities(DeviceProfile& profile, const JsonValue& payload);
+
+}  // namespace meross::protocol

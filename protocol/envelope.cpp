@@ -1,0 +1,242 @@
+#include "protocol/envelope.hpp"
+
+#include <array>
+#include <utility>
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "protocol/signing.hpp"
+
+namespace meross::protocol {
+namespace {
+
+constexpr std::array<std::pair<Method, std::string_view>, 6> kMethodNames{{
+    {Method::Get, "GET"},
+    {Method::GetAck, "GETACK"},
+    {Method::Set, "SET"},
+    {Method::SetAck, "SETACK"},
+    {Method::Push, "PUSH"},
+    {Method::Error, "ERROR"},
+}};
+
+Error field_error(std::string field, std::string_view expected, const JsonValue* got) {
+  std::string message = "expected " + std::string(expected);
+  message += got ? ", got " + std::string(type_name(*got)) : ", but it is missing";
+  return Error{std::move(field), std::move(message)};
+}
+
+// Reads a required string header field.
+std::optional<Error> read_string(const JsonValue& header, std::string_view name, std::string& out) {
+  const JsonValue* value = find_member(header, name);
+  if (!value || !value->IsString())
+    return field_error("header." + std::string(name), "a string", value);
+  out.assign(value->GetString(), value->GetStringLength());
+  return std::nullopt;
+}
+
+// Reads an optional string header field; present but not a string is an error.
+std::optional<Error> read_optional_string(const JsonValue& header, std::string_view name,
+                                          std::string& out) {
+  const JsonValue* value = find_member(header, name);
+  if (!value || value->IsNull()) return std::nullopt;
+  if (!value->IsString()) return field_error("header." + std::string(name), "a string", value);
+  out.assign(value->GetString(), value->GetStringLength());
+  return std::nullopt;
+}
+
+void write_header(rapidjson::Writer<rapidjson::StringBuffer>& w, const Header& h) {
+  w.Key("header");
+  w.StartObject();
+  w.Key("messageId");
+  w.String(h.message_id.data(), static_cast<rapidjson::SizeType>(h.message_id.size()));
+  w.Key("namespace");
+  w.String(h.ns.data(), static_cast<rapidjson::SizeType>(h.ns.size()));
+  w.Key("method");
+  const auto method = to_string(h.method);
+  w.String(method.data(), static_cast<rapidjson::SizeType>(method.size()));
+  w.Key("payloadVersion");
+  w.Int(h.payload_version);
+  w.Key("from");
+  w.String(h.from.data(), static_cast<rapidjson::SizeType>(h.from.size()));
+  if (!h.uuid.empty()) {
+    w.Key("uuid");
+    w.String(h.uuid.data(), static_cast<rapidjson::SizeType>(h.uuid.size()));
+  }
+  w.Key("timestamp");
+  w.Int64(h.timestamp);
+  w.Key("timestampMs");
+  w.Int64(h.timestamp_ms);
+  w.Key("sign");
+  w.String(h.sign.data(), static_cast<rapidjson::SizeType>(h.sign.size()));
+  if (!h.trigger_src.empty()) {
+    w.Key("triggerSrc");
+    w.String(h.trigger_src.data(), static_cast<rapidjson::SizeType>(h.trigger_src.size()));
+  }
+  w.EndObject();
+}
+
+}  // namespace
+
+std::string_view to_string(Method method) {
+  for (const auto& [m, name] : kMethodNames) {
+    if (m == method) return name;
+  }
+  return "?";
+}
+
+std::optional<Method> method_from_string(std::string_view text) {
+  for (const auto& [m, name] : kMethodNames) {
+    if (name == text) return m;
+  }
+  return std::nullopt;
+}
+
+Method ack_of(Method request) {
+  switch (request) {
+    case Method::Get:
+      return Method::GetAck;
+    case Method::Set:
+      return Method::SetAck;
+    default:
+      return request;
+  }
+}
+
+bool is_ack(Method method) {
+  return method == Method::GetAck || method == Method::SetAck;
+}
+
+std::string_view Message::payload_key() const {
+  const JsonValue& p = payload();
+  if (p.MemberCount() == 0) return {};
+  const auto& name = p.MemberBegin()->name;
+  return {name.GetString(), name.GetStringLength()};
+}
+
+Result<Message> parse_message(std::string_view bytes, std::size_t max_bytes) {
+  if (bytes.size() > max_bytes) {
+    return Error{"", "message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                         std::to_string(max_bytes)};
+  }
+  Message message;
+  rapidjson::Document& doc = message.document_;
+  doc.Parse(bytes.data(), bytes.size());
+  if (doc.HasParseError()) {
+    return Error{"", std::string("malformed JSON at offset ") +
+                         std::to_string(doc.GetErrorOffset()) + ": " +
+                         rapidjson::GetParseError_En(doc.GetParseError())};
+  }
+  if (!doc.IsObject()) return field_error("", "a JSON object", &doc);
+
+  const JsonValue* header = find_member(doc, "header");
+  if (!header || !header->IsObject()) return field_error("header", "an object", header);
+  const JsonValue* payload = find_member(doc, "payload");
+  if (!payload || !payload->IsObject()) return field_error("payload", "an object", payload);
+
+  Header& h = message.header;
+  if (auto e = read_string(*header, "messageId", h.message_id)) return *e;
+  if (auto e = read_string(*header, "namespace", h.ns)) return *e;
+  if (h.ns.empty()) return Error{"header.namespace", "expected a non-empty string"};
+
+  std::string method_text;
+  if (auto e = read_string(*header, "method", method_text)) return *e;
+  const auto method = method_from_string(method_text);
+  if (!method) {
+    return Error{"header.method",
+                 "expected one of GET, GETACK, SET, SETACK, PUSH, ERROR, got an unknown method"};
+  }
+  h.method = *method;
+
+  // `from` is the reply address; devices always send it, but a missing one only means "do not
+  // answer", so it is optional here and the caller decides.
+  if (auto e = read_optional_string(*header, "from", h.from)) return *e;
+  if (auto e = read_optional_string(*header, "uuid", h.uuid)) return *e;
+  if (auto e = read_optional_string(*header, "triggerSrc", h.trigger_src)) return *e;
+  if (auto e = read_optional_string(*header, "sign", h.sign)) return *e;
+
+  const JsonValue* timestamp = find_member(*header, "timestamp");
+  const auto ts = timestamp ? to_int(*timestamp) : std::nullopt;
+  if (!ts || *ts < 0) {
+    return field_error("header.timestamp", "a non-negative integer (or decimal string)", timestamp);
+  }
+  h.timestamp = *ts;
+
+  if (const JsonValue* ms = find_member(*header, "timestampMs")) {
+    const auto value = to_int(*ms);
+    if (!value) return field_error("header.timestampMs", "an integer", ms);
+    h.timestamp_ms = *value;
+  }
+  if (const JsonValue* version = find_member(*header, "payloadVersion")) {
+    const auto value = to_int(*version);
+    if (!value) return field_error("header.payloadVersion", "an integer", version);
+    h.payload_version = static_cast<int>(*value);
+  }
+  return message;
+}
+
+std::string device_uuid_of(const Header& header) {
+  if (!header.uuid.empty()) return header.uuid;
+  constexpr std::string_view kPrefix = "/appliance/";
+  std::string_view from = header.from;
+  if (from.substr(0, kPrefix.size()) != kPrefix) return {};
+  from.remove_prefix(kPrefix.size());
+  const auto slash = from.find('/');
+  return std::string(from.substr(0, slash));
+}
+
+Header make_request_header(Method method, std::string_view ns, std::string_view from,
+                           std::string_view key, std::int64_t now, std::string message_id) {
+  Header h;
+  h.message_id = message_id.empty() ? new_message_id() : std::move(message_id);
+  h.ns = ns;
+  h.method = method;
+  h.from = from;
+  h.timestamp = now;
+  h.sign = compute_sign(h.message_id, key, now);
+  return h;
+}
+
+Header make_ack_header(const Header& request, std::string_view key, std::int64_t now,
+                       std::string_view from) {
+  Header h;
+  h.message_id = request.message_id;
+  h.ns = request.ns;
+  h.method = ack_of(request.method);
+  h.from = from;
+  h.timestamp = now;
+  h.sign = compute_sign(h.message_id, key, now);
+  h.trigger_src = "CloudControl";
+  return h;
+}
+
+Header make_push_reply_header(const Header& device_header) {
+  Header h = device_header;
+  h.method = Method::Push;
+  h.uuid.clear();
+  h.trigger_src = "CloudControl";
+  return h;
+}
+
+std::string serialize(const Header& header, std::string_view payload_json) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  write_header(w, header);
+  w.Key("payload");
+  if (payload_json.empty()) {
+    w.StartObject();
+    w.EndObject();
+  } else {
+    w.RawValue(payload_json.data(), payload_json.size(), rapidjson::kObjectType);
+  }
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string serialize(const Header& header, const JsonValue& payload) {
+  return serialize(header, to_json(payload));
+}
+
+}  // namespace meross::protocol

@@ -1,0 +1,19 @@
+#pragma once
+
+// Access to the copied device traces in tests/fixtures/traces.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "protocol/trace.hpp"
+
+namespace meross::test {
+
+std::filesystem::path fixtures_dir();
+std::vector<std::filesystem::path> trace_files();  // sorted
+std::string read_file(const std::filesystem::path& path);
+// The trace whose file name contains `fragment` (e.g. "mss310.csv"); throws if none or several.
+protocol::Trace load_trace(const std::string& fragment);
+
+}  // namespace meross::test

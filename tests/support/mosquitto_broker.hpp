@@ -1,0 +1,45 @@
+#pragma once
+
+// A real mosquitto broker for end-to-end tests, started by the test itself on a free loopback
+// port and stopped when the object dies. Only ever listens on 127.0.0.1.
+
+#include <sys/types.h>
+#include <string>
+
+namespace meross::test {
+
+class MosquittoBroker {
+ public:
+  struct Options {
+    std::string extra_config;  // appended to the generated mosquitto.conf
+    bool verbose = false;      // keep mosquitto's log on stderr
+  };
+
+  MosquittoBroker() : MosquittoBroker(Options{}) {}
+  explicit MosquittoBroker(Options options);
+  ~MosquittoBroker();
+  MosquittoBroker(const MosquittoBroker&) = delete;
+  MosquittoBroker& operator=(const MosquittoBroker&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return "mqtt://127.0.0.1:" + std::to_string(port_); }
+  const std::string& dir() const { return dir_; }  // scratch directory holding the config
+
+  // Stops the broker (SIGTERM, then SIGKILL after 5 s); start() brings it back on the same port.
+  void stop();
+  void start();
+  bool running() const { return pid_ > 0; }
+
+ private:
+  Options options_;
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int free_loopback_port();
+// Whether something accepts TCP connections on 127.0.0.1:port.
+bool loopback_port_open(int port);
+
+}  // namespace meross::test
