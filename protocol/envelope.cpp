@@ -122,6 +122,8 @@ Result<Message> parse_message(std::string_view bytes, std::size_t max_bytes) {
   }
   Message message;
   rapidjson::Document& doc = message.document_;
+  // Default number parsing: exact for every integer, the only numbers Meross sends. (RapidJSON
+  // 1.1.0's full-precision mode has undefined behaviour on inputs such as 0e063.)
   doc.Parse(bytes.data(), bytes.size());
   if (doc.HasParseError()) {
     return Error{"", std::string("malformed JSON at offset ") +

@@ -77,6 +77,7 @@ Result<Trace> parse_tsv(Trace trace, std::string_view text) {
   // Normalize every row to 6 columns: time, rxtx, protocol, method, namespace, data.
   const auto normalize = [](std::vector<std::string_view> fields, bool has_rxtx) {
     if (!has_rxtx) fields.insert(fields.begin() + 1, std::string_view{});
+    if (fields.size() < 6) fields.resize(6);  // a short row: the missing columns are empty
     // The data column is the rest of the line: re-join stray tabs.
     std::string data(fields[5]);
     for (std::size_t i = 6; i < fields.size(); ++i)

@@ -9,7 +9,7 @@ packages=(
   libhowardhinnant-date-dev tzdata libboost-test-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libbenchmark-dev
   mosquitto mosquitto-clients clang-format openssl
-  python3 python3-jsonschema python3-yaml shellcheck
+  python3 python3-jsonschema python3-yaml shellcheck clang libclang-rt-14-dev
 )
 
 missing=()

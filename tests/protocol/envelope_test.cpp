@@ -131,6 +131,17 @@ BOOST_AUTO_TEST_CASE(errors_name_the_field_and_the_expectation) {
              "header.from: expected a string, got integer");
 }
 
+BOOST_AUTO_TEST_CASE(integers_survive_a_round_trip) {
+  // Timestamps, mW readings, channel sentinels and negative offsets are written back exactly.
+  const std::string payload =
+      R"({"x":[0,-1,-14400,1700000000,4294967295,9223372036854775807,18446744073709551615]})";
+  auto first = parse_message(with_header(kGoodHeader, payload));
+  BOOST_REQUIRE(first.ok());
+  auto second = parse_message(serialize(first->header, first->payload()));
+  BOOST_REQUIRE(second.ok());
+  BOOST_TEST(to_json(second->payload()) == payload);
+}
+
 BOOST_AUTO_TEST_CASE(oversized_messages_are_refused_before_parsing) {
   const std::string big =
       with_header(kGoodHeader, R"({"pad":")" + std::string(70000, 'x') + R"("})");

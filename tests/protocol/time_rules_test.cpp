@@ -98,6 +98,18 @@ BOOST_AUTO_TEST_CASE(cloud_written_tables_in_the_traces_are_reproduced) {
   BOOST_TEST(checked >= 10);
 }
 
+BOOST_AUTO_TEST_CASE(dublin_summer_is_dst_as_the_app_writes_it) {
+  // tzdata flags Irish winter as DST (negative save); the official app flags summer, as in the
+  // real mss310 fw 1.1.18 trace: [1667091600,0,0],[1679792400,3600,1].
+  const auto rules = rules_for("Europe/Dublin", kJune2025);
+  BOOST_TEST((rules[0] == TimeRule{1743296400, 3600, true}));
+  BOOST_TEST((rules[1] == TimeRule{1761440400, 0, false}));
+  auto check = check_time_rules(
+      "Europe/Dublin", "Europe/Dublin",
+      std::vector<TimeRule>{{1743296400, 3600, true}, {1761440400, 0, false}}, kJune2025);
+  BOOST_TEST(check->agrees, check->reason);
+}
+
 BOOST_AUTO_TEST_CASE(st_johns_negative_half_hour_offsets) {
   // America/St_Johns as set by the cloud on a real mss110 (meross-protocol.md §3.6).
   const auto rules = rules_for("America/St_Johns", 1647149400 + 1);
