@@ -1,7 +1,68 @@
 #!/usr/bin/env bash
-# The README's run command: installs dependencies, builds, and starts the bridge.
+# The README's run command: installs dependencies, builds, and runs the bridge.
+#
+#   scripts/run.sh                      demo: a loopback mosquitto, simulated devices (meross-sim)
+#                                       and the bridge; prints what Home Assistant would receive
+#   scripts/run.sh --config FILE [...]  the bridge on your own broker, as configured in FILE
+#   scripts/run.sh <subcommand> [...]   any meross-bridge subcommand (check-config, inspect, pair...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install-deps.sh
-scripts/build.sh
-exec build/bridge/meross-bridge "$@"
+scripts/install-deps.sh >&2
+scripts/build.sh -DMEROSS_BUILD_BENCH=OFF >&2
+build_dir="${BUILD_DIR:-build}"
+bridge="$build_dir/bridge/meross-bridge"
+sim="$build_dir/simulator/meross-sim"
+
+if [ $# -gt 0 ]; then
+  exec "$bridge" "$@"
+fi
+
+# Demo on loopback only.
+work=$(mktemp -d /tmp/meross-demo-XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence false
+CONF
+mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+
+key="demo-key"
+cat >"$work/config.toml" <<CONF
+[meross]
+key = "$key"
+user_id = 0
+timezone = "Europe/Rome"
+
+[mqtt]
+url = "mqtt://127.0.0.1:$port"
+client_id = "meross-bridge-demo"
+
+[polling]
+electricity = "10s"
+consumption = "1m"
+CONF
+
+echo "demo: mosquitto on 127.0.0.1:$port; Home Assistant's view follows (topic payload)" >&2
+mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'homeassistant/#' -t 'meross/#' &
+pids+=($!)
+"$sim" --broker "mqtt://127.0.0.1:$port" --key "$key" \
+  --profile mss310 --profile mss425f --profile msl120 --profile msg100 >"$work/sim.log" 2>&1 &
+pids+=($!)
+"$bridge" --config "$work/config.toml" &
+pids+=($!)
+echo "demo: running; Ctrl-C stops it. Try: mosquitto_pub -h 127.0.0.1 -p $port -t 'meross/<uuid>/switch_0/set' -m ON" >&2
+wait "${pids[-1]}"

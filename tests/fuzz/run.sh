@@ -21,7 +21,7 @@ for target in "$build_dir"/tests/fuzz/fuzz_*; do
   kind=${name#fuzz_}
   dir="$corpus/$kind"
   mkdir -p "$dir"
-  echo "== $name for ${seconds}s ($(ls "$dir" | wc -l) seeds)"
+  echo "== $name for ${seconds}s ($(find "$dir" -type f | wc -l) seeds)"
   if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$PWD/tests/fuzz/ubsan.supp" \
       "$target" -max_total_time="$seconds" -artifact_prefix="$build_dir/$name-" -max_len=65536 -rss_limit_mb=2048 \
       -print_final_stats=1 "$dir" >"$build_dir/$name.log" 2>&1; then
