@@ -22,4 +22,41 @@ std::string component_config_topic(std::string_view prefix, std::string_view com
          sanitize_id(object_id) + "/config";
 }
 
+std::string state_topic(std::string_view base, std::string_view uuid, std::string_view key) {
+  return std::string(base) + "/" + sanitize_id(uuid) + "/" + sanitize_id(key) + "/state";
+}
+
+std::string command_topic(std::string_view base, std::string_view uuid, std::string_view key) {
+  return std::string(base) + "/" + sanitize_id(uuid) + "/" + sanitize_id(key) + "/set";
+}
+
+std::string device_availability_topic(std::string_view base, std::string_view uuid) {
+  return std::string(base) + "/" + sanitize_id(uuid) + "/availability";
+}
+
+std::string bridge_availability_topic(std::string_view base) {
+  return std::string(base) + "/bridge/availability";
+}
+
+std::string bridge_state_topic(std::string_view base, std::string_view key) {
+  return std::string(base) + "/bridge/" + sanitize_id(key) + "/state";
+}
+
+CommandTarget parse_command_topic(std::string_view base, std::string_view topic) {
+  const std::string prefix = std::string(base) + "/";
+  constexpr std::string_view suffix = "/set";
+  if (topic.size() <= prefix.size() + suffix.size() || topic.substr(0, prefix.size()) != prefix ||
+      topic.substr(topic.size() - suffix.size()) != suffix) {
+    return {};
+  }
+  const std::string_view middle =
+      topic.substr(prefix.size(), topic.size() - prefix.size() - suffix.size());
+  const auto slash = middle.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 >= middle.size() ||
+      middle.find('/', slash + 1) != std::string_view::npos) {
+    return {};
+  }
+  return {std::string(middle.substr(0, slash)), std::string(middle.substr(slash + 1))};
+}
+
 }  // namespace meross::discovery

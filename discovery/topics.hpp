@@ -1,6 +1,7 @@
 #pragma once
 
-// Home Assistant MQTT discovery topic names (home-assistant.md §1.1).
+// Home Assistant MQTT discovery topic names (home-assistant.md §1.1) and the bridge's own state,
+// command and availability topics under its base topic (default "meross").
 
 #include <string>
 #include <string_view>
@@ -16,5 +17,24 @@ std::string device_config_topic(std::string_view prefix, std::string_view node_i
 // <prefix>/<component>/<node>/<object>/config — per-component discovery for older HA.
 std::string component_config_topic(std::string_view prefix, std::string_view component,
                                    std::string_view node_id, std::string_view object_id);
+
+// <base>/<uuid>/<entity_key>/state — retained entity state.
+std::string state_topic(std::string_view base, std::string_view uuid, std::string_view key);
+// <base>/<uuid>/<entity_key>/set — HA commands (never retained).
+std::string command_topic(std::string_view base, std::string_view uuid, std::string_view key);
+// <base>/<uuid>/availability — "online" / "offline", retained.
+std::string device_availability_topic(std::string_view base, std::string_view uuid);
+// <base>/bridge/availability — the bridge's last will ("offline") and "online", retained.
+std::string bridge_availability_topic(std::string_view base);
+// <base>/bridge/<key>/state — the bridge's own diagnostic entities.
+std::string bridge_state_topic(std::string_view base, std::string_view key);
+
+// The inverse of command_topic: {uuid, entity_key} of "<base>/<uuid>/<key>/set", or empty
+// strings when `topic` is not one.
+struct CommandTarget {
+  std::string uuid;
+  std::string key;
+};
+CommandTarget parse_command_topic(std::string_view base, std::string_view topic);
 
 }  // namespace meross::discovery

@@ -120,6 +120,9 @@ Result<Message> parse_message(std::string_view bytes, std::size_t max_bytes) {
     return Error{"", "message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                          std::to_string(max_bytes)};
   }
+  if (!json_nesting_at_most(bytes)) {
+    return Error{"", "JSON nested deeper than " + std::to_string(kMaxJsonNesting) + " levels"};
+  }
   Message message;
   rapidjson::Document& doc = message.document_;
   // Default number parsing: exact for every integer, the only numbers Meross sends. (RapidJSON

@@ -48,6 +48,12 @@ void for_each_object(const JsonValue& value, F&& f) {
   }
 }
 
+// RapidJSON parses recursively: deeply nested input would exhaust the stack. Real payloads nest
+// fewer than ten levels; every parser of untrusted text checks this first.
+inline constexpr int kMaxJsonNesting = 64;
+// Whether no object or array in `text` nests deeper than `max_depth` (strings are skipped).
+bool json_nesting_at_most(std::string_view text, int max_depth = kMaxJsonNesting);
+
 // Compact JSON text of a value.
 std::string to_json(const JsonValue& value);
 

@@ -174,6 +174,7 @@ Result<Trace> parse_diagnostics(Trace trace, std::string_view text) {
 }  // namespace
 
 Result<Trace> parse_trace(std::string_view file_name, std::string_view text) {
+  if (!json_nesting_at_most(text)) return Error{"trace", "JSON nested too deeply"};
   Trace trace;
   read_file_name(trace, file_name);
   const bool json = ends_with(file_name, ".json.txt") || ends_with(file_name, ".json") ||

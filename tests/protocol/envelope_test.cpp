@@ -142,6 +142,14 @@ BOOST_AUTO_TEST_CASE(integers_survive_a_round_trip) {
   BOOST_TEST(to_json(second->payload()) == payload);
 }
 
+BOOST_AUTO_TEST_CASE(deep_nesting_is_refused_before_parsing) {
+  // RapidJSON parses recursively; 30,000 levels fit in 64 KiB and would exhaust the stack.
+  const std::string deep = std::string(30000, '[') + std::string(30000, ']');
+  BOOST_TEST(error_of(with_header(kGoodHeader, R"({"x":)" + deep + "}")) ==
+             "JSON nested deeper than 64 levels");
+  BOOST_TEST(parse_message(with_header(kGoodHeader, R"({"x":[[["a[[[[{{{{"]]]})")).ok());
+}
+
 BOOST_AUTO_TEST_CASE(oversized_messages_are_refused_before_parsing) {
   const std::string big =
       with_header(kGoodHeader, R"({"pad":")" + std::string(70000, 'x') + R"("})");

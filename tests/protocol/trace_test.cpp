@@ -94,6 +94,10 @@ BOOST_AUTO_TEST_CASE(broken_traces_are_errors_not_crashes) {
   BOOST_TEST(!parse_trace("x.csv", "").ok());
   BOOST_TEST(!parse_trace("x.csv", "a\tb\n").ok());
   BOOST_TEST(!parse_trace("x.json.txt", "{\"data\":").ok());
+  // Found by the mapping engineer: a million nested arrays overflowed RapidJSON's recursion.
+  BOOST_TEST(!parse_trace("x.json.txt", "{\"data\":" + std::string(1000000, '[') +
+                                            std::string(1000000, ']') + "}")
+                  .ok());
   BOOST_TEST(!parse_trace("x.json.txt", "{\"data\":{}}").ok());
   BOOST_TEST(!parse_trace("x.csv",
                           "t\t\tauto\tGETACK\tAppliance.System.Ability\t{}\n"

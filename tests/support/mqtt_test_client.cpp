@@ -106,18 +106,38 @@ void MqttTestClient::publish(const std::string& topic, const std::string& payloa
 
 std::optional<MqttTestClient::Message> MqttTestClient::wait_for(
     const std::function<bool(const Message&)>& match, std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  std::optional<Message> found;
-  changed_.wait_for(lock, timeout, [&] {
-    for (const Message& m : messages_) {
-      if (match(m)) {
-        found = m;
-        return true;
+  // The predicate runs without the lock held, so it may call count() or messages() itself.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t checked = 0;
+  std::size_t generation = 0;
+  {
+    std::lock_guard lock(mutex_);
+    generation = clears_;
+  }
+  while (true) {
+    std::vector<Message> fresh;
+    {
+      std::unique_lock lock(mutex_);
+      const auto restart_if_cleared = [&] {
+        if (clears_ != generation) {
+          generation = clears_;
+          checked = 0;
+        }
+      };
+      restart_if_cleared();
+      if (checked == messages_.size() && !changed_.wait_until(lock, deadline, [&] {
+            return clears_ != generation || messages_.size() != checked;
+          })) {
+        return std::nullopt;
       }
+      restart_if_cleared();
+      fresh.assign(messages_.begin() + static_cast<std::ptrdiff_t>(checked), messages_.end());
+      checked = messages_.size();
     }
-    return false;
-  });
-  return found;
+    for (const Message& m : fresh) {
+      if (match(m)) return m;
+    }
+  }
 }
 
 std::optional<MqttTestClient::Message> MqttTestClient::wait_for_topic(
@@ -141,6 +161,8 @@ std::vector<MqttTestClient::Message> MqttTestClient::messages() const {
 void MqttTestClient::clear() {
   std::lock_guard lock(mutex_);
   messages_.clear();
+  ++clears_;
+  changed_.notify_all();
 }
 
 bool MqttTestClient::connected() const {

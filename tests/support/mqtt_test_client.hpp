@@ -40,6 +40,7 @@ class MqttTestClient {
                int qos = 1);
 
   // The first recorded message (oldest first) for which `match` holds, waiting up to `timeout`.
+  // `match` runs without the client's lock, so it may call count() or messages().
   std::optional<Message> wait_for(const std::function<bool(const Message&)>& match,
                                   std::chrono::milliseconds timeout = std::chrono::seconds(10));
   std::optional<Message> wait_for_topic(
@@ -59,6 +60,7 @@ class MqttTestClient {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Message> messages_;
+  std::size_t clears_ = 0;  // lets wait_for notice a clear() between its looks
   bool connected_ = false;
   int connect_rc_ = -1;
 };

@@ -1,0 +1,378 @@
+#include "discovery/discovery.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <functional>
+#include <set>
+#include <tuple>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "discovery/topics.hpp"
+
+namespace meross::discovery {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using mapping::Category;
+using mapping::Entity;
+
+void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+void str(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+void field(Writer& w, std::string_view k, std::string_view v) {
+  key(w, k);
+  str(w, v);
+}
+
+bool valid_mac(std::string_view mac) {
+  if (mac.size() != 17) return false;
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    const bool colon = i % 3 == 2;
+    if (colon ? mac[i] != ':' : !std::isxdigit(static_cast<unsigned char>(mac[i]))) return false;
+  }
+  return true;
+}
+
+bool valid_ipv4(std::string_view ip) {
+  int parts = 0;
+  std::size_t start = 0;
+  while (start <= ip.size()) {
+    const auto end = std::min(ip.find('.', start), ip.size());
+    const auto part = ip.substr(start, end - start);
+    if (part.empty() || part.size() > 3) return false;
+    int value = 0;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + (c - '0');
+    }
+    if (value > 255) return false;
+    ++parts;
+    start = end + 1;
+  }
+  return parts == 4;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+std::string upper(std::string s) {
+  for (char& c : s)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+void replace_all(std::string& text, std::string_view from, std::string_view to) {
+  for (auto pos = text.find(from); pos != std::string::npos; pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+}
+
+// `text` as the inside of a JSON string literal.
+std::string json_escaped(std::string_view text) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  str(w, text);
+  const std::string quoted = buffer.GetString();
+  return quoted.substr(1, quoted.size() - 2);
+}
+
+void write_origin(Writer& w, const Options& o) {
+  key(w, "origin");
+  w.StartObject();
+  field(w, "name", o.origin_name);
+  if (!o.origin_version.empty()) field(w, "sw_version", o.origin_version);
+  if (!o.support_url.empty()) field(w, "support_url", o.support_url);
+  w.EndObject();
+}
+
+void write_device(Writer& w, const protocol::DeviceProfile& p, const Options& o,
+                  std::string_view name) {
+  key(w, "device");
+  w.StartObject();
+  key(w, "identifiers");
+  w.StartArray();
+  str(w, node_id(p.uuid));
+  w.EndArray();
+  if (valid_mac(p.mac)) {
+    key(w, "connections");
+    w.StartArray();
+    w.StartArray();
+    str(w, "mac");
+    str(w, lower(p.mac));
+    w.EndArray();
+    w.EndArray();
+  }
+  field(w, "name", name);
+  field(w, "manufacturer", "Meross");
+  field(w, "model", upper(p.type));
+  field(w, "model_id", p.type);
+  if (!p.firmware_version.empty()) field(w, "sw_version", p.firmware_version);
+  if (!p.hardware_version.empty()) field(w, "hw_version", p.hardware_version);
+  if (valid_ipv4(p.inner_ip)) field(w, "configuration_url", "http://" + p.inner_ip + "/");
+  field(w, "via_device", o.bridge_id);
+  w.EndObject();
+}
+
+void write_availability(Writer& w, const std::vector<std::string>& topics) {
+  key(w, "availability");
+  w.StartArray();
+  for (const auto& t : topics) {
+    w.StartObject();
+    field(w, "topic", t);
+    w.EndObject();
+  }
+  w.EndArray();
+  if (topics.size() > 1) field(w, "availability_mode", "all");
+}
+
+// The entity's own members. `platform` for device discovery components.
+void write_entity(Writer& w, const Entity& e, std::string_view unique, std::string_view state,
+                  std::string_view command, bool platform) {
+  if (platform) field(w, "platform", mapping::to_string(e.component));
+  key(w, "name");
+  if (e.name) {
+    str(w, *e.name);
+  } else {
+    w.Null();
+  }
+  field(w, "unique_id", unique);
+  if (!e.device_class.empty()) field(w, "device_class", e.device_class);
+  if (!e.unit.empty()) field(w, "unit_of_measurement", e.unit);
+  if (!e.state_class.empty()) field(w, "state_class", e.state_class);
+  if (e.category != Category::None) field(w, "entity_category", mapping::to_string(e.category));
+  if (e.display_precision) {
+    key(w, "suggested_display_precision");
+    w.Int(*e.display_precision);
+  }
+  if (!e.enabled_by_default) {
+    key(w, "enabled_by_default");
+    w.Bool(false);
+  }
+  field(w, "state_topic", state);
+  if (e.has_command) field(w, "command_topic", command);
+  for (const auto& [name, value] : e.options) {
+    // The placeholders sit inside JSON strings: substitute the topics JSON-escaped.
+    std::string text = value;
+    replace_all(text, "{state_topic}", json_escaped(state));
+    replace_all(text, "{command_topic}", json_escaped(command));
+    key(w, name);
+    w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
+  }
+}
+
+// Shared by devices and the bridge: `entities` with their state/command topics.
+struct Described {
+  const Entity* entity;
+  std::string unique;
+  std::string state;
+  std::string command;
+};
+
+std::vector<Publication> render(const std::vector<Described>& items, const Options& o,
+                                std::string_view node, const std::vector<std::string>& availability,
+                                const std::function<void(Writer&)>& device) {
+  std::vector<Publication> out;
+  if (o.device_discovery) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    device(w);
+    write_origin(w, o);
+    write_availability(w, availability);
+    key(w, "qos");
+    w.Int(1);
+    key(w, "components");
+    w.StartObject();
+    for (const auto& d : items) {
+      key(w, d.entity->key);
+      w.StartObject();
+      write_entity(w, *d.entity, d.unique, d.state, d.command, true);
+      w.EndObject();
+    }
+    w.EndObject();
+    w.EndObject();
+    out.push_back({device_config_topic(o.discovery_prefix, node), buffer.GetString()});
+    return out;
+  }
+  for (const auto& d : items) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    write_entity(w, *d.entity, d.unique, d.state, d.command, false);
+    device(w);
+    write_origin(w, o);
+    write_availability(w, availability);
+    key(w, "qos");
+    w.Int(1);
+    w.EndObject();
+    out.push_back(
+        {component_config_topic(o.discovery_prefix, mapping::to_string(d.entity->component), node,
+                                d.entity->key),
+         buffer.GetString()});
+  }
+  return out;
+}
+
+const protocol::JsonValue* either(const protocol::JsonValue& object, std::string_view full,
+                                  std::string_view abbreviated) {
+  const protocol::JsonValue* v = protocol::find_member(object, full);
+  return v ? v : protocol::find_member(object, abbreviated);
+}
+
+bool is_device_topic(const std::string& topic, const Options& o) {
+  return topic.rfind(o.discovery_prefix + "/device/", 0) == 0;
+}
+
+}  // namespace
+
+std::string node_id(std::string_view uuid) {
+  return sanitize_id("meross_" + std::string(uuid));
+}
+
+std::string unique_id(std::string_view uuid, std::string_view key) {
+  return sanitize_id("meross_" + std::string(uuid) + "_" + std::string(key));
+}
+
+std::string default_device_name(const protocol::DeviceProfile& profile) {
+  const std::string tail =
+      profile.uuid.size() > 4 ? profile.uuid.substr(profile.uuid.size() - 4) : profile.uuid;
+  std::string name = upper(profile.type.empty() ? std::string("Meross") : profile.type);
+  if (!tail.empty()) name += " " + tail;
+  return name;
+}
+
+std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
+                                       const std::vector<mapping::Entity>& entities,
+                                       const Options& options, std::string_view device_name) {
+  const std::string name =
+      device_name.empty() ? default_device_name(profile) : std::string(device_name);
+  const std::string& base = options.base_topic;
+  std::vector<Described> items;
+  for (const auto& e : entities) {
+    items.push_back({&e, unique_id(profile.uuid, e.key), state_topic(base, profile.uuid, e.key),
+                     command_topic(base, profile.uuid, e.key)});
+  }
+  return render(items, options, node_id(profile.uuid),
+                {bridge_availability_topic(base), device_availability_topic(base, profile.uuid)},
+                [&](Writer& w) { write_device(w, profile, options, name); });
+}
+
+std::vector<Publication> bridge_config(const Options& options) {
+  std::vector<Entity> entities;
+  for (auto [k, n, cls] : {std::tuple<std::string_view, std::string_view, std::string_view>{
+                               kBridgeDevicesOnline, "Devices online", "measurement"},
+                           {kBridgeMessagesHandled, "Messages handled", "total_increasing"},
+                           {kBridgeSignatureFailures, "Signature failures", "total_increasing"}}) {
+    Entity e;
+    e.key = k;
+    e.name = std::string(n);
+    e.state_class = cls;
+    e.category = Category::Diagnostic;
+    e.display_precision = 0;
+    entities.push_back(std::move(e));
+  }
+  std::vector<Described> items;
+  for (const auto& e : entities) {
+    items.push_back({&e, sanitize_id(options.bridge_id + "_" + e.key),
+                     bridge_state_topic(options.base_topic, e.key), ""});
+  }
+  return render(items, options, options.bridge_id, {bridge_availability_topic(options.base_topic)},
+                [&](Writer& w) {
+                  key(w, "device");
+                  w.StartObject();
+                  key(w, "identifiers");
+                  w.StartArray();
+                  str(w, options.bridge_id);
+                  w.EndArray();
+                  field(w, "name", options.bridge_name);
+                  field(w, "manufacturer", "meross-bridge");
+                  field(w, "model", "Meross MQTT bridge");
+                  if (!options.origin_version.empty()) {
+                    field(w, "sw_version", options.origin_version);
+                  }
+                  w.EndObject();
+                });
+}
+
+std::vector<std::string> readback_filters(const Options& options) {
+  return {options.discovery_prefix + "/device/+/config",
+          options.discovery_prefix + "/+/+/+/config"};
+}
+
+bool is_ours(const Publication& published, const Options& options) {
+  if (published.payload.empty()) return false;
+  if (published.topic.rfind(options.discovery_prefix + "/", 0) != 0) return false;
+  if (!protocol::json_nesting_at_most(published.payload, protocol::kMaxJsonNesting)) return false;
+  rapidjson::Document doc;
+  doc.Parse(published.payload.c_str());
+  if (doc.HasParseError() || !doc.IsObject()) return false;
+  const auto* origin = either(doc, "origin", "o");
+  const auto origin_name = origin ? protocol::string_member(*origin, "name") : std::nullopt;
+  if (!origin_name || *origin_name != options.origin_name) return false;
+  const auto* device = either(doc, "device", "dev");
+  if (!device || !device->IsObject()) return false;
+  if (const auto via = protocol::string_member(*device, "via_device")) {
+    return *via == options.bridge_id;
+  }
+  // The bridge's own device has no via_device: it carries the bridge id as identifier.
+  const auto* ids = either(*device, "identifiers", "ids");
+  if (!ids) return false;
+  if (ids->IsString()) return std::string_view(ids->GetString()) == options.bridge_id;
+  if (!ids->IsArray()) return false;
+  for (const auto& id : ids->GetArray()) {
+    if (id.IsString() && std::string_view(id.GetString()) == options.bridge_id) return true;
+  }
+  return false;
+}
+
+std::vector<Publication> removals(const std::vector<Publication>& previous,
+                                  const std::vector<Publication>& current, const Options& options) {
+  std::vector<Publication> out;
+  std::set<std::string> seen;
+  for (const auto& old : previous) {
+    if (!is_ours(old, options) || !seen.insert(old.topic).second) continue;
+    const auto now = std::find_if(current.begin(), current.end(), [&](const Publication& p) {
+      return p.topic == old.topic && !p.payload.empty();
+    });
+    if (now == current.end()) {
+      out.push_back({old.topic, "", true, 1});
+      continue;
+    }
+    if (!is_device_topic(old.topic, options)) continue;
+    rapidjson::Document before, after;
+    before.Parse(old.payload.c_str());
+    after.Parse(now->payload.c_str());
+    if (after.HasParseError() || !after.IsObject()) continue;
+    const auto* old_components = either(before, "components", "cmps");
+    auto new_components = after.FindMember("components");
+    if (new_components == after.MemberEnd()) new_components = after.FindMember("cmps");
+    if (!old_components || !old_components->IsObject() || new_components == after.MemberEnd() ||
+        !new_components->value.IsObject()) {
+      continue;
+    }
+    bool dropped = false;
+    for (const auto& component : old_components->GetObject()) {
+      if (new_components->value.HasMember(component.name)) continue;
+      if (!component.value.IsObject()) continue;
+      const auto* platform = either(component.value, "platform", "p");
+      if (!platform || !platform->IsString()) continue;
+      rapidjson::Value stub(rapidjson::kObjectType);
+      rapidjson::Value platform_value(platform->GetString(), after.GetAllocator());
+      stub.AddMember("platform", platform_value, after.GetAllocator());
+      rapidjson::Value name(component.name, after.GetAllocator());
+      new_components->value.AddMember(name, stub, after.GetAllocator());
+      dropped = true;
+    }
+    if (dropped) out.push_back({old.topic, protocol::to_json(after), true, 1});
+  }
+  return out;
+}
+
+}  // namespace meross::discovery

@@ -1,0 +1,84 @@
+#pragma once
+
+// Home Assistant MQTT discovery documents for Meross devices and for the bridge itself
+// (home-assistant.md §1–§3). Pure: returns what to publish, never publishes.
+//
+// Device discovery (default, HA ≥ 2024.11): one retained document per device on
+// <prefix>/device/meross_<uuid>/config with `origin`, the device block, shared availability
+// (bridge + device, availability_mode all) and one component per mapping::Entity.
+// Per-component discovery (Options::device_discovery = false, for older HA): one retained
+// document per entity on <prefix>/<component>/meross_<uuid>/<key>/config, each with the device
+// block, origin and availability.
+//
+// Ids: device identifier and node id "meross_<uuid>"; unique_id "meross_<uuid>_<key>";
+// via_device = Options::bridge_id. The main entity's name is null (has_entity_name). No
+// `object_id` (ignored since HA 2026.4).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mapping/mapping.hpp"
+#include "protocol/device_profile.hpp"
+
+namespace meross::discovery {
+
+struct Options {
+  std::string discovery_prefix = "homeassistant";
+  std::string base_topic = "meross";
+  bool device_discovery = true;
+  std::string bridge_id = "meross_bridge";  // the bridge device's identifier and node id
+  std::string bridge_name = "Meross Bridge";
+  std::string origin_name = "meross-bridge";  // marks our documents (see is_ours)
+  std::string origin_version = MEROSS_VERSION;
+  std::string support_url;  // origin support_url when non-empty
+};
+
+// One MQTT message to publish. Discovery documents are retained at QoS 1; an empty payload
+// removes what the topic described.
+struct Publication {
+  std::string topic;
+  std::string payload;
+  bool retain = true;
+  int qos = 1;
+  bool operator==(const Publication&) const = default;
+};
+
+std::string node_id(std::string_view uuid);                          // meross_<uuid>
+std::string unique_id(std::string_view uuid, std::string_view key);  // meross_<uuid>_<key>
+// "MSS310 a1b2": the model and the last four characters of the uuid.
+std::string default_device_name(const protocol::DeviceProfile& profile);
+
+// The discovery documents of a device (one in device mode, one per entity otherwise).
+// `device_name` empty → default_device_name(profile).
+std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
+                                       const std::vector<mapping::Entity>& entities,
+                                       const Options& options, std::string_view device_name = {});
+
+// The bridge's own entities; their states go to bridge_state_topic(base, key).
+inline constexpr std::string_view kBridgeDevicesOnline = "devices_online";
+inline constexpr std::string_view kBridgeMessagesHandled = "messages_handled";
+inline constexpr std::string_view kBridgeSignatureFailures = "signature_failures";
+std::vector<Publication> bridge_config(const Options& options);
+
+// Whether a retained discovery document read back from the broker was published by this bridge
+// instance (origin name and bridge id match). Empty payloads are not ours.
+bool is_ours(const Publication& published, const Options& options);
+
+// MQTT topic filters covering every discovery document this bridge publishes, in either mode:
+// subscribe to them for a moment at start-up to read back the retained ones, then removals().
+std::vector<std::string> readback_filters(const Options& options);
+
+// What to publish, before the current documents, so that what `previous` (our retained
+// documents read back from the broker, e.g. at start-up) announced and `current` no longer does
+// goes away:
+// - a topic of ours missing from `current` → empty retained payload (removes the entity, or with
+//   device discovery the whole device);
+// - a device document whose components shrank → that device document with each dropped
+//   component reduced to {"platform": "<p>"} (HA's documented way to drop one component); the
+//   current document published afterwards then omits it.
+// Documents that are not ours (is_ours) are left alone.
+std::vector<Publication> removals(const std::vector<Publication>& previous,
+                                  const std::vector<Publication>& current, const Options& options);
+
+}  // namespace meross::discovery

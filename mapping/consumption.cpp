@@ -1,0 +1,161 @@
+// Appliance.Control.ConsumptionX (daily Wh, one entry per device-local day, unsorted) and
+// Appliance.Control.ConsumptionH (hourly Wh buckets per channel) → "energy today" sensors in kWh,
+// total_increasing: they restart from 0 when the day turns over in the device's zone
+// (meross-protocol.md §5.6, §5.7, §7). ConsumptionH only where there is no ConsumptionX.
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include <date/tz.h>
+
+#include "mapping/families.hpp"
+#include "mapping/units.hpp"
+
+namespace meross::mapping::detail {
+namespace {
+
+// Epoch seconds of the start of the device-local day containing `now`. A device without a
+// zone (or with one the tz database does not know) counts days in UTC, as its firmware does.
+std::int64_t local_midnight(const std::string& zone_name, std::int64_t now) {
+  const date::sys_seconds instant{std::chrono::seconds{now}};
+  const date::time_zone* zone = nullptr;
+  if (!zone_name.empty()) {
+    try {
+      zone = date::locate_zone(zone_name);
+    } catch (const std::exception&) {
+      zone = nullptr;
+    }
+  }
+  if (!zone) {
+    return std::chrono::floor<date::days>(instant).time_since_epoch().count() * 86400;
+  }
+  const auto local = zone->to_local(instant);
+  const auto day = std::chrono::floor<date::days>(local);
+  const auto start = zone->to_sys(day, date::choose::earliest);
+  return std::chrono::duration_cast<std::chrono::seconds>(start.time_since_epoch()).count();
+}
+
+std::vector<int> consumption_h_channels(const DeviceProfile& p) {
+  if (!p.electricityx_channels.empty()) return p.electricityx_channels;
+  return {0};
+}
+
+bool uses_consumption_h(const DeviceProfile& p) {
+  return !p.has_ability("Appliance.Control.ConsumptionX") &&
+         p.has_ability("Appliance.Control.ConsumptionH");
+}
+
+Entity energy_entity(int channel, bool numbered) {
+  Entity e;
+  e.key = key_of("energy_", channel);
+  e.component = Component::Sensor;
+  e.name = numbered ? "Energy today " + std::to_string(channel) : std::string("Energy today");
+  e.device_class = "energy";
+  e.unit = "kWh";
+  e.state_class = "total_increasing";
+  e.display_precision = 3;
+  return e;
+}
+
+std::optional<Error> consumption_x(const DeviceProfile& p, const JsonValue& payload,
+                                   const Context& ctx, StateBatch& out) {
+  const JsonValue* list = member(payload, "consumptionx");
+  if (!list) return std::nullopt;
+  const std::int64_t midnight = local_midnight(p.timezone, ctx.now);
+  std::int64_t newest_time = -1;
+  std::int64_t newest_value = 0;
+  std::optional<Error> error;
+  rapidjson::SizeType index = 0;
+  auto e = for_each_item(*list, "consumptionx", [&](const JsonValue& item) {
+    const std::string path = "consumptionx[" + std::to_string(index++) + "]";
+    if (error) return;
+    auto time = optional_int(item, "time", path);
+    auto value = optional_int(item, "value", path);
+    if (!time || !value) {
+      error = !time ? time.error() : value.error();
+      return;
+    }
+    if (*time && *value && **time > newest_time) {
+      newest_time = **time;
+      newest_value = **value;
+    }
+  });
+  if (e) return e;
+  if (error) return error;
+  // The newest entry is today's unless the day has turned over and the device has not yet
+  // written an entry for the new day.
+  const std::int64_t today = newest_time >= midnight ? newest_value : 0;
+  out.updates.push_back({"energy_0", format_number(kilowatt_hours_from_watt_hours(today))});
+  return std::nullopt;
+}
+
+std::optional<Error> consumption_h(const DeviceProfile& p, const JsonValue& payload,
+                                   const Context& ctx, StateBatch& out) {
+  const JsonValue* list = member(payload, "consumptionH");
+  if (!list) return std::nullopt;
+  const std::int64_t midnight = local_midnight(p.timezone, ctx.now);
+  const auto channels = consumption_h_channels(p);
+  std::optional<Error> error;
+  rapidjson::SizeType index = 0;
+  auto e = for_each_item(*list, "consumptionH", [&](const JsonValue& item) {
+    const std::string path = "consumptionH[" + std::to_string(index++) + "]";
+    if (error) return;
+    const auto channel = channel_of(item);
+    if (!channel || std::find(channels.begin(), channels.end(), *channel) == channels.end()) {
+      return;
+    }
+    const JsonValue* data = member(item, "data");
+    if (!data) return;
+    if (!data->IsArray()) {
+      error = wrong_type(path + ".data", "a list", *data);
+      return;
+    }
+    std::int64_t today = 0;
+    rapidjson::SizeType i = 0;
+    for (const auto& bucket : data->GetArray()) {
+      const std::string bucket_path = path + ".data[" + std::to_string(i++) + "]";
+      if (!bucket.IsObject()) {
+        error = wrong_type(bucket_path, "an object", bucket);
+        return;
+      }
+      auto time = optional_int(bucket, "timestamp", bucket_path);
+      auto value = optional_int(bucket, "value", bucket_path);
+      if (!time || !value) {
+        error = !time ? time.error() : value.error();
+        return;
+      }
+      // A bucket is stamped with its last update, inside the hour it covers.
+      if (*time && *value && **time > midnight && **value > 0) today += **value;
+    }
+    out.updates.push_back(
+        {key_of("energy_", *channel), format_number(kilowatt_hours_from_watt_hours(today))});
+  });
+  if (e) return e;
+  return error;
+}
+
+}  // namespace
+
+void consumption_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+  if (p.has_ability("Appliance.Control.ConsumptionX")) {
+    out.push_back(energy_entity(0, false));
+  } else if (uses_consumption_h(p)) {
+    const auto channels = consumption_h_channels(p);
+    for (int c : channels)
+      out.push_back(energy_entity(c, channels.size() > 1));
+  }
+}
+
+std::optional<Error> consumption_states(const DeviceProfile& p, std::string_view ns,
+                                        const JsonValue& payload, const Context& ctx,
+                                        StateBatch& out) {
+  if (ns == "Appliance.Control.ConsumptionX") {
+    if (!p.has_ability("Appliance.Control.ConsumptionX")) return std::nullopt;
+    return consumption_x(p, payload, ctx, out);
+  }
+  if (!uses_consumption_h(p)) return std::nullopt;
+  return consumption_h(p, payload, ctx, out);
+}
+
+}  // namespace meross::mapping::detail

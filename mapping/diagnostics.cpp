@@ -1,0 +1,83 @@
+// Device health and settings: Wi-Fi signal % (System.Runtime), IP address and firmware
+// (System.All), and System.DNDMode as the "LED" config switch (mode 1 = LED off)
+// (meross-protocol.md §5.18, §5.20).
+
+#include <string>
+
+#include "mapping/families.hpp"
+
+namespace meross::mapping::detail {
+namespace {
+
+Entity diagnostic_sensor(std::string key, std::string name) {
+  Entity e;
+  e.key = std::move(key);
+  e.component = Component::Sensor;
+  e.name = std::move(name);
+  e.category = Category::Diagnostic;
+  return e;
+}
+
+}  // namespace
+
+void diagnostic_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+  if (p.has_ability("Appliance.System.DNDMode")) {
+    Entity led;
+    led.key = "led";
+    led.component = Component::Switch;
+    led.name = "LED";
+    led.category = Category::Config;
+    led.has_command = true;
+    out.push_back(std::move(led));
+  }
+  if (p.has_ability("Appliance.System.Runtime")) {
+    // A quality percentage, not dB/dBm: HA's signal_strength class does not apply.
+    Entity signal = diagnostic_sensor("signal", "Wi-Fi signal");
+    signal.unit = "%";
+    signal.state_class = "measurement";
+    signal.display_precision = 0;
+    out.push_back(std::move(signal));
+  }
+  out.push_back(diagnostic_sensor("ip", "IP address"));
+  out.push_back(diagnostic_sensor("firmware", "Firmware"));
+}
+
+void identity_states(const DeviceProfile& p, StateBatch& out) {
+  if (!p.inner_ip.empty()) out.updates.push_back({"ip", p.inner_ip});
+  if (!p.firmware_version.empty()) out.updates.push_back({"firmware", p.firmware_version});
+}
+
+std::optional<Error> diagnostic_states(const DeviceProfile& p, std::string_view ns,
+                                       const JsonValue& payload, StateBatch& out) {
+  if (ns == "Appliance.System.Runtime") {
+    const JsonValue* runtime = member(payload, "runtime");
+    if (!runtime) return std::nullopt;
+    if (!runtime->IsObject()) return wrong_type("runtime", "an object", *runtime);
+    auto signal = optional_int(*runtime, "signal", "runtime");
+    if (!signal) return signal.error();
+    if (*signal && p.has_ability("Appliance.System.Runtime")) {
+      out.updates.push_back({"signal", std::to_string(**signal)});
+    }
+    return std::nullopt;
+  }
+  const JsonValue* dnd = member(payload, "DNDMode");
+  if (!dnd) return std::nullopt;
+  if (!dnd->IsObject()) return wrong_type("DNDMode", "an object", *dnd);
+  auto mode = optional_int(*dnd, "mode", "DNDMode");
+  if (!mode) return mode.error();
+  if (*mode && p.has_ability("Appliance.System.DNDMode")) {
+    out.updates.push_back({"led", on_off(**mode == 0)});
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<DeviceRequest>> led_command(std::string_view command) {
+  auto on = parse_on_off(command);
+  if (!on) return on.error();
+  return std::vector<DeviceRequest>{
+      {Method::Set, "Appliance.System.DNDMode",
+       std::string(R"({"DNDMode":{"mode":)") + (*on ? "0" : "1") + "}}"},
+      get_request("Appliance.System.DNDMode", R"({"DNDMode":{}})")};
+}
+
+}  // namespace meross::mapping::detail

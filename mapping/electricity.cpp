@@ -1,0 +1,92 @@
+// Appliance.Control.Electricity (power mW, voltage 0.1 V, current mA; channel 0) and
+// Appliance.Control.ElectricityX (em06: channels 1..6, voltage in mV) → power/voltage/current
+// sensors in W, V, A (meross-protocol.md §5.4, §5.5).
+
+#include <algorithm>
+#include <string>
+
+#include "mapping/families.hpp"
+#include "mapping/units.hpp"
+
+namespace meross::mapping::detail {
+namespace {
+
+struct Quantity {
+  std::string_view key;  // entity key prefix and payload field
+  std::string_view name;
+  std::string_view device_class;
+  std::string_view unit;
+  int precision;
+};
+constexpr Quantity kQuantities[] = {{"power", "Power", "power", "W", 1},
+                                    {"voltage", "Voltage", "voltage", "V", 1},
+                                    {"current", "Current", "current", "A", 2}};
+
+void add_channel(int channel, bool numbered, std::vector<Entity>& out) {
+  for (const auto& q : kQuantities) {
+    Entity e;
+    e.key = key_of(std::string(q.key) + "_", channel);
+    e.component = Component::Sensor;
+    e.name = numbered ? std::string(q.name) + " " + std::to_string(channel) : std::string(q.name);
+    e.device_class = q.device_class;
+    e.unit = q.unit;
+    e.state_class = "measurement";
+    e.display_precision = q.precision;
+    out.push_back(std::move(e));
+  }
+}
+
+}  // namespace
+
+void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+  if (p.has_ability("Appliance.Control.Electricity")) add_channel(0, false, out);
+  if (p.has_ability("Appliance.Control.ElectricityX")) {
+    for (int c : p.electricityx_channels)
+      add_channel(c, true, out);
+  }
+}
+
+std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view ns,
+                                        const JsonValue& payload, StateBatch& out) {
+  const bool x = ns == "Appliance.Control.ElectricityX";
+  std::string field = "electricity";
+  const JsonValue* items = member(payload, field);
+  if (!items && x) items = member(payload, field = "electricityx");
+  if (!items) return std::nullopt;
+  std::optional<Error> error;
+  rapidjson::SizeType index = 0;
+  auto e = for_each_item(*items, field, [&](const JsonValue& item) {
+    const std::string path = field + "[" + std::to_string(index++) + "]";
+    if (error) return;
+    const auto channel = channel_of(item);
+    if (!channel) return;
+    const bool known =
+        x ? std::count(p.electricityx_channels.begin(), p.electricityx_channels.end(), *channel) > 0
+          : *channel == 0;
+    if (!known) return;
+    double values[3] = {};
+    bool present[3] = {};
+    for (int i = 0; i < 3; ++i) {
+      auto raw = optional_int(item, kQuantities[i].key, path);
+      if (!raw) {
+        error = raw.error();
+        return;
+      }
+      if (!*raw) continue;
+      present[i] = true;
+      const std::int64_t v = **raw;
+      values[i] = i == 0   ? watts_from_milliwatts(v)
+                  : i == 1 ? (x ? volts_from_millivolts(v) : volts_from_decivolts(v))
+                           : amperes_from_milliamperes(v);
+    }
+    for (int i = 0; i < 3; ++i) {
+      if (!present[i]) continue;
+      out.updates.push_back(
+          {key_of(std::string(kQuantities[i].key) + "_", *channel), format_number(values[i])});
+    }
+  });
+  if (e) return e;
+  return error;
+}
+
+}  // namespace meross::mapping::detail

@@ -1,0 +1,134 @@
+#pragma once
+
+// Internal to mapping/: the per-family pieces that mapping.cpp dispatches to, and the small JSON
+// helpers they share. Not part of the public API (see mapping.hpp).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "mapping/mapping.hpp"
+
+namespace meross::mapping::detail {
+
+// --- shared helpers (mapping.cpp) -----------------------------------------------------------
+
+// "12.345", "238", "0.5": at most three decimals, no trailing zeros.
+std::string format_number(double value);
+inline std::string on_off(bool on) {
+  return on ? "ON" : "OFF";
+}
+Error wrong_type(std::string field, std::string_view expected, const JsonValue& value);
+
+// The member `key` of `payload`, or nullptr when absent (or `payload` is no object).
+const JsonValue* member(const JsonValue& payload, std::string_view key);
+
+// Calls f(item) for an object, or for each element of an array; an array element that is not an
+// object, or a value that is neither, is an Error naming `field`.
+template <class F>
+std::optional<Error> for_each_item(const JsonValue& value, const std::string& field, F&& f) {
+  if (value.IsObject()) {
+    f(value);
+    return std::nullopt;
+  }
+  if (!value.IsArray()) return wrong_type(field, "an object or a list", value);
+  rapidjson::SizeType i = 0;
+  for (const auto& item : value.GetArray()) {
+    if (!item.IsObject()) {
+      return wrong_type(field + "[" + std::to_string(i) + "]", "an object", item);
+    }
+    f(item);
+    ++i;
+  }
+  return std::nullopt;
+}
+
+// An integer member that, when present, must be an integer (or a decimal string).
+Result<std::optional<std::int64_t>> optional_int(const JsonValue& object, std::string_view name,
+                                                 const std::string& path);
+
+// The channel of an item, default 0; sentinels and negatives give nullopt.
+std::optional<int> channel_of(const JsonValue& item, int fallback = 0);
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+inline void key(Writer& w, std::string_view k) {
+  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
+}
+inline void str(Writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+// A request whose payload is {"<outer>":{"channel":c,"<field>":v}}.
+DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,
+                          std::string_view field, std::int64_t value);
+DeviceRequest get_request(std::string ns, std::string payload_json);
+
+// Parses an "ON"/"OFF" style command (case-sensitive, surrounding whitespace ignored).
+Result<bool> parse_on_off(std::string_view command);
+
+std::string key_of(std::string_view prefix, int channel);
+// "switch_3" → 3 for prefix "switch_"; nullopt when the key does not have that shape.
+std::optional<int> channel_in_key(std::string_view key, std::string_view prefix);
+
+// --- families ---------------------------------------------------------------------------------
+
+// toggle.cpp — Toggle (legacy) and ToggleX.
+void toggle_entities(const DeviceProfile& p, std::vector<Entity>& out);
+std::optional<Error> toggle_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
+                                   const JsonValue& payload, StateBatch& out);
+Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, int channel,
+                                                  std::string_view command);
+// Applies a ToggleX item to the switch or light it powers.
+void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int onoff,
+                        StateBatch& out);
+
+// light.cpp
+void light_entities(const DeviceProfile& p, const DeviceState& s, std::vector<Entity>& out);
+std::optional<Error> light_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
+                                  const JsonValue& payload, StateBatch& out);
+std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int channel);
+Result<std::vector<DeviceRequest>> light_command(const DeviceProfile& p, const DeviceState& s,
+                                                 int channel, std::string_view command);
+// The light object of a System.All digest.
+std::optional<Error> light_digest(const DeviceProfile& p, DeviceState& s, const JsonValue& light,
+                                  StateBatch& out);
+
+// electricity.cpp — Electricity and ElectricityX.
+void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out);
+std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view ns,
+                                        const JsonValue& payload, StateBatch& out);
+
+// consumption.cpp — ConsumptionX and ConsumptionH.
+void consumption_entities(const DeviceProfile& p, std::vector<Entity>& out);
+std::optional<Error> consumption_states(const DeviceProfile& p, std::string_view ns,
+                                        const JsonValue& payload, const Context& ctx,
+                                        StateBatch& out);
+
+// garage_door.cpp
+void garage_entities(const DeviceProfile& p, std::vector<Entity>& out);
+std::optional<Error> garage_states(const DeviceProfile& p, const JsonValue& payload,
+                                   StateBatch& out);
+Result<std::vector<DeviceRequest>> garage_command(const DeviceProfile& p, int channel,
+                                                  std::string_view command);
+
+// roller_shutter.cpp
+void shutter_entities(const DeviceProfile& p, std::vector<Entity>& out);
+std::optional<Error> shutter_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
+                                    const JsonValue& payload, StateBatch& out);
+Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile& p, int channel,
+                                                   std::string_view command);
+
+// diagnostics.cpp — Wi-Fi signal, IP address, firmware, DND (LED) switch.
+void diagnostic_entities(const DeviceProfile& p, std::vector<Entity>& out);
+std::optional<Error> diagnostic_states(const DeviceProfile& p, std::string_view ns,
+                                       const JsonValue& payload, StateBatch& out);
+// ip/firmware from the profile (System.All).
+void identity_states(const DeviceProfile& p, StateBatch& out);
+Result<std::vector<DeviceRequest>> led_command(std::string_view command);
+
+}  // namespace meross::mapping::detail

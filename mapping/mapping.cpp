@@ -1,0 +1,362 @@
+#include "mapping/mapping.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include <rapidjson/document.h>
+
+#include "mapping/families.hpp"
+
+namespace meross::mapping {
+
+std::string_view to_string(Component component) {
+  switch (component) {
+    case Component::Switch:
+      return "switch";
+    case Component::Light:
+      return "light";
+    case Component::Sensor:
+      return "sensor";
+    case Component::Cover:
+      return "cover";
+  }
+  return "sensor";
+}
+
+std::string_view to_string(Category category) {
+  switch (category) {
+    case Category::None:
+      return "";
+    case Category::Config:
+      return "config";
+    case Category::Diagnostic:
+      return "diagnostic";
+  }
+  return "";
+}
+
+namespace detail {
+
+std::string format_number(double value) {
+  if (!std::isfinite(value)) return "0";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.3f", value);
+  std::string text(buffer);
+  while (!text.empty() && text.back() == '0')
+    text.pop_back();
+  if (!text.empty() && text.back() == '.') text.pop_back();
+  if (text == "-0") text = "0";
+  return text;
+}
+
+Error wrong_type(std::string field, std::string_view expected, const JsonValue& value) {
+  return Error{std::move(field), "expected " + std::string(expected) + ", got " +
+                                     std::string(protocol::type_name(value))};
+}
+
+const JsonValue* member(const JsonValue& payload, std::string_view key) {
+  return protocol::find_member(payload, key);
+}
+
+Result<std::optional<std::int64_t>> optional_int(const JsonValue& object, std::string_view name,
+                                                 const std::string& path) {
+  const JsonValue* value = protocol::find_member(object, name);
+  if (!value || value->IsNull()) return std::optional<std::int64_t>{};
+  const auto number = protocol::to_int(*value);
+  if (!number) return wrong_type(path + "." + std::string(name), "an integer", *value);
+  return std::optional<std::int64_t>{*number};
+}
+
+std::optional<int> channel_of(const JsonValue& item, int fallback) {
+  const JsonValue* value = protocol::find_member(item, "channel");
+  if (!value) return fallback;
+  const auto channel = protocol::to_int(*value);
+  if (!channel || protocol::is_all_channels(*channel) || *channel < 0 || *channel > 1000) {
+    return std::nullopt;
+  }
+  return static_cast<int>(*channel);
+}
+
+DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,
+                          std::string_view field, std::int64_t value) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  key(w, outer);
+  w.StartObject();
+  key(w, "channel");
+  w.Int(channel);
+  key(w, field);
+  w.Int64(value);
+  w.EndObject();
+  w.EndObject();
+  return DeviceRequest{Method::Set, std::move(ns), buffer.GetString()};
+}
+
+DeviceRequest get_request(std::string ns, std::string payload_json) {
+  return DeviceRequest{Method::Get, std::move(ns), std::move(payload_json)};
+}
+
+Result<bool> parse_on_off(std::string_view command) {
+  while (!command.empty() && std::isspace(static_cast<unsigned char>(command.front())))
+    command.remove_prefix(1);
+  while (!command.empty() && std::isspace(static_cast<unsigned char>(command.back())))
+    command.remove_suffix(1);
+  if (command == "ON") return true;
+  if (command == "OFF") return false;
+  return Error{"command", "expected ON or OFF"};
+}
+
+std::string key_of(std::string_view prefix, int channel) {
+  return std::string(prefix) + std::to_string(channel);
+}
+
+std::optional<int> channel_in_key(std::string_view key, std::string_view prefix) {
+  if (key.size() <= prefix.size() || key.substr(0, prefix.size()) != prefix) return std::nullopt;
+  const std::string_view digits = key.substr(prefix.size());
+  int channel = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), channel);
+  if (ec != std::errc{} || end != digits.data() + digits.size() || channel < 0) {
+    return std::nullopt;
+  }
+  return channel;
+}
+
+}  // namespace detail
+
+using namespace detail;
+
+namespace {
+
+bool is_primary(const Entity& e) {
+  return e.category == Category::None &&
+         (e.component == Component::Switch || e.component == Component::Light ||
+          e.component == Component::Cover);
+}
+
+// System.All: digest (or legacy control) states plus identity diagnostics.
+std::optional<Error> system_all_states(const DeviceProfile& p, DeviceState& s,
+                                       const JsonValue& payload, StateBatch& out) {
+  const JsonValue* all = member(payload, "all");
+  if (!all) all = &payload;
+  if (!all->IsObject()) return wrong_type("all", "an object", *all);
+  const JsonValue* digest = member(*all, "digest");
+  if (!digest || !digest->IsObject()) digest = member(*all, "control");
+  if (digest && digest->IsObject()) {
+    if (const JsonValue* toggle = member(*digest, "toggle"); toggle && p.legacy_toggle) {
+      if (!toggle->IsObject()) return wrong_type("all.control.toggle", "an object", *toggle);
+      if (const auto onoff = protocol::int_member(*toggle, "onoff")) {
+        out.updates.push_back({"switch_0", on_off(*onoff != 0)});
+      }
+    }
+    if (const JsonValue* light = member(*digest, "light")) {
+      if (auto e = light_digest(p, s, *light, out)) return e;
+    }
+    if (const JsonValue* togglex = member(*digest, "togglex")) {
+      auto e = for_each_item(*togglex, "all.digest.togglex", [&](const JsonValue& item) {
+        const auto channel = channel_of(item);
+        const auto onoff = protocol::int_member(item, "onoff");
+        if (channel && onoff) apply_togglex_item(p, s, *channel, *onoff != 0 ? 1 : 0, out);
+      });
+      if (e) return e;
+    }
+    if (const JsonValue* garage = member(*digest, "garageDoor")) {
+      if (auto e = garage_states(p, *garage, out)) return e;
+    }
+  }
+  identity_states(p, out);
+  return std::nullopt;
+}
+
+// One message can update an entity twice (a light's digest and its ToggleX channel); only the
+// final state is worth publishing. Keeps the order of the last occurrences.
+void keep_last_per_entity(std::vector<StateUpdate>& updates) {
+  std::vector<StateUpdate> kept;
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    bool later = false;
+    for (std::size_t j = i + 1; j < updates.size() && !later; ++j) {
+      later = updates[j].entity_key == updates[i].entity_key;
+    }
+    if (!later) kept.push_back(std::move(updates[i]));
+  }
+  updates = std::move(kept);
+}
+
+// Appliance.Control.Multiple: {"multiple":[{"header":{...},"payload":{...}},...]}; each inner
+// answer is mapped as if it had come alone.
+std::optional<Error> multiple_states(const DeviceProfile& p, DeviceState& s,
+                                     const JsonValue& payload, const Context& ctx,
+                                     StateBatch& out) {
+  const JsonValue* list = member(payload, "multiple");
+  if (!list) return std::nullopt;
+  if (!list->IsArray()) return wrong_type("multiple", "a list", *list);
+  rapidjson::SizeType index = 0;
+  for (const auto& item : list->GetArray()) {
+    const std::string path = "multiple[" + std::to_string(index++) + "]";
+    const JsonValue* header = member(item, "header");
+    const JsonValue* inner = member(item, "payload");
+    if (!header || !header->IsObject() || !inner) {
+      return Error{path, "expected an object with header and payload"};
+    }
+    const auto ns = protocol::string_member(*header, "namespace");
+    const auto method_text = protocol::string_member(*header, "method");
+    const auto method = method_text ? protocol::method_from_string(*method_text) : std::nullopt;
+    if (!ns || !method) return Error{path + ".header", "expected namespace and method"};
+    if (*ns == "Appliance.Control.Multiple") continue;  // no nesting
+    auto batch = states_from(p, s, *ns, *method, *inner, ctx);
+    if (!batch) return Error{path + "." + batch.error().field, batch.error().message};
+    for (auto& u : batch->updates)
+      out.updates.push_back(std::move(u));
+    out.entities_changed = out.entities_changed || batch->entities_changed;
+  }
+  return std::nullopt;
+}
+
+// Namespaces that describe a feature this layer does not map (issue 5: ignored, listed).
+constexpr std::array<std::string_view, 14> kUnmappedPrefixes{
+    "Appliance.Control.Thermostat.",  "Appliance.Hub.",
+    "Appliance.Control.Diffuser.",    "Appliance.Control.Fan",
+    "Appliance.Control.Presence.",    "Appliance.Control.Spray",
+    "Appliance.Control.Mp3",          "Appliance.Control.Sensor.",
+    "Appliance.Control.PhysicalLock", "Appliance.Control.FilterMaintenance",
+    "Appliance.Control.Screen.",      "Appliance.Control.TempUnit",
+    "Appliance.Digest.Hub",           "Appliance.Control.Alarm"};
+
+}  // namespace
+
+std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState& state) {
+  std::vector<Entity> out;
+  toggle_entities(profile, out);
+  light_entities(profile, state, out);
+  garage_entities(profile, out);
+  shutter_entities(profile, out);
+  electricity_entities(profile, out);
+  consumption_entities(profile, out);
+  diagnostic_entities(profile, out);
+  // has_entity_name: a device with a single main entity (a plug, a bulb, a one-door opener)
+  // shows it under the device's own name.
+  if (std::count_if(out.begin(), out.end(), is_primary) == 1) {
+    for (auto& e : out) {
+      if (is_primary(e)) e.name.reset();
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> unmapped_abilities(const DeviceProfile& profile) {
+  std::vector<std::string> out;
+  for (const auto& [ns, params] : profile.abilities) {
+    for (std::string_view prefix : kUnmappedPrefixes) {
+      if (std::string_view(ns).substr(0, prefix.size()) == prefix) {
+        out.push_back(ns);
+        break;
+      }
+    }
+  }
+  return out;  // std::map keeps them sorted
+}
+
+Result<StateBatch> states_from(const DeviceProfile& profile, DeviceState& state,
+                               std::string_view ns, Method method, const JsonValue& payload,
+                               const Context& context) {
+  StateBatch out;
+  if (method != Method::GetAck && method != Method::SetAck && method != Method::Push) return out;
+  if (!payload.IsObject()) return wrong_type("payload", "an object", payload);
+
+  std::optional<Error> error;
+  if (ns == "Appliance.Control.ToggleX" || ns == "Appliance.Control.Toggle") {
+    error = toggle_states(profile, state, ns, payload, out);
+  } else if (ns == "Appliance.Control.Light" || ns == "Appliance.Control.Light.Effect") {
+    error = light_states(profile, state, ns, payload, out);
+  } else if (ns == "Appliance.Control.Electricity" || ns == "Appliance.Control.ElectricityX") {
+    error = electricity_states(profile, ns, payload, out);
+  } else if (ns == "Appliance.Control.ConsumptionX" || ns == "Appliance.Control.ConsumptionH") {
+    error = consumption_states(profile, ns, payload, context, out);
+  } else if (ns == "Appliance.GarageDoor.State") {
+    if (const JsonValue* items = member(payload, "state")) {
+      error = garage_states(profile, *items, out);
+    }
+  } else if (ns == "Appliance.RollerShutter.Position" || ns == "Appliance.RollerShutter.State") {
+    error = shutter_states(profile, state, ns, payload, out);
+  } else if (ns == "Appliance.System.Runtime" || ns == "Appliance.System.DNDMode") {
+    error = diagnostic_states(profile, ns, payload, out);
+  } else if (ns == "Appliance.System.All") {
+    error = system_all_states(profile, state, payload, out);
+  } else if (ns == "Appliance.Control.Multiple") {
+    error = multiple_states(profile, state, payload, context, out);
+  }
+  if (error) return *error;
+  keep_last_per_entity(out.updates);
+  return out;
+}
+
+Result<StateBatch> states_from(const DeviceProfile& profile, DeviceState& state,
+                               std::string_view ns, Method method, std::string_view payload_json,
+                               const Context& context) {
+  if (!json_nesting_at_most(payload_json, kMaxJsonNesting)) {
+    return Error{"payload", "nested too deeply"};
+  }
+  rapidjson::Document doc;
+  doc.Parse(payload_json.data(), payload_json.size());
+  if (doc.HasParseError()) return Error{"payload", "not valid JSON"};
+  return states_from(profile, state, ns, method, doc, context);
+}
+
+Result<std::vector<DeviceRequest>> command_to_request(const DeviceProfile& profile,
+                                                      const DeviceState& state,
+                                                      std::string_view entity_key,
+                                                      std::string_view command) {
+  const auto entities = entities_for(profile, state);
+  const auto it = std::find_if(entities.begin(), entities.end(),
+                               [&](const Entity& e) { return e.key == entity_key; });
+  if (it == entities.end() || !it->has_command) {
+    return Error{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
+  }
+  if (auto c = channel_in_key(entity_key, "switch_")) return toggle_command(profile, *c, command);
+  if (auto c = channel_in_key(entity_key, "light_")) {
+    return light_command(profile, state, *c, command);
+  }
+  if (auto c = channel_in_key(entity_key, "garage_")) return garage_command(profile, *c, command);
+  if (auto c = channel_in_key(entity_key, "shutter_")) {
+    return shutter_command(profile, *c, command);
+  }
+  if (entity_key == "led") return led_command(command);
+  return Error{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
+}
+
+std::vector<Poll> polls_for(const DeviceProfile& p) {
+  std::vector<Poll> out;
+  if (p.has_ability("Appliance.Control.Electricity")) {
+    out.push_back(
+        {PollKind::Electricity, "Appliance.Control.Electricity", R"({"electricity":{}})"});
+  }
+  if (p.has_ability("Appliance.Control.ElectricityX")) {
+    // em06: {"electricityx":{}} made the device drop the connection (meross-protocol.md §5.5).
+    out.push_back({PollKind::Electricity, "Appliance.Control.ElectricityX",
+                   R"({"electricity":[{"channel":65535}]})"});
+  }
+  if (p.has_ability("Appliance.Control.ConsumptionX")) {
+    out.push_back(
+        {PollKind::Consumption, "Appliance.Control.ConsumptionX", R"({"consumptionx":[]})"});
+  } else if (p.has_ability("Appliance.Control.ConsumptionH")) {
+    out.push_back({PollKind::Consumption, "Appliance.Control.ConsumptionH",
+                   p.electricityx_channels.empty() ? R"({"consumptionH":[{"channel":0}]})"
+                                                   : R"({"consumptionH":{}})"});
+  }
+  if (p.has_ability("Appliance.System.Runtime")) {
+    out.push_back({PollKind::Slow, "Appliance.System.Runtime", R"({"runtime":{}})"});
+  }
+  if (p.has_ability("Appliance.System.DNDMode")) {
+    out.push_back({PollKind::Slow, "Appliance.System.DNDMode", R"({"DNDMode":{}})"});
+  }
+  if (p.has_ability("Appliance.Control.Light.Effect")) {
+    out.push_back({PollKind::Slow, "Appliance.Control.Light.Effect", R"({"effect":[]})"});
+  }
+  return out;
+}
+
+}  // namespace meross::mapping

@@ -1,0 +1,211 @@
+#include "simulator/profiles.hpp"
+
+#include <charconv>
+#include <map>
+
+#include <rapidjson/document.h>
+
+#include "protocol/json.hpp"
+
+namespace meross::sim {
+namespace {
+
+// Abilities every recent Meross plug/bulb/opener lists (shape of the mss310 and msg100 traces).
+constexpr std::string_view kBaseAbilities =
+    R"("Appliance.Config.Key":{},"Appliance.Config.WifiList":{},"Appliance.Config.Wifi":{},)"
+    R"("Appliance.Config.Trace":{},"Appliance.System.All":{},"Appliance.System.Hardware":{},)"
+    R"("Appliance.System.Firmware":{},"Appliance.System.Debug":{},"Appliance.System.Online":{},)"
+    R"("Appliance.System.Time":{},"Appliance.System.Ability":{},"Appliance.System.Runtime":{},)"
+    R"("Appliance.System.Report":{},"Appliance.System.Position":{},"Appliance.System.DNDMode":{},)"
+    R"("Appliance.Control.Multiple":{"maxCmdNum":5},"Appliance.Control.ToggleX":{},)"
+    R"("Appliance.Control.TimerX":{"sunOffsetSupport":1},"Appliance.Control.TriggerX":{},)"
+    R"("Appliance.Control.Bind":{},"Appliance.Control.Unbind":{},"Appliance.Control.Upgrade":{},)"
+    R"("Appliance.Digest.TriggerX":{},"Appliance.Digest.TimerX":{})";
+
+struct Builtin {
+  std::string_view type, sub_type, hw, fw, chip, compile_time;
+  std::string_view extra_abilities;  // appended to kBaseAbilities
+  std::string_view digest;           // the all.digest object
+  std::vector<std::pair<std::string, std::string>> recorded;
+};
+
+const std::map<std::string, Builtin, std::less<>>& builtins() {
+  static const std::map<std::string, Builtin, std::less<>> table{
+      {"mss310",
+       {"mss310",
+        "us",
+        "2.0.0",
+        "2.1.17",
+        "MT7682",
+        "2022/08/19 10:05:03 GMT +08:00",
+        R"("Appliance.System.Clock":{},"Appliance.Control.ConsumptionX":{},)"
+        R"("Appliance.Control.Electricity":{},"Appliance.Control.ConsumptionConfig":{})",
+        R"({"togglex":[{"channel":0,"onoff":1,"lmTime":0}],"triggerx":[],"timerx":[]})",
+        {{"Appliance.Control.ConsumptionConfig",
+          R"({"config":{"voltageRatio":186,"electricityRatio":121}})"}}}},
+      {"mss425f",
+       {"mss425f",
+        "us",
+        "4.0.0",
+        "4.1.26",
+        "MT7686",
+        "2021/03/09 10:02:58 GMT +08:00",
+        R"("Appliance.Config.WifiX":{},"Appliance.Config.Info":{})",
+        R"({"togglex":[{"channel":0,"onoff":1,"lmTime":0},{"channel":1,"onoff":0,"lmTime":0},)"
+        R"({"channel":2,"onoff":0,"lmTime":0},{"channel":3,"onoff":0,"lmTime":0},)"
+        R"({"channel":4,"onoff":0,"lmTime":0}],"triggerx":[],"timerx":[]})",
+        {}}},
+      {"msl120",
+       {"msl120",
+        "eu",
+        "2.0.0",
+        "2.1.2",
+        "MT7682",
+        "2020/11/24 16:09:14 GMT +08:00",
+        R"("Appliance.Control.Light":{"capacity":7})",
+        R"({"togglex":[{"channel":0,"onoff":1,"lmTime":0}],"triggerx":[],"timerx":[],)"
+        R"("light":{"capacity":6,"channel":0,"rgb":16753920,"temperature":50,"luminance":80,)"
+        R"("transform":0}})",
+        {}}},
+      {"msg100",
+       {"msg100",
+        "us",
+        "4.0.0",
+        "4.2.1",
+        "MT7686",
+        "Sep 15 2021 10:21:01",
+        R"("Appliance.Config.WifiX":{},"Appliance.Config.Info":{},"Appliance.System.Clock":{},)"
+        R"("Appliance.GarageDoor.State":{},"Appliance.GarageDoor.Config":{})",
+        R"({"togglex":[{"channel":0,"onoff":0,"lmTime":0}],"triggerx":[],"timerx":[],)"
+        R"("garageDoor":[{"channel":0,"open":0,"lmTime":0}]})",
+        {{"Appliance.GarageDoor.Config",
+          R"({"config":{"signalDuration":1000,"buzzerEnable":0,"doorOpenDuration":30000,)"
+          R"("doorCloseDuration":30000}})"}}}},
+  };
+  return table;
+}
+
+bool looks_like_mac(std::string_view mac) {
+  if (mac.size() != 17) return false;
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    const char c = mac[i];
+    if (i % 3 == 2) {
+      if (c != ':') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string>& builtin_profile_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& [name, _] : builtins())
+      out.push_back(name);
+    return out;
+  }();
+  return names;
+}
+
+protocol::Result<std::shared_ptr<DeviceTemplate>> builtin_template(std::string_view profile) {
+  auto it = builtins().find(profile);
+  if (it == builtins().end()) {
+    return protocol::Error{"profile", "unknown profile '" + std::string(profile) +
+                                          "' (known: mss310, mss425f, msl120, msg100)"};
+  }
+  const Builtin& b = it->second;
+  std::string all = R"({"all":{"system":{"hardware":{"type":")" + std::string(b.type) +
+                    R"(","subType":")" + std::string(b.sub_type) + R"(","version":")" +
+                    std::string(b.hw) + R"(","chipType":")" + std::string(b.chip) +
+                    R"(","uuid":"","macAddress":""},"firmware":{"version":")" + std::string(b.fw) +
+                    R"(","compileTime":")" + std::string(b.compile_time) +
+                    R"(","wifiMac":"00:00:00:00:00:00","innerIp":"127.0.0.1","server":"",)"
+                    R"("port":0,"userId":0},"time":{"timestamp":0,"timezone":"","timeRule":[]},)"
+                    R"("online":{"status":1}},"digest":)" +
+                    std::string(b.digest) + "}}";
+  std::string ability = "{\"ability\":{" + std::string(kBaseAbilities);
+  if (!b.extra_abilities.empty()) ability += "," + std::string(b.extra_abilities);
+  ability += "}}";
+  std::map<std::string, std::string, std::less<>> recorded(b.recorded.begin(), b.recorded.end());
+  auto t = make_template(std::string(profile), all, ability, std::move(recorded));
+  if (t) t.value()->fill_firmware = true;
+  return t;
+}
+
+protocol::Result<std::shared_ptr<DeviceTemplate>> trace_template(const protocol::Trace& trace,
+                                                                 std::string name) {
+  std::map<std::string, std::string, std::less<>> recorded;
+  for (const auto& row : trace.rows) {
+    if (row.method != "GETACK" || row.ns == "Appliance.System.All" ||
+        row.ns == "Appliance.System.Ability") {
+      continue;
+    }
+    rapidjson::Document doc;
+    doc.Parse(row.payload_json.data(), row.payload_json.size());
+    if (doc.HasParseError() || !doc.IsObject()) continue;
+    recorded[row.ns] = protocol::to_json(doc);  // compact; the last answer wins
+  }
+  return make_template(std::move(name), trace.all_json, trace.ability_json, std::move(recorded));
+}
+
+std::string trace_mac(const protocol::Trace& trace, std::string_view uuid) {
+  rapidjson::Document doc;
+  doc.Parse(trace.all_json.data(), trace.all_json.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    const auto* all = protocol::find_member(doc, "all");
+    const auto* system = all ? protocol::find_member(*all, "system") : nullptr;
+    const auto* hardware = system ? protocol::find_member(*system, "hardware") : nullptr;
+    auto mac = hardware ? protocol::string_member(*hardware, "macAddress") : std::nullopt;
+    if (mac && looks_like_mac(*mac)) {
+      std::string out(*mac);
+      for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      return out;
+    }
+  }
+  return mac_from_uuid(uuid);
+}
+
+std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data() || value < 0) return std::nullopt;
+  const std::string_view unit(end, static_cast<std::size_t>(text.data() + text.size() - end));
+  if (unit == "ms") return value;
+  if (unit.empty() || unit == "s") return value * 1000;
+  if (unit == "m") return value * 60'000;
+  if (unit == "h") return value * 3'600'000;
+  return std::nullopt;
+}
+
+protocol::Result<BrokerAddress> parse_broker_url(std::string_view url) {
+  BrokerAddress address;
+  constexpr std::string_view kScheme = "mqtt://";
+  if (url.substr(0, kScheme.size()) == kScheme) {
+    url.remove_prefix(kScheme.size());
+  } else if (url.find("://") != std::string_view::npos) {
+    return protocol::Error{"broker", "only mqtt:// URLs are supported"};
+  }
+  while (!url.empty() && url.back() == '/')
+    url.remove_suffix(1);
+  const auto colon = url.rfind(':');
+  if (colon != std::string_view::npos) {
+    int port = 0;
+    const auto digits = url.substr(colon + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc() || end != digits.data() + digits.size() || port <= 0 || port > 65535) {
+      return protocol::Error{"broker", "invalid port in the broker URL"};
+    }
+    address.port = port;
+    url = url.substr(0, colon);
+  }
+  if (url.empty()) return protocol::Error{"broker", "no host in the broker URL"};
+  address.host = std::string(url);
+  return address;
+}
+
+}  // namespace meross::sim

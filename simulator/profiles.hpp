@@ -1,0 +1,42 @@
+#pragma once
+
+// Where simulated devices come from: the built-in profiles (mss310, mss425f, msl120, msg100) and
+// meross_lan trace files (meross-protocol.md §8).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/result.hpp"
+#include "protocol/trace.hpp"
+#include "simulator/device.hpp"
+
+namespace meross::sim {
+
+// The names accepted by --profile.
+const std::vector<std::string>& builtin_profile_names();
+
+// The shared template of a built-in profile; an Error naming the profile when unknown.
+protocol::Result<std::shared_ptr<DeviceTemplate>> builtin_template(std::string_view profile);
+
+// A template from a parsed trace: its All/Ability rows, and its recorded GETACKs as answers.
+protocol::Result<std::shared_ptr<DeviceTemplate>> trace_template(const protocol::Trace& trace,
+                                                                 std::string name);
+
+// The MAC a trace device uses: the trace's own when it is a real one, else from the uuid.
+std::string trace_mac(const protocol::Trace& trace, std::string_view uuid);
+
+// "500ms", "1s", "30s", "5m", "1h" (a bare number is seconds) → milliseconds.
+std::optional<std::int64_t> parse_duration_ms(std::string_view text);
+
+// "mqtt://host:port" (or "host:port", "host") → host and port (default 1883).
+struct BrokerAddress {
+  std::string host;
+  int port = 1883;
+};
+protocol::Result<BrokerAddress> parse_broker_url(std::string_view url);
+
+}  // namespace meross::sim

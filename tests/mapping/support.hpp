@@ -1,0 +1,39 @@
+#pragma once
+
+// Shared by the mapping tests: device profiles from the fixture traces and hand-written ones.
+
+#include <filesystem>
+#include <string>
+
+#include "mapping/mapping.hpp"
+#include "protocol/device_profile.hpp"
+
+namespace meross::test {
+
+// The profile of the fixture trace whose file name contains `fragment`, read the way
+// `meross-bridge inspect` reads it (uuid from the file name when obfuscated).
+protocol::DeviceProfile trace_profile(const std::string& fragment);
+std::filesystem::path trace_path(const std::string& fragment);
+
+// A profile from System.All and System.Ability payload texts.
+protocol::DeviceProfile profile_from(const std::string& all_json, const std::string& ability_json);
+
+// Hand-written, from the shape of real devices (no trace exists for these models):
+// mss425f strip, ToggleX channels 0..4 (four outlets and USB).
+protocol::DeviceProfile mss425f_profile();
+// msl120 bulb, RGB + colour temperature, ToggleX channel 0, Light capacity `capacity`.
+protocol::DeviceProfile msl120_profile(int capacity);
+
+// The payload of the `index`-th recorded device message (not a TX row) with that namespace and
+// method in the trace `fragment`; namespace_pushes count as PUSH after the rows.
+std::string recorded(const std::string& fragment, const std::string& ns, const std::string& method,
+                     std::size_t index = 0);
+
+// states_from on payload text; fails the test on an Error.
+mapping::StateBatch states(const protocol::DeviceProfile& profile, mapping::DeviceState& state,
+                           const std::string& ns, const std::string& method,
+                           const std::string& payload, std::int64_t now = 1700000000);
+// The payload published for `key` in `batch` ("" when absent, the last one when repeated).
+std::string state_of(const mapping::StateBatch& batch, const std::string& key);
+
+}  // namespace meross::test
