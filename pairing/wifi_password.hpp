@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-namespace meross::pairing {
+#include "pairing/crypto.hpp"
 
-std::string base64_encode(std::string_view bytes);
+namespace meross::pairing {
 
 // The WifiX password field: base64(AES-256-CBC(password zero-padded to a multiple of 16, with a
 // whole zero block when already aligned)), key = md5hex(type + uuid + mac) as 32 ASCII bytes,

@@ -1,0 +1,164 @@
+#include "pairing/http_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <curl/curl.h>
+
+#include "pairing/crypto.hpp"
+#include "pairing/requests.hpp"
+#include "protocol/json.hpp"
+#include "protocol/signing.hpp"
+
+namespace meross::pairing {
+namespace {
+
+using protocol::Error;
+
+void init_curl_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* out = static_cast<std::string*>(user);
+  constexpr std::size_t kMaxBody = 256 * 1024;
+  if (out->size() + size * count > kMaxBody) return 0;  // aborts the transfer
+  out->append(data, size * count);
+  return size * count;
+}
+
+std::string seconds(long ms) {
+  return std::to_string(ms / 1000) + (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") +
+         " s";
+}
+
+std::int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::optional<Error> check_host(std::string_view host) {
+  if (host.empty() || host.size() > 253) return Error{"host", "expected an IP address or name"};
+  for (const char c : host) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' ||
+                    c == '_' || c == ':' || c == '[' || c == ']';
+    if (!ok) return Error{"host", "expected HOST or HOST:PORT (no scheme, path or spaces)"};
+  }
+  return std::nullopt;
+}
+
+protocol::Result<std::string> post_config(std::string_view host, std::string_view body,
+                                          std::string_view content_type,
+                                          const HttpTimeouts& timeouts) {
+  if (auto error = check_host(host)) return *error;
+  init_curl_once();
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+  if (!curl) return Error{"", "libcurl could not start"};
+  const std::string url = "http://" + std::string(host) + "/config";
+  const std::string type_header = "Content-Type: " + std::string(content_type);
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
+      curl_slist_append(nullptr, type_header.c_str()), &curl_slist_free_all);
+  std::string response;
+  char error_buffer[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http");
+  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");  // the device is on the local network
+  curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, timeouts.connect_ms);
+  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, timeouts.total_ms);
+  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &collect);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error_buffer);
+  const CURLcode code = curl_easy_perform(curl.get());
+  const std::string where = "the device at " + std::string(host);
+  switch (code) {
+    case CURLE_OK:
+      break;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+      return Error{"", "cannot reach " + where + " (" + curl_easy_strerror(code) +
+                           "). In pairing mode, join the device's access point (Meross_XX_XXXX) "
+                           "and use --host 10.10.10.1"};
+    case CURLE_OPERATION_TIMEDOUT:
+      return Error{"", where + " did not answer within " + seconds(timeouts.total_ms) + " (" +
+                           error_buffer + ")"};
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_PARTIAL_FILE:
+      return Error{"", where +
+                           " closed the connection without an answer; firmware does this for "
+                           "requests it does not support or that are not encrypted as it expects"};
+    default:
+      return Error{"", "HTTP request to " + where + " failed: " + curl_easy_strerror(code)};
+  }
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) {
+    return Error{"", where + " answered HTTP " + std::to_string(status) + " instead of 200"};
+  }
+  return response;
+}
+
+DeviceClient::DeviceClient(std::string host, std::string key, HttpTimeouts timeouts)
+    : host_(std::move(host)), key_(std::move(key)), timeouts_(timeouts) {}
+
+protocol::Result<protocol::Message> DeviceClient::request(protocol::Method method,
+                                                          std::string_view ns,
+                                                          std::string_view payload_json) {
+  const auto header =
+      protocol::make_request_header(method, ns, "http://" + host_ + "/config", key_, now_seconds());
+  const std::string message = protocol::serialize(header, payload_json);
+  const bool encrypt = session_key_ && !plaintext_namespace(ns);
+  auto body = encrypt
+                  ? post_config(host_, base64_encode(aes_zero_pad_encrypt(message, *session_key_)),
+                                "application/octet-stream", timeouts_)
+                  : post_config(host_, message, "application/json", timeouts_);
+  if (!body) return body.error();
+  std::string reply = std::move(*body);
+  const auto first = std::find_if(reply.begin(), reply.end(), [](char c) {
+    return !std::isspace(static_cast<unsigned char>(c));
+  });
+  if (session_key_ && first != reply.end() && *first != '{') {
+    std::string compact;
+    std::copy_if(reply.begin(), reply.end(), std::back_inserter(compact),
+                 [](char c) { return !std::isspace(static_cast<unsigned char>(c)); });
+    auto cipher = base64_decode(compact);
+    if (!cipher) return Error{"", "the encrypted reply is not base64"};
+    auto plain = aes_zero_pad_decrypt(*cipher, *session_key_);
+    if (!plain) return Error{"", "the encrypted reply could not be decrypted"};
+    reply = std::move(*plain);
+  }
+  auto checked = check_reply(reply, header);
+  return checked;
+}
+
+std::optional<protocol::Error> DeviceClient::exchange_keys() {
+  EcdhKey key;
+  const std::string payload =
+      R"({"ecdhe":{"step":1,"pubkey":")" + key.public_key_base64() + R"("}})";
+  session_key_.reset();
+  auto reply = request(protocol::Method::Set, "Appliance.Encrypt.ECDHE", payload);
+  if (!reply) return reply.error();
+  const auto* ecdhe = protocol::find_member(reply->payload(), "ecdhe");
+  const auto pubkey = ecdhe ? protocol::string_member(*ecdhe, "pubkey") : std::nullopt;
+  if (!pubkey) return Error{"ecdhe.pubkey", "the device's ECDHE answer has no public key"};
+  auto session = key.session_key(*pubkey);
+  if (!session) return session.error();
+  session_key_ = std::move(*session);
+  return std::nullopt;
+}
+
+}  // namespace meross::pairing

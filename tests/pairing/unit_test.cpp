@@ -1,0 +1,585 @@
+#define BOOST_TEST_MODULE pairing_unit
+#include <boost/test/unit_test.hpp>
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <rapidjson/document.h>
+#include <CLI/CLI.hpp>
+
+#include "pairing/broker_config.hpp"
+#include "pairing/certs.hpp"
+#include "pairing/commands.hpp"
+#include "pairing/crypto.hpp"
+#include "pairing/requests.hpp"
+#include "pairing/wifi_password.hpp"
+#include "protocol/device_profile.hpp"
+#include "protocol/signing.hpp"
+#include "support/fixtures.hpp"
+
+using namespace meross::pairing;
+namespace protocol = meross::protocol;
+namespace fs = std::filesystem;
+
+namespace {
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  BOOST_REQUIRE(!doc.HasParseError());
+  return doc;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char pattern[] = "/tmp/meross-pairing-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
+    path = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+protocol::DeviceProfile profile_of(const std::string& trace_fragment) {
+  const auto trace = meross::test::load_trace(trace_fragment);
+  auto all = parse(trace.all_json);
+  auto profile = protocol::profile_from_system_all(all);
+  BOOST_REQUIRE(profile.ok());
+  auto ability = parse(trace.ability_json);
+  BOOST_REQUIRE(!protocol::apply_abilities(*profile, ability));
+  return *profile;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(crypto)
+
+BOOST_AUTO_TEST_CASE(base64_round_trip_and_rejects) {
+  for (const std::string& text :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", std::string("\0\xff\x10", 3)}) {
+    auto decoded = base64_decode(base64_encode(text));
+    BOOST_REQUIRE(decoded.ok());
+    BOOST_TEST(*decoded == text);
+  }
+  BOOST_TEST(*base64_decode("TXlIb21lV2lGaQ==") == "MyHomeWiFi");
+  BOOST_TEST(!base64_decode("abc").ok());
+  BOOST_TEST(!base64_decode("ab c").ok());
+  BOOST_TEST(!base64_decode("ab\"=").ok());
+}
+
+BOOST_AUTO_TEST_CASE(aes_zero_padding_round_trip) {
+  const std::string key = protocol::md5_hex("k");
+  for (std::size_t size : {0u, 1u, 15u, 16u, 17u, 100u}) {
+    const std::string plain(size, 'x');
+    const std::string cipher = aes_zero_pad_encrypt(plain, key);
+    BOOST_TEST(cipher.size() == (size / 16 + 1) * 16);
+    BOOST_TEST(*aes_zero_pad_decrypt(cipher, key) == plain);
+  }
+  BOOST_TEST(!aes_zero_pad_decrypt("short", key).ok());
+  BOOST_TEST(!aes_zero_pad_decrypt("", key).ok());
+  BOOST_CHECK_THROW(aes_zero_pad_encrypt("x", "short key"), std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(wifix_vector_still_holds) {
+  // meross-protocol.md §6.5, now through the shared AES helper.
+  BOOST_TEST(encrypt_wifix_password("password123", "mss310", "2304253613440052050a48e1e9c4b296",
+                                    "48:e1:e9:c4:b2:96") == "Bm65HOPt+5PLce/V3Ns3Aw==");
+}
+
+BOOST_AUTO_TEST_CASE(ecdh_both_sides_derive_the_same_key) {
+  EcdhKey a;
+  EcdhKey b;
+  const auto a_pub = a.public_key_base64();
+  BOOST_TEST(base64_decode(a_pub)->size() == 65u);
+  BOOST_TEST(static_cast<int>((*base64_decode(a_pub))[0]) == 4);
+  const auto ab = a.session_key(b.public_key_base64());
+  const auto ba = b.session_key(a_pub);
+  BOOST_REQUIRE(ab.ok());
+  BOOST_REQUIRE(ba.ok());
+  BOOST_TEST(*ab == *ba);
+  BOOST_TEST(ab->size() == 32u);
+  EcdhKey c;
+  BOOST_TEST(*a.session_key(c.public_key_base64()) != *ab);
+}
+
+BOOST_AUTO_TEST_CASE(ecdh_rejects_bad_peer_keys) {
+  EcdhKey a;
+  BOOST_TEST(!a.session_key("not base64!").ok());
+  BOOST_TEST(!a.session_key(base64_encode(std::string(65, '\x04'))).ok());
+  BOOST_TEST(!a.session_key(base64_encode("short")).ok());
+  BOOST_TEST(!a.session_key("").ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(requests)
+
+BOOST_AUTO_TEST_CASE(broker_addresses) {
+  auto a = parse_broker("mqtts://192.168.1.7:8883");
+  BOOST_REQUIRE(a.ok());
+  BOOST_TEST(a->host == "192.168.1.7");
+  BOOST_TEST(a->port == 8883);
+  BOOST_TEST(parse_broker("broker.lan")->port == 8883);
+  BOOST_TEST(parse_broker("broker.lan:443")->port == 443);
+  BOOST_TEST(parse_broker("mqtts://10.0.0.2:8883/")->host == "10.0.0.2");
+  const auto plain = parse_broker("mqtt://192.168.1.7:1883");
+  BOOST_REQUIRE(!plain.ok());
+  BOOST_TEST(plain.error().message.find("TLS") != std::string::npos);
+  for (const char* bad :
+       {"", "mqtts://", "h:0", "h:65536", "h:x", "http://h", "a b", "h:1:2x", "user@host"}) {
+    BOOST_TEST(!parse_broker(bad).ok(), bad);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(config_key_payload_matches_the_protocol) {
+  const auto json = config_key_payload({"192.168.1.7", 8883}, {"192.168.1.8", 8884}, "s3cret", 42);
+  BOOST_TEST(json ==
+             R"({"key":{"gateway":{"host":"192.168.1.7","port":8883,"secondHost":"192.168.1.8",)"
+             R"("secondPort":8884,"redirect":1},"key":"s3cret","userId":"42"}})");
+}
+
+BOOST_AUTO_TEST_CASE(wifi_list_is_decoded) {
+  auto doc = parse(
+      R"({"wifiList":[{"ssid":"TXlIb21lV2lGaQ==","bssid":"2c:6e:a4:55:c6:47","signal":60,"channel":3,"encryption":6,"cipher":3},)"
+      R"({"ssid":"TXlIb21lV2lGaQ==","bssid":"2c-6e-a4-55-c6-48","signal":"90","channel":11,"encryption":8,"cipher":4},)"
+      R"({"ssid":"T3RoZXI=","signal":10},{"nossid":1},"junk"]})");
+  auto list = parse_wifi_list(doc);
+  BOOST_REQUIRE(list.ok());
+  BOOST_REQUIRE(list->size() == 3u);
+  BOOST_TEST((*list)[0].ssid == "MyHomeWiFi");
+  BOOST_TEST((*list)[2].ssid == "Other");
+  const auto* best = find_network(*list, "MyHomeWiFi");
+  BOOST_REQUIRE(best != nullptr);
+  BOOST_TEST(best->bssid == "2c-6e-a4-55-c6-48");  // exactly as reported
+  BOOST_TEST(best->channel == 11);
+  BOOST_TEST(find_network(*list, "Missing") == nullptr);
+  BOOST_TEST(encryption_name(6) == "WPA2PSK");
+  BOOST_TEST(cipher_name(3) == "AES");
+  BOOST_TEST(encryption_name(99) == "unknown(99)");
+  BOOST_TEST(cipher_name(-1) == "unknown(-1)");
+  auto bad = parse(R"({"wifiList":{}})");
+  BOOST_TEST(!parse_wifi_list(bad).ok());
+  auto none = parse(R"({})");
+  BOOST_TEST(!parse_wifi_list(none).ok());
+}
+
+BOOST_AUTO_TEST_CASE(wifi_and_wifix_payloads) {
+  WifiNetwork network{"MyHomeWiFi", "", "2c:6e:a4:55:c6:47", 60, 3, 6, 3};
+  BOOST_TEST(wifi_payload(network, "password123", std::nullopt) ==
+             R"({"wifi":{"ssid":"TXlIb21lV2lGaQ==","password":"cGFzc3dvcmQxMjM=",)"
+             R"("bssid":"2c:6e:a4:55:c6:47","channel":3,"encryption":6,"cipher":3}})");
+  const auto wifix = wifi_payload(
+      network, "password123",
+      WifiXIdentity{"mss310", "2304253613440052050a48e1e9c4b296", "48:e1:e9:c4:b2:96"});
+  BOOST_TEST(wifix.find(R"("password":"Bm65HOPt+5PLce/V3Ns3Aw==")") != std::string::npos);
+  BOOST_TEST(wifix.find("password123") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(wifi_credentials_are_checked_without_quoting_them) {
+  BOOST_TEST(!check_wifi_credentials("Home", "longenough"));
+  BOOST_TEST(!check_wifi_credentials("Home", ""));
+  BOOST_TEST(check_wifi_credentials("", "longenough").has_value());
+  BOOST_TEST(check_wifi_credentials(std::string(33, 'a'), "longenough").has_value());
+  const auto short_password = check_wifi_credentials("Home", "secr3t!");
+  BOOST_REQUIRE(short_password.has_value());
+  BOOST_TEST(short_password->describe().find("secr3t!") == std::string::npos);
+  BOOST_TEST(check_wifi_credentials("Home", std::string(65, 'p')).has_value());
+}
+
+BOOST_AUTO_TEST_CASE(replies_are_checked) {
+  const auto request = protocol::make_request_header(protocol::Method::Get, "Appliance.System.All",
+                                                     "x", "key", 1700000000);
+  auto ack = protocol::make_ack_header(request, "key", 1700000001, "/appliance/u/publish");
+  BOOST_TEST(check_reply(protocol::serialize(ack, "{\"all\":{}}"), request).ok());
+
+  auto error = ack;
+  error.method = protocol::Method::Error;
+  const auto wrong_key = check_reply(
+      protocol::serialize(error, R"({"error":{"code":5001,"detail":"sign error"}})"), request);
+  BOOST_REQUIRE(!wrong_key.ok());
+  BOOST_TEST(wrong_key.error().message.find("5001") != std::string::npos);
+  BOOST_TEST(wrong_key.error().message.find("key is wrong") != std::string::npos);
+  const auto unsupported =
+      check_reply(protocol::serialize(error, R"({"error":{"code":5000}})"), request);
+  BOOST_TEST(unsupported.error().message.find("5000") != std::string::npos);
+
+  auto other = ack;
+  other.message_id = "00000000000000000000000000000000";
+  BOOST_TEST(!check_reply(protocol::serialize(other, "{}"), request).ok());
+  auto other_ns = ack;
+  other_ns.ns = "Appliance.System.Ability";
+  BOOST_TEST(!check_reply(protocol::serialize(other_ns, "{}"), request).ok());
+  for (const char* junk : {"", "{", "null", "[]", "{\"header\":1}", "\xff\xfe"}) {
+    BOOST_TEST(!check_reply(junk, request).ok());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(device_description_from_traces) {
+  const auto plain = describe_device(profile_of("mss310.csv"));
+  BOOST_TEST(plain.find("mss310") != std::string::npos);
+  BOOST_TEST(plain.find("2.1.17") != std::string::npos);
+  BOOST_TEST(plain.find("plain HTTP") != std::string::npos);
+  BOOST_TEST(plain.find("Appliance.Config.Wifi)") != std::string::npos);
+  const auto encrypted = describe_device(profile_of("mss100.json.txt"));
+  BOOST_TEST(encrypted.find("mss110") != std::string::npos);
+  BOOST_TEST(encrypted.find("7.3.37") != std::string::npos);
+  BOOST_TEST(encrypted.find("Appliance.Encrypt.ECDHE") != std::string::npos);
+  BOOST_TEST(encrypted.find("WifiX") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(macs) {
+  BOOST_TEST(*normalize_mac("48E1E9C4B296") == "48:e1:e9:c4:b2:96");
+  BOOST_TEST(*normalize_mac("48-e1-e9-c4-b2-96") == "48:e1:e9:c4:b2:96");
+  BOOST_TEST(!normalize_mac("48:e1:e9:c4:b2").has_value());
+  BOOST_TEST(!normalize_mac("48:e1:e9:c4:b2:9g").has_value());
+  BOOST_TEST(!normalize_mac("4:8e1:e9:c4:b2:96:").has_value());
+  BOOST_TEST(*mac_from_uuid("2304253613440052050a48e1e9c4b296") == "48:e1:e9:c4:b2:96");
+  BOOST_TEST(!mac_from_uuid("short").has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(broker_config)
+
+BOOST_AUTO_TEST_CASE(dynsec_password_matches_mosquitto_ctrl) {
+  // Written by `mosquitto_ctrl dynsec init dyn.json admin adminpw` (mosquitto 2.0.11).
+  const auto salt = base64_decode("0kIf3TrTXCkM6jdp");
+  BOOST_REQUIRE(salt.ok());
+  BOOST_TEST(
+      dynsec_password_hash("adminpw", *salt, 101) ==
+      "8jqWJc8oXv4eJPuyZFWaYboP2+trPvwxDtH/fMFY4+ahCYYQC+9ckWubSDgkhFPaTBW4G7eNaWRe+srv8VEh1A==");
+}
+
+BOOST_AUTO_TEST_CASE(devices_are_parsed) {
+  auto derived = parse_device("2304253613440052050A48E1E9C4B296", "k", 7);
+  BOOST_REQUIRE(derived.ok());
+  BOOST_TEST(derived->uuid == "2304253613440052050a48e1e9c4b296");
+  BOOST_TEST(derived->mac == "48:e1:e9:c4:b2:96");
+  BOOST_TEST(derived->user_id == 7u);
+  auto explicit_mac = parse_device("2304253613440052050a48e1e9c4b296,34:29:8F:00:00:01", "k", 0);
+  BOOST_TEST(explicit_mac->mac == "34:29:8f:00:00:01");
+  for (const char* bad :
+       {"", "abc", "2304253613440052050a48e1e9c4b296,zz", "2304253613440052050a48e1e9c4b29/",
+        "2304253613440052050a48e1e9c4b296,"}) {
+    const auto result = parse_device(bad, "supersecretkey", 0);
+    BOOST_TEST(!result.ok(), bad);
+    if (!result.ok())
+      BOOST_TEST(result.error().describe().find("supersecretkey") == std::string::npos);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(dynsec_json_confines_each_device) {
+  BrokerConfigOptions options;
+  options.devices.push_back(*parse_device("2304253613440052050a48e1e9c4b296", "key", 1));
+  const auto json = dynsec_json(options, "bridgepw", [] { return std::string(12, 's'); });
+  auto doc = parse(json);
+  const auto& clients = doc["clients"];
+  BOOST_REQUIRE(clients.Size() == 2u);
+  BOOST_TEST(std::string(clients[0]["username"].GetString()) == "meross-bridge");
+  BOOST_TEST(std::string(clients[0]["password"].GetString()) ==
+             dynsec_password_hash("bridgepw", std::string(12, 's'), 101));
+  BOOST_TEST(std::string(clients[1]["username"].GetString()) == "48:e1:e9:c4:b2:96");
+  BOOST_TEST(std::string(clients[1]["password"].GetString()) ==
+             dynsec_password_hash(protocol::device_mqtt_password("48:e1:e9:c4:b2:96", "key", 1),
+                                  std::string(12, 's'), 101));
+  BOOST_TEST(std::string(clients[1]["salt"].GetString()) == base64_encode(std::string(12, 's')));
+  BOOST_TEST(json.find("bridgepw") == std::string::npos);
+  const auto& roles = doc["roles"];
+  BOOST_REQUIRE(roles.Size() == 2u);
+  std::set<std::string> device_topics;
+  for (const auto& acl : roles[1]["acls"].GetArray()) {
+    device_topics.insert(std::string(acl["acltype"].GetString()) + " " + acl["topic"].GetString());
+  }
+  const std::set<std::string> expected = {
+      "subscribePattern /appliance/2304253613440052050a48e1e9c4b296/subscribe",
+      "publishClientReceive /appliance/2304253613440052050a48e1e9c4b296/subscribe",
+      "publishClientSend /appliance/2304253613440052050a48e1e9c4b296/publish",
+      "unsubscribePattern /appliance/2304253613440052050a48e1e9c4b296/subscribe"};
+  BOOST_TEST((device_topics == expected));
+  BOOST_TEST(doc["defaultACLAccess"]["publishClientSend"].GetBool() == false);
+  BOOST_TEST(doc["defaultACLAccess"]["subscribe"].GetBool() == false);
+}
+
+BOOST_AUTO_TEST_CASE(write_refuses_missing_certs_and_bad_options) {
+  TempDir dir;
+  BrokerConfigOptions options;
+  options.out_dir = dir.path;
+  options.cert_dir = dir.path;
+  options.plugin_path = "/nonexistent/plugin.so";
+  const auto missing = write_broker_config(options);
+  BOOST_REQUIRE(!missing.ok());
+  BOOST_TEST(missing.error().message.find("certs") != std::string::npos);
+  options.local_port = options.tls_port;
+  BOOST_TEST(!write_broker_config(options).ok());
+}
+
+BOOST_AUTO_TEST_CASE(command_writes_files_and_keeps_the_bridge_password) {
+  TempDir dir;
+  std::ostringstream out;
+  std::ostringstream err;
+  BOOST_REQUIRE(run_certs({"broker.lan", dir.path.string(), 30, false}, out, err) == 0);
+  BrokerConfigCommandOptions options;
+  options.out_dir = dir.path.string();
+  options.devices = {"2304253613440052050a48e1e9c4b296"};
+  options.key = "topsecretkey";
+  BOOST_REQUIRE_MESSAGE(run_broker_config(options, out, err) == 0, err.str());
+  const auto conf = meross::test::read_file(dir.path / "mosquitto.conf");
+  BOOST_TEST(conf.find("listener 8883\n") != std::string::npos);
+  BOOST_TEST(conf.find("tls_version tlsv1.2") != std::string::npos);
+  BOOST_TEST(conf.find("keyfile " + (dir.path / "server.key").string()) != std::string::npos);
+  BOOST_TEST(conf.find("listener 1883 127.0.0.1") != std::string::npos);
+  BOOST_TEST(conf.find("plugin_opt_config_file " + (dir.path / "dynamic-security.json").string()) !=
+             std::string::npos);
+  for (const char* name : {"dynamic-security.json", "bridge-password"}) {
+    struct stat st {};
+    BOOST_REQUIRE(::stat((dir.path / name).c_str(), &st) == 0);
+    BOOST_TEST((st.st_mode & 0777) == 0600u, name);
+  }
+  const auto password = meross::test::read_file(dir.path / "bridge-password");
+  BOOST_TEST(password.size() == 33u);
+
+  // Without --force nothing is replaced; with it, a second device is added, same bridge password.
+  options.devices.push_back("19011804581223251h0434298f1a4b07,34:29:8f:1a:4b:07");
+  BOOST_TEST(run_broker_config(options, out, err) == 1);
+  options.force = true;
+  BOOST_REQUIRE_MESSAGE(run_broker_config(options, out, err) == 0, err.str());
+  BOOST_TEST(meross::test::read_file(dir.path / "bridge-password") == password);
+  auto doc = parse(meross::test::read_file(dir.path / "dynamic-security.json"));
+  BOOST_TEST(doc["clients"].Size() == 3u);
+  BOOST_TEST(std::string(doc["clients"][2]["username"].GetString()) == "34:29:8f:1a:4b:07");
+  BOOST_TEST((out.str() + err.str()).find("topsecretkey") == std::string::npos);
+  BOOST_TEST((out.str() + err.str()).find(password.substr(0, 32)) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(certificates)
+
+namespace {
+using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
+using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
+
+X509Ptr read_cert(const fs::path& path) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  BOOST_REQUIRE(f != nullptr);
+  X509Ptr cert(PEM_read_X509(f, nullptr, nullptr, nullptr), &X509_free);
+  std::fclose(f);
+  BOOST_REQUIRE(cert != nullptr);
+  return cert;
+}
+
+KeyPtr read_key(const fs::path& path) {
+  FILE* f = std::fopen(path.c_str(), "r");
+  BOOST_REQUIRE(f != nullptr);
+  KeyPtr key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr), &EVP_PKEY_free);
+  std::fclose(f);
+  BOOST_REQUIRE(key != nullptr);
+  return key;
+}
+
+std::string common_name(X509* cert) {
+  char buffer[256] = {};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, buffer, sizeof(buffer));
+  return buffer;
+}
+
+bool verifies(X509* ca, X509* server, const std::string& host, bool ip) {
+  std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(), &X509_STORE_free);
+  X509_STORE_add_cert(store.get(), ca);
+  std::unique_ptr<X509_STORE_CTX, decltype(&X509_STORE_CTX_free)> ctx(X509_STORE_CTX_new(),
+                                                                      &X509_STORE_CTX_free);
+  X509_STORE_CTX_init(ctx.get(), store.get(), server, nullptr);
+  X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SSL_SERVER);
+  if (ip)
+    X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
+  else
+    X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
+  return X509_verify_cert(ctx.get()) == 1;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(ip_certificates_chain_name_and_rsa_keys) {
+  TempDir dir;
+  const auto files = generate_certificates({"192.168.1.7", dir.path, 3650, false});
+  BOOST_REQUIRE(files.ok());
+  auto ca = read_cert(files->ca_cert);
+  auto server = read_cert(files->server_cert);
+  auto server_key = read_key(files->server_key);
+  auto ca_key = read_key(files->ca_key);
+
+  BOOST_TEST(verifies(ca.get(), server.get(), "192.168.1.7", true));
+  BOOST_TEST(!verifies(ca.get(), server.get(), "192.168.1.8", true));
+  BOOST_TEST(common_name(server.get()) == "192.168.1.7");
+  BOOST_TEST(common_name(ca.get()) != common_name(server.get()));
+  BOOST_TEST(X509_check_ca(ca.get()) >= 1);
+  BOOST_TEST(X509_check_ca(server.get()) == 0);
+
+  BOOST_TEST(EVP_PKEY_get_base_id(server_key.get()) == EVP_PKEY_RSA);
+  BOOST_TEST(EVP_PKEY_get_bits(server_key.get()) == 2048);
+  BOOST_TEST(EVP_PKEY_get_base_id(X509_get0_pubkey(server.get())) == EVP_PKEY_RSA);
+  BOOST_TEST(X509_check_private_key(server.get(), server_key.get()) == 1);
+  BOOST_TEST(X509_check_private_key(ca.get(), ca_key.get()) == 1);
+
+  // subjectAltName holds the IP.
+  auto* names = static_cast<GENERAL_NAMES*>(
+      X509_get_ext_d2i(server.get(), NID_subject_alt_name, nullptr, nullptr));
+  BOOST_REQUIRE(names != nullptr);
+  BOOST_REQUIRE(sk_GENERAL_NAME_num(names) == 1);
+  const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, 0);
+  BOOST_TEST(name->type == GEN_IPADD);
+  const unsigned char expected[] = {192, 168, 1, 7};
+  BOOST_TEST(ASN1_STRING_length(name->d.iPAddress) == 4);
+  BOOST_TEST(std::memcmp(ASN1_STRING_get0_data(name->d.iPAddress), expected, 4) == 0);
+  GENERAL_NAMES_free(names);
+
+  struct stat st {};
+  BOOST_REQUIRE(::stat(files->server_key.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+  BOOST_REQUIRE(::stat(files->ca_key.c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 0777) == 0600u);
+}
+
+BOOST_AUTO_TEST_CASE(dns_certificates_and_no_overwrite) {
+  TempDir dir;
+  BOOST_REQUIRE(generate_certificates({"broker.lan", dir.path, 30, false}).ok());
+  auto ca = read_cert(dir.path / "ca.crt");
+  auto server = read_cert(dir.path / "server.crt");
+  BOOST_TEST(verifies(ca.get(), server.get(), "broker.lan", false));
+  BOOST_TEST(!verifies(ca.get(), server.get(), "other.lan", false));
+  const auto before = meross::test::read_file(dir.path / "server.crt");
+  const auto again = generate_certificates({"broker.lan", dir.path, 30, false});
+  BOOST_REQUIRE(!again.ok());
+  BOOST_TEST(again.error().message.find("--force") != std::string::npos);
+  BOOST_TEST(meross::test::read_file(dir.path / "server.crt") == before);
+  BOOST_TEST(generate_certificates({"broker.lan", dir.path, 30, true}).ok());
+  BOOST_TEST(meross::test::read_file(dir.path / "server.crt") != before);
+  BOOST_TEST(!generate_certificates({"", dir.path, 30, true}).ok());
+  BOOST_TEST(!generate_certificates({"bad host/x", dir.path, 30, true}).ok());
+  BOOST_TEST(!generate_certificates({"h", dir.path, 0, true}).ok());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(commands)
+
+BOOST_AUTO_TEST_CASE(password_command_through_cli) {
+  CLI::App app;
+  add_commands(app);
+  std::ostringstream captured;
+  auto* old = std::cout.rdbuf(captured.rdbuf());
+  try {
+    app.parse("password --mac 34:29:8F:FF:FF:FF --key testkey --user-id 1234", false);
+  } catch (...) {
+    std::cout.rdbuf(old);
+    throw;
+  }
+  std::cout.rdbuf(old);
+  // meross-protocol.md §2.3 vector.
+  BOOST_TEST(captured.str() == "1234_5ac868a81f2f21b4a87f7d2bb3467cb5\n");
+}
+
+BOOST_AUTO_TEST_CASE(cli_rejects_bad_input_with_exit_codes) {
+  CLI::App app;
+  add_commands(app);
+  std::ostringstream out;
+  std::ostringstream err;
+  auto* old_out = std::cout.rdbuf(out.rdbuf());
+  auto* old_err = std::cerr.rdbuf(err.rdbuf());
+  int code = 0;
+  try {
+    app.parse("password --key topsecretkey --mac nonsense", false);
+  } catch (const CLI::Error& e) {
+    code = e.get_exit_code();
+  }
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  BOOST_TEST(code == 1);
+  BOOST_TEST(err.str().find("--mac") != std::string::npos);
+  BOOST_TEST((out.str() + err.str()).find("topsecretkey") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(pair_takes_two_brokers_and_hides_secrets) {
+  CLI::App app;
+  add_commands(app);
+  std::ostringstream out;
+  std::ostringstream err;
+  auto* old_out = std::cout.rdbuf(out.rdbuf());
+  auto* old_err = std::cerr.rdbuf(err.rdbuf());
+  int code = 0;
+  try {
+    // The short Wi-Fi password stops the command before it contacts anything.
+    app.parse(
+        "pair --host 127.0.0.1:1 --ssid Home --password shortpw --key topsecretkey "
+        "--broker mqtts://10.0.0.1:8883 --broker mqtts://10.0.0.2:8884",
+        false);
+  } catch (const CLI::Error& e) {
+    code = e.get_exit_code();
+  }
+  std::cout.rdbuf(old_out);
+  std::cerr.rdbuf(old_err);
+  BOOST_TEST(code == 1);
+  const auto brokers = app.get_subcommand("pair")->get_option("--broker")->results();
+  BOOST_REQUIRE(brokers.size() == 2u);
+  BOOST_TEST(brokers[0] == "mqtts://10.0.0.1:8883");
+  BOOST_TEST(brokers[1] == "mqtts://10.0.0.2:8884");
+  BOOST_TEST(err.str().find("8 to 64") != std::string::npos);
+  BOOST_TEST((out.str() + err.str()).find("topsecretkey") == std::string::npos);
+  BOOST_TEST((out.str() + err.str()).find("shortpw") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(pair_refuses_bad_arguments_before_contacting_anything) {
+  std::ostringstream out;
+  std::ostringstream err;
+  PairOptions options;
+  options.target.host = "127.0.0.1:1";
+  options.ssid = "Home";
+  options.wifi_password = "short";
+  options.brokers = {"mqtts://192.168.1.7:8883"};
+  options.key = "topsecretkey";
+  BOOST_TEST(run_pair(options, out, err) == 1);
+  BOOST_TEST(err.str().find("8 to 64") != std::string::npos);
+  options.wifi_password = "long enough password";
+  options.brokers = {"mqtt://192.168.1.7:1883"};
+  BOOST_TEST(run_pair(options, out, err) == 1);
+  BOOST_TEST(err.str().find("TLS") != std::string::npos);
+  options.brokers = {"a", "b", "c"};
+  BOOST_TEST(run_pair(options, out, err) == 1);
+  options.brokers = {"a"};
+  options.target.host = "http://evil/x";
+  BOOST_TEST(run_pair(options, out, err) == 1);
+  const auto all = out.str() + err.str();
+  BOOST_TEST(all.find("topsecretkey") == std::string::npos);
+  BOOST_TEST(all.find("long enough password") == std::string::npos);
+  BOOST_TEST(all.find("short") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(call_rejects_bad_method_and_payload) {
+  std::ostringstream out;
+  std::ostringstream err;
+  CallOptions options;
+  options.host = "127.0.0.1:1";
+  options.method = "FETCH";
+  options.ns = "Appliance.System.All";
+  BOOST_TEST(run_call(options, out, err) == 1);
+  options.method = "GET";
+  options.payload = "[1,2";
+  BOOST_TEST(run_call(options, out, err) == 1);
+  options.payload = "{}";
+  options.uuid = "2304253613440052050a48e1e9c4b296";
+  BOOST_TEST(run_call(options, out, err) == 1);  // both --host and --uuid
+  BOOST_TEST(err.str().find("either --host") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
