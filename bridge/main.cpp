@@ -3,26 +3,24 @@
 #include <cstdio>
 #include <string>
 
-#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include "bridge/logging.hpp"
+#include "bridge/commands.hpp"
+#include "pairing/commands.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "meross-bridge: Meross devices in Home Assistant over a local MQTT broker, no cloud"};
   app.set_version_flag("--version", std::string("meross-bridge ") + MEROSS_VERSION);
-  std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warning, error")
-      ->capture_default_str();
+  const auto bridge = meross::bridge::add_bridge_commands(app);
+  // Pairing subcommands run inside the parse; a failure throws CLI::RuntimeError(code).
+  meross::pairing::add_commands(app);
   CLI11_PARSE(app, argc, argv);
 
-  const auto level = meross::bridge::parse_log_level(log_level);
-  if (!level) {
-    std::fprintf(stderr, "meross-bridge: unknown log level '%s'\n", log_level.c_str());
+  if (const auto code = meross::bridge::run_bridge_commands(app, *bridge)) return *code;
+  if (app.get_subcommands().empty()) {
+    std::fputs("meross-bridge: nothing to do; run with --config FILE (see --help)\n", stderr);
     return 2;
   }
-  meross::bridge::init_logging(*level);
-  spdlog::info("meross-bridge {}: the daemon is not built yet; see --help", MEROSS_VERSION);
   return 0;
 }

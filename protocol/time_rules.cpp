@@ -1,5 +1,6 @@
 #include "protocol/time_rules.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 #include <optional>
@@ -74,13 +75,15 @@ Result<std::vector<TimeRule>> build_time_rules(std::string_view zone, std::int64
     rules.push_back(TimeRule{now, static_cast<std::int32_t>(in_force.offset.count()), false});
     return rules;
   }
+  // One change more than asked for: the last rule's DST flag compares it with its successor.
   std::vector<date::sys_info> changes{in_force};
-  while (changes.size() < count && next) {
+  while (changes.size() <= count && next) {
     changes.push_back(*next);
     next = next_change(**tz, *next);
   }
-  rules.reserve(changes.size());
-  for (std::size_t i = 0; i < changes.size(); ++i) {
+  const std::size_t emitted = std::min(count, changes.size());
+  rules.reserve(emitted);
+  for (std::size_t i = 0; i < emitted; ++i) {
     const date::sys_info& neighbour = changes[i + 1 < changes.size() ? i + 1 : i - 1];
     rules.push_back(rule_of(changes[i], neighbour));
   }

@@ -71,6 +71,18 @@ BOOST_AUTO_TEST_CASE(zone_without_dst_gives_one_entry_at_now) {
   BOOST_TEST((bogota == std::vector<TimeRule>{{kJune2025, -18000, false}}));
 }
 
+BOOST_AUTO_TEST_CASE(short_tables_keep_their_flags) {
+  // Reported by the bridge engineer: count 1 on a DST zone read before the start of the list.
+  const auto one = build_time_rules("Europe/Rome", kJune2025, 1);
+  BOOST_REQUIRE(one.ok());
+  BOOST_TEST((one.value() == std::vector<TimeRule>{{1743296400, 7200, true}}));
+  const auto winter = build_time_rules("Europe/Rome", 1735689600, 1);  // 2025-01-01
+  BOOST_TEST((winter->front() == TimeRule{1729990800, 3600, false}));
+  BOOST_TEST(build_time_rules("Europe/Rome", kJune2025, 0)->empty());
+  const auto dublin = build_time_rules("Europe/Dublin", kJune2025, 1);
+  BOOST_TEST(dublin->front().dst);
+}
+
 BOOST_AUTO_TEST_CASE(unknown_zone_is_a_clear_error) {
   auto rules = build_time_rules("Mars/Olympus_Mons", kJune2025);
   BOOST_REQUIRE(!rules.ok());

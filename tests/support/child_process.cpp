@@ -55,7 +55,12 @@ void ChildProcess::read_output() {
   char buffer[4096];
   while (true) {
     const ssize_t n = ::read(output_fd_, buffer, sizeof(buffer));
-    if (n <= 0) break;
+    if (n <= 0) {
+      std::lock_guard lock(mutex_);
+      output_closed_ = true;
+      changed_.notify_all();
+      break;
+    }
     std::lock_guard lock(mutex_);
     output_.append(buffer, static_cast<std::size_t>(n));
     changed_.notify_all();
@@ -101,6 +106,8 @@ std::optional<int> ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
     const pid_t done = ::waitpid(pid_, &status, WNOHANG);
     if (done == pid_) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, std::chrono::seconds(2), [&] { return output_closed_; });
       return exit_code_;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;

@@ -33,6 +33,8 @@ class ChildProcess {
   bool wait_for_output(const std::string& needle,
                        std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   // Waits for the child to exit; its exit code (128 + signal if killed), or nullopt on timeout.
+  // Once it returns a code, output() holds everything the child wrote (up to 2 s for the pipe
+  // to drain if a grandchild still holds it open).
   std::optional<int> wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   bool running();
 
@@ -47,6 +49,7 @@ class ChildProcess {
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::string output_;
+  bool output_closed_ = false;
 };
 
 }  // namespace meross::test

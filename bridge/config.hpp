@@ -1,0 +1,95 @@
+#pragma once
+
+// The bridge's configuration file (TOML, see config.toml.example and docs/configuration.md).
+// Parsing validates everything up front; every error names the file, the line and the key.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/duration.hpp"
+#include "bridge/mqtt_url.hpp"
+
+namespace meross::bridge {
+
+struct DeviceConfig {
+  std::string uuid;
+  std::string name;                     // "" = none; logs then use the uuid
+  std::string key;                      // "" = the global key (secret)
+  std::string timezone;                 // "" = the global zone
+  std::optional<Duration> electricity;  // polling overrides (issue 5)
+  std::optional<Duration> consumption;
+};
+
+struct Config {
+  std::string file;  // where it was read from, for messages
+
+  // [meross]
+  std::string key;  // secret
+  std::uint64_t user_id = 0;
+  std::string timezone;  // "" = the host's zone
+  bool verify_signatures = true;
+  Duration availability_timeout = std::chrono::minutes(5);
+  std::vector<std::string> exclude;
+
+  // [mqtt]
+  std::string url = "mqtt://127.0.0.1:1883";
+  MqttUrl broker{false, "127.0.0.1", 1883};
+  std::string username;
+  std::string password;  // secret
+  std::string client_id = "meross-bridge";
+  Duration keepalive = std::chrono::seconds(60);
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool insecure = false;
+
+  // [homeassistant]
+  std::string discovery_prefix = "homeassistant";
+  std::string base_topic = "meross";
+  bool per_component_discovery = false;
+
+  // [polling]
+  Duration electricity = std::chrono::seconds(30);
+  Duration consumption = std::chrono::minutes(5);
+
+  // [log]
+  std::string log_level = "info";
+
+  std::vector<DeviceConfig> devices;
+
+  const DeviceConfig* device(std::string_view uuid) const;
+  bool excluded(std::string_view uuid) const;
+  // The key for `uuid`: its own, else the global one.
+  const std::string& key_for(std::string_view uuid) const;
+  // The configured zone for `uuid`: its own, else the global one; "" = the host's.
+  const std::string& timezone_for(std::string_view uuid) const;
+};
+
+// A configuration problem: "FILE:LINE: key: what is wrong". Never quotes a secret value.
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 0 when not tied to a line
+  std::string key;
+  std::string message;
+
+  std::string describe() const;
+};
+
+// Parses `text` as the contents of `file`. Either a Config or the first error found.
+struct ConfigResult {
+  std::optional<Config> config;
+  std::optional<ConfigError> error;
+};
+ConfigResult parse_config(std::string_view text, std::string file);
+ConfigResult load_config(const std::string& path);
+
+// The effective settings as TOML, every option shown, secrets as "***" when set.
+std::string effective_settings(const Config& config);
+
+// Whether `uuid` looks like a Meross device id: 32 letters and digits.
+bool valid_device_uuid(std::string_view uuid);
+
+}  // namespace meross::bridge

@@ -1,0 +1,71 @@
+#pragma once
+
+// The daemon: one thread, one poll() loop over the broker socket, a self-pipe for signals and the
+// registry's timer heap. Issue 5 (Home Assistant entities, states, polls, commands) plugs in
+// through DaemonHooks; everything runs on the loop thread, so hooks need no locks.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/config.hpp"
+#include "bridge/registry.hpp"
+#include "bridge/session.hpp"
+#include "bridge/types.hpp"
+
+namespace meross::bridge {
+
+class Daemon;
+class MqttLink;
+
+struct DaemonHooks {
+  // Per device: profile learned, every device message, availability changes.
+  SessionEvents sessions;
+  // Extra subscriptions made on every (re)connect (e.g. HA command topics, homeassistant/status).
+  std::vector<std::string> subscriptions;
+  // Messages on topics that are not device topics (i.e. those of `subscriptions`).
+  std::function<void(Daemon&, std::string_view topic, std::string_view payload)> message;
+  // After every (re)connect, once the bridge has re-announced its own availability.
+  std::function<void(Daemon&)> connected;
+  // Timers of the hooks: called on every loop turn (at least once a second).
+  std::function<void(Daemon&, Now)> tick;
+};
+
+class Daemon {
+ public:
+  explicit Daemon(const Config& config, DaemonHooks hooks = {});
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs until SIGTERM/SIGINT; returns the process exit code.
+  int run();
+
+  // Publishes now (dropped with a debug line while the broker is away).
+  void publish(const Publication& publication);
+  DeviceRegistry& registry() { return *registry_; }
+  const Config& config() const { return config_; }
+  const Topics& topics() const { return topics_; }
+  DaemonHooks& hooks() { return hooks_; }
+
+ private:
+  void flush();
+  void on_connected();
+  void on_message(std::string_view topic, std::string_view payload);
+
+  const Config& config_;
+  DaemonHooks hooks_;
+  Topics topics_;
+  std::unique_ptr<DeviceRegistry> registry_;
+  std::unique_ptr<MqttLink> link_;
+};
+
+// The host's IANA zone ("" if it cannot be determined).
+std::string host_timezone();
+
+// Daemon(config).run().
+int run_daemon(const Config& config);
+
+}  // namespace meross::bridge

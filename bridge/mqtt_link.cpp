@@ -1,0 +1,256 @@
+#include "bridge/mqtt_link.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <mosquitto.h>
+#include <spdlog/spdlog.h>
+
+namespace meross::bridge {
+namespace {
+
+int seconds_of(Duration d) {
+  return static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+constexpr const char* kSystemCaPath = "/etc/ssl/certs";
+
+const char* or_null(const std::string& text) {
+  return text.empty() ? nullptr : text.c_str();
+}
+
+}  // namespace
+
+MosquittoLibrary::MosquittoLibrary() {
+  mosquitto_lib_init();
+}
+MosquittoLibrary::~MosquittoLibrary() {
+  mosquitto_lib_cleanup();
+}
+
+LinkSettings LinkSettings::from_config(const Config& c, std::string will_topic) {
+  LinkSettings s;
+  s.broker = c.broker;
+  s.username = c.username;
+  s.password = c.password;
+  s.client_id = c.client_id;
+  s.keepalive = c.keepalive;
+  s.ca_file = c.ca_file;
+  s.cert_file = c.cert_file;
+  s.key_file = c.key_file;
+  s.insecure = c.insecure;
+  s.will_topic = std::move(will_topic);
+  return s;
+}
+
+MqttLink::MqttLink(LinkSettings settings, LinkCallbacks callbacks)
+    : settings_(std::move(settings)),
+      callbacks_(std::move(callbacks)),
+      backoff_(settings_.min_backoff) {
+  static MosquittoLibrary library;  // once per process, before the first client
+  mosq_ = mosquitto_new(settings_.client_id.c_str(), true, this);
+  if (mosq_) {
+    mosquitto_connect_callback_set(mosq_, &MqttLink::on_connect);
+    mosquitto_disconnect_callback_set(mosq_, &MqttLink::on_disconnect);
+    mosquitto_message_callback_set(mosq_, &MqttLink::on_message);
+  }
+}
+
+MqttLink::~MqttLink() {
+  if (mosq_) mosquitto_destroy(mosq_);
+}
+
+bool MqttLink::configure() {
+  if (!mosq_) {
+    spdlog::error("mqtt: cannot create the client");
+    return false;
+  }
+  mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  if (!settings_.username.empty() || !settings_.password.empty()) {
+    const int rc =
+        mosquitto_username_pw_set(mosq_, settings_.username.c_str(), or_null(settings_.password));
+    if (rc != MOSQ_ERR_SUCCESS) {
+      spdlog::error("mqtt: cannot set the username: {}", mosquitto_strerror(rc));
+      return false;
+    }
+  }
+  if (settings_.broker.tls) {
+    // Without a CA file: the system's CA store (libmosquitto 2.0.11 insists on a file or a path).
+    const char* ca_path = nullptr;
+    if (settings_.ca_file.empty()) {
+      mosquitto_int_option(mosq_, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+      ca_path = kSystemCaPath;
+    }
+    const int rc =
+        mosquitto_tls_set(mosq_, or_null(settings_.ca_file), ca_path, or_null(settings_.cert_file),
+                          or_null(settings_.key_file), nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      spdlog::error("mqtt: TLS setup failed (ca_file/cert_file/key_file): {}",
+                    mosquitto_strerror(rc));
+      return false;
+    }
+    if (settings_.insecure) {
+      // Any certificate, any host name: self-signed test setups only.
+      mosquitto_tls_opts_set(mosq_, 0, nullptr, nullptr);
+      mosquitto_tls_insecure_set(mosq_, true);
+      spdlog::warn("mqtt: insecure = true, the broker's certificate is not checked");
+    }
+  }
+  const std::string offline = "offline";
+  const int rc = mosquitto_will_set(mosq_, settings_.will_topic.c_str(),
+                                    static_cast<int>(offline.size()), offline.data(), 1, true);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::error("mqtt: cannot set the last will: {}", mosquitto_strerror(rc));
+    return false;
+  }
+  next_attempt_ = TimePoint{};  // connect on the first maintain()
+  return true;
+}
+
+void MqttLink::try_connect(TimePoint now) {
+  next_attempt_.reset();
+  spdlog::info("mqtt: connecting to {} as {}", to_string(settings_.broker), settings_.client_id);
+  const int rc = mosquitto_connect(mosq_, settings_.broker.host.c_str(), settings_.broker.port,
+                                   seconds_of(settings_.keepalive));
+  if (rc != MOSQ_ERR_SUCCESS) {
+    const std::string why = rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno))
+                                                 : std::string(mosquitto_strerror(rc));
+    spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {}", to_string(settings_.broker), why,
+                 format_duration(backoff_));
+    socket_open_ = false;
+    next_attempt_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, settings_.max_backoff);
+    return;
+  }
+  socket_open_ = true;  // CONNACK arrives through on_readable → on_connect
+}
+
+void MqttLink::maintain(TimePoint now) {
+  last_now_ = now;
+  if (next_attempt_ && *next_attempt_ <= now) try_connect(now);
+  if (socket_open_) {
+    const int rc = mosquitto_loop_misc(mosq_);  // keepalive PINGREQ, connection timeouts
+    if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_NO_CONN) connection_lost(now, rc);
+  }
+}
+
+std::optional<TimePoint> MqttLink::next_wakeup() const {
+  if (next_attempt_) return next_attempt_;
+  if (socket_open_) return last_now_ + std::chrono::seconds(1);  // keepalive housekeeping
+  return std::nullopt;
+}
+
+int MqttLink::socket() const {
+  return socket_open_ ? mosquitto_socket(mosq_) : -1;
+}
+
+bool MqttLink::wants_write() const {
+  return socket_open_ && mosquitto_want_write(mosq_);
+}
+
+void MqttLink::on_readable(TimePoint now) {
+  last_now_ = now;
+  const int rc = mosquitto_loop_read(mosq_, 1);
+  if (rc != MOSQ_ERR_SUCCESS) connection_lost(now, rc);
+}
+
+void MqttLink::on_writable(TimePoint now) {
+  last_now_ = now;
+  const int rc = mosquitto_loop_write(mosq_, 1);
+  if (rc != MOSQ_ERR_SUCCESS) connection_lost(now, rc);
+}
+
+void MqttLink::connection_lost(TimePoint now, int rc) {
+  if (!socket_open_) return;
+  const bool was_connected = connected_;
+  connected_ = false;
+  mosquitto_disconnect(mosq_);
+  socket_open_ = false;
+  spdlog::warn("mqtt: connection to {} lost ({}); reconnecting in {}", to_string(settings_.broker),
+               rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc),
+               format_duration(backoff_));
+  next_attempt_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, settings_.max_backoff);
+  if (was_connected && callbacks_.disconnected) callbacks_.disconnected();
+}
+
+bool MqttLink::publish(const Publication& p) {
+  if (!connected_) {
+    spdlog::debug("mqtt: not connected, dropping a message for {}", p.topic);
+    return false;
+  }
+  const int rc =
+      mosquitto_publish(mosq_, nullptr, p.topic.c_str(), static_cast<int>(p.payload.size()),
+                        p.payload.data(), p.qos, p.retain);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::warn("mqtt: cannot publish on {}: {}", p.topic, mosquitto_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
+bool MqttLink::subscribe(const std::string& pattern, int qos) {
+  const int rc = mosquitto_subscribe(mosq_, nullptr, pattern.c_str(), qos);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::warn("mqtt: cannot subscribe to {}: {}", pattern, mosquitto_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
+void MqttLink::shutdown(std::string_view final_payload, std::chrono::milliseconds budget) {
+  if (!connected_) return;
+  const std::string payload(final_payload);
+  int mid = 0;
+  mosquitto_publish(mosq_, &mid, settings_.will_topic.c_str(), static_cast<int>(payload.size()),
+                    payload.data(), 1, true);
+  mosquitto_disconnect(mosq_);
+  connected_ = false;
+  // Flush what is queued; the broker closes the socket after DISCONNECT.
+  const auto end = SteadyClock::now() + budget;
+  while (SteadyClock::now() < end) {
+    const int fd = mosquitto_socket(mosq_);
+    if (fd < 0) break;
+    pollfd pfd{fd, static_cast<short>(POLLIN | (mosquitto_want_write(mosq_) ? POLLOUT : 0)), 0};
+    if (::poll(&pfd, 1, 50) < 0) break;
+    if (pfd.revents & POLLOUT) {
+      if (mosquitto_loop_write(mosq_, 1) != MOSQ_ERR_SUCCESS) break;
+    }
+    if (pfd.revents & (POLLIN | POLLHUP | POLLERR)) {
+      if (mosquitto_loop_read(mosq_, 1) != MOSQ_ERR_SUCCESS) break;
+    }
+    if (!mosquitto_want_write(mosq_) && (pfd.revents & (POLLHUP | POLLERR))) break;
+  }
+  socket_open_ = false;
+}
+
+void MqttLink::on_connect(mosquitto*, void* self, int rc) {
+  auto* link = static_cast<MqttLink*>(self);
+  if (rc != 0) {
+    spdlog::error("mqtt: the broker refused the connection: {}", mosquitto_connack_string(rc));
+    link->connection_lost(link->last_now_, MOSQ_ERR_CONN_REFUSED);
+    return;
+  }
+  link->connected_ = true;
+  link->backoff_ = link->settings_.min_backoff;
+  spdlog::info("mqtt: connected to {}", to_string(link->settings_.broker));
+  if (link->callbacks_.connected) link->callbacks_.connected();
+}
+
+void MqttLink::on_disconnect(mosquitto*, void* self, int rc) {
+  auto* link = static_cast<MqttLink*>(self);
+  if (rc != 0) link->connection_lost(link->last_now_, MOSQ_ERR_CONN_LOST);
+}
+
+void MqttLink::on_message(mosquitto*, void* self, const mosquitto_message* m) {
+  auto* link = static_cast<MqttLink*>(self);
+  if (!link->callbacks_.message || !m->topic) return;
+  const std::string_view payload(static_cast<const char*>(m->payload),
+                                 static_cast<std::size_t>(m->payloadlen));
+  link->callbacks_.message(m->topic, payload);
+}
+
+}  // namespace meross::bridge

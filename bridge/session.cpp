@@ -1,0 +1,377 @@
+#include "bridge/session.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/json.hpp"
+#include "protocol/signing.hpp"
+#include "protocol/time_rules.hpp"
+
+namespace meross::bridge {
+namespace {
+
+using protocol::Method;
+
+constexpr std::string_view kBind = "Appliance.Control.Bind";
+constexpr std::string_view kClock = "Appliance.System.Clock";
+constexpr std::string_view kConsumptionConfig = "Appliance.Control.ConsumptionConfig";
+constexpr std::string_view kAbility = "Appliance.System.Ability";
+constexpr std::string_view kAll = "Appliance.System.All";
+constexpr std::string_view kTime = "Appliance.System.Time";
+
+// A topic we may answer on: what a device put in `from`, if it is a plain topic.
+bool usable_reply_topic(std::string_view topic) {
+  return !topic.empty() && topic.size() <= 256 &&
+         topic.find_first_of("+#") == std::string_view::npos;
+}
+
+std::string shorten(std::string_view text, std::size_t max = 120) {
+  std::string out(text.substr(0, max));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return text.size() > max ? out + "…" : out;
+}
+
+}  // namespace
+
+DeviceSession::DeviceSession(SessionSettings settings, const SessionEvents& events, Outbox& outbox,
+                             Counters& counters)
+    : settings_(std::move(settings)), events_(events), outbox_(outbox), counters_(counters) {
+  label_ = settings_.name.empty() ? settings_.uuid : settings_.name + " (" + settings_.uuid + ")";
+}
+
+void DeviceSession::handle(const protocol::Message& message, Now now) {
+  const auto& h = message.header;
+  // Answers first: a device that is not bound yet may ignore requests that arrive before them.
+  switch (h.method) {
+    case Method::Set:
+      if (h.ns == kBind) {
+        const std::string topic = usable_reply_topic(h.from) ? h.from : device_subscribe_topic();
+        const auto ack =
+            protocol::make_ack_header(h, settings_.key, now.wall, settings_.reply_topic);
+        outbox_.publish(topic, protocol::serialize(ack, "{}"));
+        spdlog::info("{}: Bind acknowledged", label_);
+        if (!profile_) {
+          auto bound = protocol::profile_from_bind(message.payload());
+          if (bound.ok()) {
+            profile_ = std::move(bound).value();
+          } else {
+            spdlog::debug("{}: Bind payload not usable as a profile: {}", label_,
+                          bound.error().describe());
+          }
+        }
+        start_discovery(now);
+      } else {
+        ++counters_.ignored;
+        spdlog::debug("{}: ignoring a SET {} from the device", label_, h.ns);
+      }
+      break;
+    case Method::Push:
+      if (h.ns == kClock) {
+        const auto reply = protocol::make_push_reply_header(h);
+        outbox_.publish(device_subscribe_topic(),
+                        protocol::serialize(
+                            reply, R"({"clock":{"timestamp":)" + std::to_string(now.wall) + "}}"));
+        spdlog::debug("{}: answered its clock push", label_);
+      } else if (h.ns == kConsumptionConfig) {
+        const auto reply = protocol::make_push_reply_header(h);
+        outbox_.publish(device_subscribe_topic(), protocol::serialize(reply, message.payload()));
+        spdlog::debug("{}: echoed its consumption config", label_);
+      }
+      break;
+    case Method::GetAck:
+    case Method::SetAck:
+    case Method::Error:
+      handle_reply(message, now);
+      break;
+    case Method::Get:
+      ++counters_.ignored;
+      spdlog::debug("{}: ignoring a GET {} from the device", label_, h.ns);
+      break;
+  }
+  heard(now);
+  if (events_.device_message) events_.device_message(*this, message);
+}
+
+void DeviceSession::heard(Now now) {
+  last_heard_ = now.mono;
+  heartbeat_sent_ = false;
+  if (availability_ != Availability::Online) {
+    const bool returning = availability_ == Availability::Offline;
+    set_availability(Availability::Online);
+    spdlog::info("{}: {}", label_, returning ? "back online" : "online (first contact)");
+    start_discovery(now);
+  }
+}
+
+void DeviceSession::set_availability(Availability availability) {
+  if (availability == availability_) return;
+  availability_ = availability;
+  announce();
+  if (events_.availability_changed) events_.availability_changed(*this, online());
+}
+
+void DeviceSession::announce() {
+  if (availability_ == Availability::Unknown) return;
+  outbox_.publish(settings_.availability_topic, online() ? "online" : "offline", true);
+}
+
+void DeviceSession::start_discovery(Now now) {
+  const bool ability_pending = has_pending(kAbility, Purpose::Discovery);
+  const bool all_pending = has_pending(kAll, Purpose::Discovery);
+  if (ability_pending && all_pending) return;  // a round is already under way
+  discovering_ = true;
+  got_ability_ = ability_pending ? got_ability_ : false;
+  got_all_ = all_pending ? got_all_ : false;
+  if (!ability_pending) send(Method::Get, kAbility, R"({"ability":{}})", Purpose::Discovery, now);
+  if (!all_pending) send(Method::Get, kAll, R"({"all":{}})", Purpose::Discovery, now);
+}
+
+std::string DeviceSession::request(protocol::Method method, std::string_view ns,
+                                   std::string payload_json, Now now) {
+  return send(method, ns, std::move(payload_json), Purpose::External, now);
+}
+
+std::string DeviceSession::send(Method method, std::string_view ns, std::string payload,
+                                Purpose purpose, Now now) {
+  std::string id = protocol::new_message_id();
+  Pending p{method, std::string(ns), std::move(payload), purpose, 1, now.mono, {}};
+  transmit(id, p, now);
+  p.deadline = now.mono + settings_.request_timeout;
+  ++counters_.requests_sent;
+  spdlog::debug("{}: {} {} sent", label_, protocol::to_string(method), ns);
+  pending_.emplace(id, std::move(p));
+  return id;
+}
+
+void DeviceSession::transmit(const std::string& message_id, const Pending& pending, Now now) {
+  // Every attempt is signed afresh (devices may refuse stale timestamps) but keeps its messageId,
+  // so a late answer to an earlier attempt still matches.
+  const auto header = protocol::make_request_header(
+      pending.method, pending.ns, settings_.reply_topic, settings_.key, now.wall, message_id);
+  outbox_.publish(device_subscribe_topic(), protocol::serialize(header, pending.payload));
+}
+
+bool DeviceSession::has_pending(std::string_view ns, Purpose purpose) const {
+  return std::any_of(pending_.begin(), pending_.end(), [&](const auto& entry) {
+    return entry.second.ns == ns && entry.second.purpose == purpose;
+  });
+}
+
+void DeviceSession::handle_reply(const protocol::Message& message, Now now) {
+  const auto& h = message.header;
+  const auto it = pending_.find(h.message_id);
+  if (it == pending_.end() || it->second.ns != h.ns) {
+    ++counters_.unmatched_replies;
+    if (h.method == Method::Error) {
+      handle_error(message, nullptr);
+    } else {
+      spdlog::debug("{}: {} {} answers no pending request of ours", label_,
+                    protocol::to_string(h.method), h.ns);
+    }
+    return;
+  }
+  const Pending pending = std::move(it->second);
+  pending_.erase(it);
+
+  if (h.method == Method::Error) {
+    handle_error(message, &pending);
+    if (pending.purpose == Purpose::Discovery) {
+      if (pending.ns == kAbility) got_ability_ = true;
+      if (pending.ns == kAll) discovering_ = false;
+      maybe_profile_learned(now);
+    }
+    return;
+  }
+  if (pending.ns == kAbility && pending.purpose == Purpose::Discovery) {
+    on_ability(message);
+    maybe_profile_learned(now);
+  } else if (pending.ns == kAll && pending.purpose != Purpose::External) {
+    on_system_all(message, pending.purpose, now);
+  } else if (pending.ns == kTime && pending.purpose == Purpose::TimeSet) {
+    if (profile_) {
+      profile_->timezone = sent_timezone_;
+      profile_->time_rules = sent_time_rules_;
+    }
+    spdlog::info("{}: time zone set to {} ({} DST rules)", label_, sent_timezone_,
+                 sent_time_rules_.size());
+  }
+}
+
+void DeviceSession::handle_error(const protocol::Message& message, const Pending* pending) {
+  ++counters_.device_errors;
+  const auto& h = message.header;
+  const protocol::JsonValue* error = protocol::find_member(message.payload(), "error");
+  std::optional<std::int64_t> code;
+  std::optional<std::string_view> detail;
+  if (error) {
+    code = protocol::int_member(*error, "code");
+    detail = protocol::string_member(*error, "detail");
+  }
+  const std::string what = pending ? std::string(protocol::to_string(pending->method)) + " " + h.ns
+                                   : "a request (" + h.ns + ")";
+  if (code && *code == 5001) {
+    spdlog::error(
+        "{}: refused {} with error 5001 (sign error): the key configured for this device is not "
+        "the one it was paired with; set its key in [[devices]] or [meross] key",
+        label_, what);
+    return;
+  }
+  spdlog::warn("{}: answered {} with error {}{}{}", label_, what,
+               code ? std::to_string(*code) : std::string("(no code)"), detail ? ": " : "",
+               detail ? shorten(*detail) : std::string());
+}
+
+void DeviceSession::on_ability(const protocol::Message& message) {
+  got_ability_ = true;
+  protocol::DeviceProfile scratch;
+  if (auto error = protocol::apply_abilities(scratch, message.payload())) {
+    spdlog::warn("{}: System.Ability answer not understood: {}", label_, error->describe());
+    return;
+  }
+  abilities_ = std::move(scratch.abilities);
+  if (profile_) profile_->abilities = *abilities_;
+}
+
+void DeviceSession::on_system_all(const protocol::Message& message, Purpose purpose, Now now) {
+  auto parsed = protocol::profile_from_system_all(message.payload());
+  if (!parsed.ok()) {
+    spdlog::warn("{}: System.All answer not understood: {}", label_, parsed.error().describe());
+    if (purpose == Purpose::Discovery) discovering_ = false;
+    return;
+  }
+  if (purpose == Purpose::Discovery || !profile_complete_) {
+    profile_ = std::move(parsed).value();
+    if (abilities_) profile_->abilities = *abilities_;
+    got_all_ = true;
+    maybe_profile_learned(now);
+    return;
+  }
+  // A heartbeat or the daily check: keep the profile, refresh what changes on its own.
+  profile_->timezone = parsed->timezone;
+  profile_->time_rules = parsed->time_rules;
+  profile_->firmware_version = parsed->firmware_version;
+  profile_->inner_ip = parsed->inner_ip;
+  if (purpose == Purpose::TimeCheck) check_time(now);
+}
+
+void DeviceSession::maybe_profile_learned(Now now) {
+  if (!discovering_ || !got_all_ || !got_ability_) return;
+  discovering_ = false;
+  profile_complete_ = true;
+  spdlog::info("{}: profile learned: {} hw {} fw {}, {} abilities", label_, profile_->type,
+               profile_->hardware_version, profile_->firmware_version, profile_->abilities.size());
+  if (events_.profile_learned) events_.profile_learned(*this);
+  check_time(now);
+}
+
+void DeviceSession::check_time(Now now) {
+  next_time_check_ = now.mono + settings_.time_check_interval;
+  if (settings_.timezone.empty() || !profile_ || has_pending(kTime, Purpose::TimeSet)) return;
+  const auto& zone = settings_.timezone;
+  auto agreement =
+      protocol::check_time_rules(zone, profile_->timezone, profile_->time_rules, now.wall);
+  if (!agreement.ok()) {
+    spdlog::warn("{}: cannot check its time zone: {}", label_, agreement.error().describe());
+    return;
+  }
+  if (agreement->agrees) {
+    spdlog::debug("{}: time zone {} and DST rules are right", label_, zone);
+    return;
+  }
+  auto rules = protocol::build_time_rules(zone, now.wall);
+  if (!rules.ok()) {
+    spdlog::warn("{}: cannot build DST rules: {}", label_, rules.error().describe());
+    return;
+  }
+  spdlog::info("{}: time zone needs setting to {} ({})", label_, zone, agreement->reason);
+  sent_timezone_ = zone;
+  sent_time_rules_ = std::move(rules).value();
+  send(Method::Set, kTime, protocol::time_set_payload(zone, sent_time_rules_), Purpose::TimeSet,
+       now);
+}
+
+void DeviceSession::tick(Now now) {
+  // Deadlines: retry, or give up.
+  std::vector<std::string> expired;
+  for (auto& [id, p] : pending_) {
+    if (p.deadline > now.mono) continue;
+    if (p.attempts < settings_.max_attempts) {
+      ++p.attempts;
+      ++counters_.request_retries;
+      p.deadline = now.mono + settings_.request_timeout;
+      spdlog::debug("{}: no answer to {} {}, attempt {}", label_, protocol::to_string(p.method),
+                    p.ns, p.attempts);
+      transmit(id, p, now);
+    } else {
+      expired.push_back(id);
+    }
+  }
+  for (const auto& id : expired) {
+    const auto it = pending_.find(id);
+    if (it == pending_.end()) continue;  // cleared when the device went offline
+    const Pending p = std::move(it->second);
+    pending_.erase(it);
+    on_request_failed(id, p, now);
+  }
+
+  // Silence: one GET System.All, then offline if that goes unanswered (on_request_failed).
+  if (online() && !heartbeat_sent_ && now.mono - last_heard_ >= settings_.availability_timeout) {
+    heartbeat_sent_ = true;
+    spdlog::debug("{}: silent for {}, probing", label_,
+                  format_duration(settings_.availability_timeout));
+    send(Method::Get, kAll, R"({"all":{}})", Purpose::Heartbeat, now);
+  }
+
+  if (next_time_check_ && *next_time_check_ <= now.mono) {
+    next_time_check_.reset();
+    if (online() && !settings_.timezone.empty()) {
+      send(Method::Get, kAll, R"({"all":{}})", Purpose::TimeCheck, now);
+    } else {
+      next_time_check_ = now.mono + settings_.time_check_interval;
+    }
+  }
+}
+
+void DeviceSession::on_request_failed(const std::string&, const Pending& p, Now now) {
+  ++counters_.request_failures;
+  spdlog::warn("{}: no answer to {} {} after {} attempts", label_, protocol::to_string(p.method),
+               p.ns, p.attempts);
+  if (p.purpose == Purpose::Discovery) {
+    if (p.ns == kAbility) got_ability_ = true;
+    if (p.ns == kAll) discovering_ = false;
+    maybe_profile_learned(now);
+  }
+  if (p.purpose == Purpose::TimeSet) {
+    // Try again sooner than the daily check.
+    next_time_check_ =
+        now.mono + std::min<Duration>(settings_.time_check_interval, std::chrono::hours(1));
+  }
+  // Silent since the request went out: the device is gone.
+  if (last_heard_ <= p.first_sent && availability_ == Availability::Online) {
+    set_availability(Availability::Offline);
+    spdlog::warn(
+        "{}: offline (silent since {})", label_,
+        format_duration(std::chrono::duration_cast<Duration>(now.mono - last_heard_)) + " ago");
+    // Nothing else to wait for from a device that is gone.
+    pending_.clear();
+    discovering_ = false;
+  }
+}
+
+std::optional<TimePoint> DeviceSession::next_wakeup() const {
+  std::optional<TimePoint> next;
+  const auto consider = [&](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  for (const auto& [id, p] : pending_)
+    consider(p.deadline);
+  if (online() && !heartbeat_sent_) consider(last_heard_ + settings_.availability_timeout);
+  if (next_time_check_) consider(*next_time_check_);
+  return next;
+}
+
+}  // namespace meross::bridge

@@ -1,0 +1,137 @@
+#pragma once
+
+// One device's session (docs/architecture.md "The device session"): the Bind/Clock/
+// ConsumptionConfig handshake, discovery (System.Ability + System.All → DeviceProfile), the
+// timezone table, pending requests with deadlines and retries, and availability.
+//
+// Pure logic: it is fed parsed, signature-checked messages and `now`, and writes the messages it
+// wants sent into an Outbox. It never reads a clock and never touches a socket, so unit tests feed
+// it real trace payloads.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/duration.hpp"
+#include "bridge/types.hpp"
+#include "protocol/device_profile.hpp"
+#include "protocol/envelope.hpp"
+
+namespace meross::bridge {
+
+class DeviceSession;
+
+// Hooks for what comes after the handshake (issue 5: entities, states, polls). Each may be empty.
+struct SessionEvents {
+  // The device's profile was learned (first contact, Bind, return after being offline).
+  std::function<void(const DeviceSession&)> profile_learned;
+  // Every verified device message after the session handled it: PUSHes, ACKs (replies to our
+  // requests and to requests sent through DeviceSession::request), ERRORs.
+  std::function<void(const DeviceSession&, const protocol::Message&)> device_message;
+  // The device went online (true) or offline (false).
+  std::function<void(const DeviceSession&, bool online)> availability_changed;
+};
+
+struct SessionSettings {
+  std::string uuid;
+  std::string name;                // "" when the configuration gives none
+  std::string key;                 // secret: signs our requests and ACKs
+  std::string timezone;            // zone to keep on the device; "" = leave its time alone
+  std::string reply_topic;         // `from` of our requests
+  std::string availability_topic;  // retained online/offline
+  Duration availability_timeout = std::chrono::minutes(5);
+  Duration request_timeout = std::chrono::seconds(5);
+  int max_attempts = 3;  // first try + retries
+  Duration time_check_interval = std::chrono::hours(24);
+};
+
+class DeviceSession {
+ public:
+  enum class Availability { Unknown, Online, Offline };
+
+  DeviceSession(SessionSettings settings, const SessionEvents& events, Outbox& outbox,
+                Counters& counters);
+
+  // A verified message from this device.
+  void handle(const protocol::Message& message, Now now);
+  // Runs whatever is due at `now`: retries, deadlines, the silence heartbeat, the daily time check.
+  void tick(Now now);
+  // When tick() has something to do next; nullopt when nothing is scheduled.
+  std::optional<TimePoint> next_wakeup() const;
+  // Re-publishes the retained availability (after the broker link came back).
+  void announce();
+
+  // Sends a signed request to the device with our reply topic in `from`, deadline and retries;
+  // the reply arrives through SessionEvents::device_message. Returns the messageId.
+  std::string request(protocol::Method method, std::string_view ns, std::string payload_json,
+                      Now now);
+
+  const std::string& uuid() const { return settings_.uuid; }
+  // "name (uuid)" or the uuid: how logs name the device.
+  const std::string& label() const { return label_; }
+  const SessionSettings& settings() const { return settings_; }
+  Availability availability() const { return availability_; }
+  bool online() const { return availability_ == Availability::Online; }
+  // The learned profile (from System.All + System.Ability; from Bind until those answer).
+  const std::optional<protocol::DeviceProfile>& profile() const { return profile_; }
+  bool profile_complete() const { return profile_complete_; }
+  std::size_t pending_requests() const { return pending_.size(); }
+  std::string device_subscribe_topic() const {
+    return "/appliance/" + settings_.uuid + "/subscribe";
+  }
+
+ private:
+  enum class Purpose { Discovery, Heartbeat, TimeCheck, TimeSet, External };
+  struct Pending {
+    protocol::Method method;
+    std::string ns;
+    std::string payload;
+    Purpose purpose;
+    int attempts = 1;
+    TimePoint first_sent{};
+    TimePoint deadline{};
+  };
+
+  std::string send(protocol::Method method, std::string_view ns, std::string payload,
+                   Purpose purpose, Now now);
+  void transmit(const std::string& message_id, const Pending& pending, Now now);
+  bool has_pending(std::string_view ns, Purpose purpose) const;
+  void start_discovery(Now now);
+  void heard(Now now);
+  void set_availability(Availability availability);
+  void handle_reply(const protocol::Message& message, Now now);
+  void handle_error(const protocol::Message& message, const Pending* pending);
+  void on_ability(const protocol::Message& message);
+  void on_system_all(const protocol::Message& message, Purpose purpose, Now now);
+  void maybe_profile_learned(Now now);
+  void check_time(Now now);
+  void on_request_failed(const std::string& message_id, const Pending& pending, Now now);
+
+  SessionSettings settings_;
+  std::string label_;
+  const SessionEvents& events_;
+  Outbox& outbox_;
+  Counters& counters_;
+
+  Availability availability_ = Availability::Unknown;
+  TimePoint last_heard_{};
+  bool heartbeat_sent_ = false;
+
+  std::optional<protocol::DeviceProfile> profile_;
+  std::optional<std::map<std::string, std::string, std::less<>>> abilities_;
+  bool discovering_ = false;
+  bool got_ability_ = false;
+  bool got_all_ = false;
+  bool profile_complete_ = false;
+  std::string sent_timezone_;
+  std::vector<protocol::TimeRule> sent_time_rules_;
+
+  std::optional<TimePoint> next_time_check_;
+  std::map<std::string, Pending, std::less<>> pending_;  // by messageId
+};
+
+}  // namespace meross::bridge

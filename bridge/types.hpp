@@ -1,0 +1,57 @@
+#pragma once
+
+// Small value types shared by the session, the registry and the daemon loop.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace meross::bridge {
+
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+
+// "Now" as the session sees it: a monotonic instant for timers, wall-clock epoch seconds for the
+// protocol (timestamps, signatures, time rules). The daemon reads the clocks; tests make them up.
+struct Now {
+  TimePoint mono{};
+  std::int64_t wall = 0;
+
+  static Now current();
+};
+
+// One MQTT message the bridge wants published.
+struct Publication {
+  std::string topic;
+  std::string payload;
+  bool retain = false;
+  int qos = 1;
+};
+
+// What the sessions produce; the daemon drains it into the broker link after each event.
+struct Outbox {
+  std::vector<Publication> items;
+
+  void publish(std::string topic, std::string payload, bool retain = false, int qos = 1) {
+    items.push_back(Publication{std::move(topic), std::move(payload), retain, qos});
+  }
+  std::vector<Publication> take() { return std::exchange(items, {}); }
+};
+
+// Counters of what happened; issue 5 publishes them as bridge diagnostics.
+struct Counters {
+  std::uint64_t messages_received = 0;   // every MQTT message on a device topic
+  std::uint64_t messages_handled = 0;    // parsed, verified and given to a session
+  std::uint64_t malformed = 0;           // not a Meross message (JSON, header, size)
+  std::uint64_t signature_failures = 0;  // dropped for a bad signature
+  std::uint64_t ignored = 0;             // excluded uuids, unknown senders, unexpected methods
+  std::uint64_t unmatched_replies = 0;   // ACK/ERROR that answer no pending request
+  std::uint64_t device_errors = 0;       // ERROR replies
+  std::uint64_t requests_sent = 0;       // requests (first attempts)
+  std::uint64_t request_retries = 0;
+  std::uint64_t request_failures = 0;  // requests that ran out of attempts
+};
+
+}  // namespace meross::bridge

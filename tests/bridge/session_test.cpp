@@ -1,0 +1,560 @@
+#include <boost/test/unit_test.hpp>
+
+#include <rapidjson/document.h>
+
+#include "bridge/registry.hpp"
+#include "bridge/session.hpp"
+#include "device_messages.hpp"
+#include "log_capture.hpp"
+#include "protocol/envelope.hpp"
+#include "protocol/signing.hpp"
+#include "protocol/time_rules.hpp"
+#include "support/fixtures.hpp"
+
+using namespace meross;
+using namespace meross::bridge;
+using namespace std::chrono_literals;
+using protocol::Method;
+
+namespace {
+
+constexpr std::int64_t kWall = 1750000000;  // 2025-06-15
+const std::string kKey = "sekrit-device-key";
+
+struct Sent {
+  Publication publication;
+  protocol::Message message;
+};
+
+// A registry fed by hand, with a clock the test moves.
+struct Harness {
+  Config config;
+  Topics topics;
+  Counters* counters = nullptr;
+  std::unique_ptr<DeviceRegistry> registry;
+  Now now{TimePoint{} + 1000s, kWall};
+  std::vector<std::string> learned;
+  std::vector<std::pair<std::string, bool>> availability;
+  std::vector<std::string> device_messages;
+
+  explicit Harness(const std::string& zone = "Australia/Sydney",
+                   std::function<void(Config&)> tweak = {}) {
+    config.key = kKey;
+    config.timezone = zone;
+    config.availability_timeout = 10s;
+    if (tweak) tweak(config);
+    topics = Topics::from_config(config);
+    RegistryOptions options;
+    options.request_timeout = 2s;
+    options.host_timezone = "";
+    SessionEvents events;
+    events.profile_learned = [this](const DeviceSession& s) { learned.push_back(s.uuid()); };
+    events.availability_changed = [this](const DeviceSession& s, bool online) {
+      availability.emplace_back(s.uuid(), online);
+    };
+    events.device_message = [this](const DeviceSession&, const protocol::Message& m) {
+      device_messages.push_back(m.header.ns);
+    };
+    registry = std::make_unique<DeviceRegistry>(config, topics, options, events);
+  }
+
+  void deliver(const std::string& topic, const std::string& payload) {
+    registry->on_message(topic, payload, now);
+  }
+  void advance(std::chrono::milliseconds d) {
+    now.mono += d;
+    now.wall += std::chrono::duration_cast<std::chrono::seconds>(d).count();
+    registry->tick(now);
+  }
+  // Everything published since the last call, parsed when it is a Meross message.
+  std::vector<Sent> sent() {
+    std::vector<Sent> out;
+    for (auto& p : registry->take_outgoing()) {
+      auto parsed = protocol::parse_message(p.payload);
+      Sent s{p, {}};
+      if (parsed.ok()) s.message = std::move(parsed).value();
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+  const Counters& count() const { return registry->counters(); }
+};
+
+std::vector<const Sent*> requests_for(const std::vector<Sent>& sent, const std::string& ns,
+                                      Method method = Method::Get) {
+  std::vector<const Sent*> out;
+  for (const auto& s : sent) {
+    if (s.message.header.ns == ns && s.message.header.method == method) out.push_back(&s);
+  }
+  return out;
+}
+
+const Sent* publication_on(const std::vector<Sent>& sent, const std::string& topic) {
+  for (const auto& s : sent) {
+    if (s.publication.topic == topic) return &s;
+  }
+  return nullptr;
+}
+
+// The mss310 trace: its uuid, GETACK payloads of System.All and System.Ability.
+struct Mss310 {
+  protocol::Trace trace = meross::test::load_trace("Kpippo-mss310.csv");
+  test::FakeDeviceIdentity device{trace.uuid, kKey};
+};
+
+// Bind, then answer the discovery GETs with the trace payloads.
+void bind_and_discover(Harness& h, const Mss310& d) {
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall));
+  const auto sent = h.sent();
+  const auto ability = requests_for(sent, "Appliance.System.Ability");
+  const auto all = requests_for(sent, "Appliance.System.All");
+  BOOST_REQUIRE(ability.size() == 1u);
+  BOOST_REQUIRE(all.size() == 1u);
+  h.deliver(h.topics.reply,
+            d.device.reply(ability[0]->message.header, d.trace.ability_json, h.now.wall));
+  h.deliver(h.topics.reply, d.device.reply(all[0]->message.header, d.trace.all_json, h.now.wall));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(session)
+
+BOOST_AUTO_TEST_CASE(reply_topic_is_short_and_stable) {
+  Config c;
+  const auto t = Topics::from_config(c);
+  BOOST_TEST(t.reply.size() <= 60u);
+  BOOST_TEST(t.reply.starts_with("/appliance/meross-bridge/"));
+  BOOST_TEST(t.reply == Topics::from_config(c).reply);
+  c.client_id = "other";
+  BOOST_TEST(Topics::from_config(c).reply != t.reply);
+  BOOST_TEST(t.bridge_availability == "meross/bridge/availability");
+  BOOST_TEST(t.device_availability("abc") == "meross/abc/availability");
+}
+
+BOOST_AUTO_TEST_CASE(bind_gets_a_signed_setack_and_starts_discovery) {
+  // The real msl120d Bind (envelope_test.cpp), signed with the configured key.
+  Harness h;
+  const test::FakeDeviceIdentity dev{"2301234567890123456748e1e9c4b296", kKey};
+  const std::string bind =
+      dev.message(Method::Set, "Appliance.Control.Bind", test::bind_payload(dev.uuid, kWall - 5),
+                  kWall - 5, "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+  h.deliver(dev.publish_topic(), bind);
+  const auto sent = h.sent();
+
+  const auto acks = requests_for(sent, "Appliance.Control.Bind", Method::SetAck);
+  BOOST_REQUIRE(acks.size() == 1u);
+  const auto& ack = *acks[0];
+  BOOST_TEST(&ack == &sent.front());  // before any request: unbound devices may ignore those
+  BOOST_TEST(ack.publication.topic == dev.subscribe_topic());  // the Bind's `from`
+  BOOST_TEST(!ack.publication.retain);
+  BOOST_TEST(ack.message.header.message_id == "a1b2c3d4e5f60718293a4b5c6d7e8f90");
+  BOOST_TEST(ack.message.header.timestamp == kWall);  // fresh, not the device's
+  BOOST_TEST(
+      protocol::verify_sign(ack.message.header.message_id, kKey, kWall, ack.message.header.sign));
+  BOOST_TEST(ack.message.payload().ObjectEmpty());
+
+  for (const char* ns : {"Appliance.System.Ability", "Appliance.System.All"}) {
+    const auto gets = requests_for(sent, ns);
+    BOOST_REQUIRE_MESSAGE(gets.size() == 1u, ns);
+    const auto& g = gets[0]->message.header;
+    BOOST_TEST(gets[0]->publication.topic == dev.subscribe_topic());
+    BOOST_TEST(g.from == h.topics.reply);
+    BOOST_TEST(protocol::verify_sign(g.message_id, kKey, g.timestamp, g.sign));
+  }
+  const auto* availability = publication_on(sent, "meross/" + dev.uuid + "/availability");
+  BOOST_REQUIRE(availability);
+  BOOST_TEST(availability->publication.payload == "online");
+  BOOST_TEST(availability->publication.retain);
+
+  // The profile from the Bind is there before System.All answers.
+  const auto* s = h.registry->find(dev.uuid);
+  BOOST_REQUIRE(s);
+  BOOST_REQUIRE(s->profile());
+  BOOST_TEST(s->profile()->type == "msl120d");
+  BOOST_TEST(!s->profile_complete());
+
+  // A repeated Bind is acknowledged again but does not start a second discovery round.
+  h.deliver(dev.publish_topic(), dev.message(Method::Set, "Appliance.Control.Bind",
+                                             test::bind_payload(dev.uuid, kWall), kWall));
+  const auto again = h.sent();
+  BOOST_TEST(requests_for(again, "Appliance.Control.Bind", Method::SetAck).size() == 1u);
+  BOOST_TEST(requests_for(again, "Appliance.System.All").empty());
+  BOOST_TEST(h.count().messages_handled == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(profile_learned_from_trace_payloads_and_time_set) {
+  Harness h("Australia/Sydney");
+  Mss310 d;
+  bind_and_discover(h, d);
+  BOOST_REQUIRE(h.learned.size() == 1u);
+  const auto* s = h.registry->find(d.device.uuid);
+  BOOST_REQUIRE(s && s->profile_complete());
+  BOOST_TEST(s->profile()->type == "mss310");
+  BOOST_TEST(s->profile()->timezone == "Europe/London");
+  BOOST_TEST(s->profile()->has_ability("Appliance.Control.Electricity"));
+  BOOST_TEST(s->profile()->abilities.size() > 10u);
+
+  // Wrong zone → SET System.Time with the table for Australia/Sydney at now.
+  const auto sent = h.sent();
+  const auto sets = requests_for(sent, "Appliance.System.Time", Method::Set);
+  BOOST_REQUIRE(sets.size() == 1u);
+  const auto rules = protocol::build_time_rules("Australia/Sydney", h.now.wall);
+  BOOST_REQUIRE(rules.ok());
+  BOOST_TEST(protocol::to_json(sets[0]->message.payload()) ==
+             protocol::time_set_payload("Australia/Sydney", *rules));
+  BOOST_TEST(sets[0]->message.header.from == h.topics.reply);
+
+  // The device accepts; the profile now carries the new zone; no new SET on later checks.
+  h.deliver(h.topics.reply, d.device.reply(sets[0]->message.header, "{}", h.now.wall));
+  BOOST_TEST(s->profile()->timezone == "Australia/Sydney");
+  BOOST_TEST(s->pending_requests() == 0u);
+  h.advance(5s);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.Time", Method::Set).empty());
+}
+
+BOOST_AUTO_TEST_CASE(right_zone_is_left_alone_and_rechecked_daily) {
+  Harness h("Europe/London", [](Config& c) { c.availability_timeout = 48h; });
+  Mss310 d;
+  // Describe the device with a correct table for now.
+  rapidjson::Document all;
+  all.Parse(d.trace.all_json.c_str());
+  const auto rules = protocol::build_time_rules("Europe/London", kWall);
+  rapidjson::Document time;
+  time.Parse(protocol::time_set_payload("Europe/London", *rules).c_str());
+  all["all"]["system"]["time"]["timeRule"].CopyFrom(time["time"]["timeRule"], all.GetAllocator());
+  d.trace.all_json = protocol::to_json(all);
+  bind_and_discover(h, d);
+  BOOST_TEST(h.learned.size() == 1u);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.Time", Method::Set).empty());
+
+  // A day later the bridge asks again (GET System.All) and checks the answer.
+  h.device_messages.clear();
+  h.advance(24h + 1s);
+  const auto daily_sent = h.sent();
+  const auto daily = requests_for(daily_sent, "Appliance.System.All");
+  BOOST_REQUIRE(daily.size() == 1u);
+  // The device lost its zone meanwhile (a reset): a SET follows.
+  rapidjson::Document reset;
+  reset.Parse(d.trace.all_json.c_str());
+  reset["all"]["system"]["time"]["timezone"].SetString("");
+  reset["all"]["system"]["time"]["timeRule"].SetArray();
+  h.deliver(h.topics.reply,
+            d.device.reply(daily[0]->message.header, protocol::to_json(reset), h.now.wall));
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.Time", Method::Set).size() == 1u);
+  BOOST_TEST(h.learned.size() == 1u);  // a refresh, not a new profile
+}
+
+BOOST_AUTO_TEST_CASE(clock_and_consumption_config_pushes_are_answered) {
+  Harness h;
+  Mss310 d;
+  const std::string clock = d.device.message(Method::Push, "Appliance.System.Clock",
+                                             R"({"clock":{"timestamp":12345}})", 12345, "c10c");
+  h.deliver(d.device.publish_topic(), clock);
+  auto sent = h.sent();
+  const auto clocks = requests_for(sent, "Appliance.System.Clock", Method::Push);
+  BOOST_REQUIRE(clocks.size() == 1u);
+  BOOST_TEST(clocks[0]->publication.topic == d.device.subscribe_topic());
+  BOOST_TEST(clocks[0]->message.header.message_id == "c10c");
+  BOOST_TEST(*protocol::int_member(clocks[0]->message.payload()["clock"], "timestamp") == kWall);
+
+  const std::string config =
+      R"({"config":{"voltageRatio":188,"electricityRatio":102,"maxElectricityCurrent":11000,"powerRatio":0}})";
+  h.deliver(
+      d.device.publish_topic(),
+      d.device.message(Method::Push, "Appliance.Control.ConsumptionConfig", config, kWall, "cc01"));
+  sent = h.sent();
+  const auto echoes = requests_for(sent, "Appliance.Control.ConsumptionConfig", Method::Push);
+  BOOST_REQUIRE(echoes.size() == 1u);
+  BOOST_TEST(echoes[0]->publication.topic == d.device.subscribe_topic());
+  BOOST_TEST(echoes[0]->message.header.message_id == "cc01");
+  rapidjson::Document expected;
+  expected.Parse(config.c_str());
+  BOOST_TEST((echoes[0]->message.payload() == expected));
+  // Every message reached the issue-5 hook.
+  BOOST_TEST(h.device_messages.size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(replies_match_on_message_id_and_namespace) {
+  Harness h;
+  Mss310 d;
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall));
+  const auto sent = h.sent();
+  const auto all = requests_for(sent, "Appliance.System.All");
+  BOOST_REQUIRE(all.size() == 1u);
+  // Right id, wrong namespace: not an answer.
+  auto wrong = all[0]->message.header;
+  wrong.ns = "Appliance.System.Ability";
+  h.deliver(h.topics.reply, d.device.reply(wrong, d.trace.ability_json, h.now.wall));
+  BOOST_TEST(h.count().unmatched_replies == 1u);
+  BOOST_TEST(h.registry->find(d.device.uuid)->pending_requests() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(unanswered_requests_are_retried_then_the_device_goes_offline) {
+  Harness h;
+  Mss310 d;
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall));
+  const auto first_sent = h.sent();
+  const auto first = requests_for(first_sent, "Appliance.System.All");
+  BOOST_REQUIRE(first.size() == 1u);
+  const std::string id = first[0]->message.header.message_id;
+  BOOST_TEST(h.registry->next_wakeup().has_value());
+
+  h.advance(2s);
+  const auto retry = h.sent();
+  const auto again = requests_for(retry, "Appliance.System.All");
+  BOOST_REQUIRE(again.size() == 1u);
+  BOOST_TEST(again[0]->message.header.message_id == id);  // same id, fresh signature
+  BOOST_TEST(again[0]->message.header.timestamp == h.now.wall);
+  BOOST_TEST(h.count().request_retries == 2u);  // Ability and All
+
+  h.advance(2s);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
+  h.advance(2s);
+  const auto last = h.sent();
+  const auto* offline = publication_on(last, "meross/" + d.device.uuid + "/availability");
+  BOOST_REQUIRE(offline);
+  BOOST_TEST(offline->publication.payload == "offline");
+  BOOST_TEST(offline->publication.retain);
+  BOOST_TEST(h.count().request_failures >= 1u);
+  BOOST_TEST(!h.registry->find(d.device.uuid)->online());
+  BOOST_TEST(h.registry->devices_online() == 0u);
+  BOOST_REQUIRE(h.availability.size() == 2u);
+  BOOST_TEST(!h.availability[1].second);
+
+  // It comes back: online again and discovered again.
+  h.deliver(d.device.publish_topic(), d.device.message(Method::Push, "Appliance.System.Online",
+                                                       R"({"online":{"status":1}})", h.now.wall));
+  const auto back = h.sent();
+  const auto* online = publication_on(back, "meross/" + d.device.uuid + "/availability");
+  BOOST_REQUIRE(online);
+  BOOST_TEST(online->publication.payload == "online");
+  BOOST_TEST(requests_for(back, "Appliance.System.All").size() == 1u);
+  BOOST_TEST(requests_for(back, "Appliance.System.Ability").size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(silence_leads_to_one_probe_then_offline) {
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  h.sent();
+  const auto* s = h.registry->find(d.device.uuid);
+  // Answer the time SET so that nothing is pending.
+  BOOST_TEST(s->online());
+
+  h.advance(9s);
+  auto sent = h.sent();
+  for (const auto* set : requests_for(sent, "Appliance.System.Time", Method::Set))
+    h.deliver(h.topics.reply, d.device.reply(set->message.header, "{}", h.now.wall));
+  BOOST_TEST(requests_for(sent, "Appliance.System.All").empty());
+
+  h.advance(10s);  // silent for the availability timeout → one GET System.All
+  sent = h.sent();
+  const auto probes = requests_for(sent, "Appliance.System.All");
+  BOOST_REQUIRE(probes.size() == 1u);
+  BOOST_TEST(s->online());
+  // The device answers: still online, no second probe right away.
+  h.deliver(h.topics.reply,
+            d.device.reply(probes[0]->message.header, d.trace.all_json, h.now.wall));
+  h.advance(1s);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").empty());
+  BOOST_TEST(s->online());
+
+  // Silent again: probe, no answer, offline.
+  for (int i = 0; i < 20 && s->online(); ++i)
+    h.advance(1s);
+  BOOST_TEST(!s->online());
+  BOOST_TEST(h.availability.back().second == false);
+}
+
+BOOST_AUTO_TEST_CASE(bad_signatures_are_dropped_counted_and_logged_once_a_minute) {
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  const std::string wrong = "another-key";
+  for (int i = 0; i < 3; ++i) {
+    h.deliver(d.device.publish_topic(),
+              d.device.message(Method::Set, "Appliance.Control.Bind",
+                               test::bind_payload(d.device.uuid, kWall), kWall, {}, &wrong));
+  }
+  BOOST_TEST(h.sent().empty());  // no SETACK, no session
+  BOOST_TEST(h.registry->find(d.device.uuid) == nullptr);
+  BOOST_TEST(h.count().signature_failures == 3u);
+  BOOST_TEST(logs.count("bad signature") == 1u);
+  BOOST_TEST(logs.text().find(d.device.uuid) != std::string::npos);
+
+  h.advance(61s);
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall, {}, &wrong));
+  BOOST_TEST(logs.count("bad signature") == 2u);
+  BOOST_TEST(logs.count("2 more") == 1u);
+
+  // A good message from the same device still works.
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall));
+  BOOST_TEST(requests_for(h.sent(), "Appliance.Control.Bind", Method::SetAck).size() == 1u);
+  for (const auto& secret : {kKey, wrong})
+    BOOST_TEST(logs.text().find(secret) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(verification_can_be_turned_off) {
+  Harness h("", [](Config& c) { c.verify_signatures = false; });
+  Mss310 d;
+  const std::string wrong = "another-key";
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall, {}, &wrong));
+  BOOST_TEST(requests_for(h.sent(), "Appliance.Control.Bind", Method::SetAck).size() == 1u);
+  BOOST_TEST(h.count().signature_failures == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(per_device_keys_and_exclusions) {
+  const test::FakeDeviceIdentity own{"2301234567890123456748e1e9c4b296", "its-own-key"};
+  const test::FakeDeviceIdentity excluded{"2301234567890123456748e1e9c4b297", kKey};
+  Harness h("", [&](Config& c) {
+    c.devices.push_back(DeviceConfig{own.uuid, "Desk plug", own.key, "", {}, {}});
+    c.exclude.push_back(excluded.uuid);
+  });
+  meross::test::LogCapture logs;
+  h.deliver(own.publish_topic(), own.message(Method::Set, "Appliance.Control.Bind",
+                                             test::bind_payload(own.uuid, kWall), kWall));
+  const auto sent = h.sent();
+  const auto acks = requests_for(sent, "Appliance.Control.Bind", Method::SetAck);
+  BOOST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(protocol::verify_sign(acks[0]->message.header.message_id, own.key,
+                                   acks[0]->message.header.timestamp,
+                                   acks[0]->message.header.sign));
+  BOOST_TEST(logs.text().find("Desk plug") != std::string::npos);  // logs name the device
+
+  h.deliver(excluded.publish_topic(),
+            excluded.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(excluded.uuid, kWall), kWall));
+  BOOST_TEST(h.sent().empty());
+  BOOST_TEST(h.registry->find(excluded.uuid) == nullptr);
+  BOOST_TEST(h.count().ignored == 1u);
+  BOOST_TEST(logs.text().find("its-own-key") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_dropped_without_harm) {
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  const std::string topic = d.device.publish_topic();
+  const std::vector<std::string> bad = {
+      "",
+      "not json",
+      "[]",
+      R"({"header":{},"payload":{}})",
+      R"({"header":{"messageId":1,"namespace":"x","method":"PUSH","timestamp":1},"payload":{}})",
+      R"({"header":{"messageId":"m","namespace":"x","method":"FETCH","timestamp":1},"payload":{}})",
+      R"({"header":{"messageId":"m","namespace":"x","method":"PUSH","timestamp":1},"payload":[]})",
+      std::string(100 * 1024, ' '),
+      std::string("{\"header\":\xff\xfe}"),
+  };
+  for (const auto& payload : bad)
+    h.deliver(topic, payload);
+  BOOST_TEST(h.count().malformed == bad.size());
+  BOOST_TEST(h.sent().empty());
+  BOOST_TEST(logs.count("dropped a malformed message") == 1u);  // rate limited per topic
+
+  // No uuid at all, or a made-up one on our reply topic.
+  h.deliver("/appliance//publish", d.device.message(Method::Push, "x", "{}", kWall));
+  h.deliver("/appliance/a/b/publish", d.device.message(Method::Push, "x", "{}", kWall));
+  h.deliver(
+      h.topics.reply,
+      R"({"header":{"messageId":"m","namespace":"x","method":"GETACK","timestamp":1,"sign":"s"},"payload":{}})");
+  // A GET or a non-Bind SET on a device topic is not a device message.
+  h.deliver(topic, d.device.message(Method::Get, "Appliance.System.All", "{}", kWall));
+  // Wrong types inside a payload the session reads.
+  h.deliver(topic,
+            d.device.message(Method::Push, "Appliance.System.Clock", R"({"clock":"x"})", kWall));
+  h.deliver(topic,
+            d.device.message(Method::Error, "Appliance.System.All", R"({"error":"x"})", kWall));
+  h.deliver(topic, d.device.message(Method::GetAck, "Appliance.System.All", R"({"all":5})", kWall));
+
+  // The device still works afterwards.
+  bind_and_discover(h, d);
+  BOOST_TEST(h.learned.size() == 1u);
+  BOOST_TEST(logs.text().find(kKey) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(error_replies_are_logged_with_their_code_and_5001_names_the_device) {
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall));
+  const auto sent = h.sent();
+  const auto ability = requests_for(sent, "Appliance.System.Ability");
+  const auto all = requests_for(sent, "Appliance.System.All");
+  BOOST_REQUIRE(ability.size() == 1u && all.size() == 1u);
+  h.deliver(h.topics.reply,
+            d.device.reply(ability[0]->message.header,
+                           R"({"error":{"code":5000,"detail":"unsupported"}})", h.now.wall, true));
+  BOOST_TEST(logs.count("error 5000: unsupported") == 1u);
+  h.deliver(h.topics.reply,
+            d.device.reply(all[0]->message.header,
+                           R"({"error":{"code":5001,"detail":"sign error"}})", h.now.wall, true));
+  BOOST_TEST(logs.count("5001") == 1u);
+  BOOST_TEST(
+      logs.text().find(d.device.uuid + ": refused GET Appliance.System.All with error 5001") !=
+      std::string::npos);
+  BOOST_TEST(logs.text().find(kKey) == std::string::npos);
+  BOOST_TEST(h.count().device_errors == 2u);
+  BOOST_TEST(h.registry->find(d.device.uuid)->pending_requests() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(requests_from_issue_5_go_through_the_session) {
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  h.sent();
+  const auto id = h.registry->request(d.device.uuid, Method::Get, "Appliance.Control.Electricity",
+                                      R"({"electricity":{}})", h.now);
+  BOOST_REQUIRE(id);
+  const auto sent = h.sent();
+  const auto gets = requests_for(sent, "Appliance.Control.Electricity");
+  BOOST_REQUIRE(gets.size() == 1u);
+  BOOST_TEST(gets[0]->message.header.message_id == *id);
+  h.device_messages.clear();
+  h.deliver(h.topics.reply,
+            d.device.reply(gets[0]->message.header, R"({"electricity":{"channel":0,"power":1000}})",
+                           h.now.wall));
+  BOOST_TEST(h.device_messages == std::vector<std::string>{"Appliance.Control.Electricity"});
+  BOOST_TEST(
+      !h.registry->request("ffffffffffffffffffffffffffffffff", Method::Get, "x", "{}", h.now));
+}
+
+BOOST_AUTO_TEST_CASE(every_trace_profile_is_learned) {
+  // Each trace with System.All + Ability, replayed through a session: a profile, no crash.
+  int learned = 0;
+  for (const auto& path : meross::test::trace_files()) {
+    auto trace = protocol::parse_trace(path.filename().string(), meross::test::read_file(path));
+    BOOST_REQUIRE(trace.ok());
+    if (trace->all_json.empty() || trace->ability_json.empty() || trace->uuid.size() != 32)
+      continue;
+    Harness h("Europe/Rome");
+    const test::FakeDeviceIdentity dev{trace->uuid, kKey};
+    h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.System.Online",
+                                               R"({"online":{"status":1}})", kWall));
+    const auto sent = h.sent();
+    const auto ability = requests_for(sent, "Appliance.System.Ability");
+    const auto all = requests_for(sent, "Appliance.System.All");
+    BOOST_REQUIRE(ability.size() == 1u && all.size() == 1u);
+    h.deliver(h.topics.reply, dev.reply(all[0]->message.header, trace->all_json, kWall));
+    h.deliver(h.topics.reply, dev.reply(ability[0]->message.header, trace->ability_json, kWall));
+    BOOST_TEST(h.learned.size() == 1u, path.filename().string());
+    learned += static_cast<int>(h.learned.size());
+  }
+  BOOST_TEST(learned >= 10);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
