@@ -18,6 +18,7 @@
 
 #include "pairing/certs.hpp"
 #include "pairing/crypto.hpp"
+#include "pairing/private_file.hpp"
 #include "pairing/requests.hpp"
 #include "protocol/signing.hpp"
 
@@ -70,30 +71,6 @@ void client(Writer& w, std::string_view username, std::string_view text_name,
   w.EndObject();
   w.EndArray();
   w.EndObject();
-}
-
-std::optional<Error> write_file(const std::filesystem::path& path, const std::string& text,
-                                mode_t mode, bool overwrite) {
-  int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  if (!overwrite) flags |= O_EXCL;
-  const int fd = ::open(path.c_str(), flags, mode);
-  if (fd < 0) {
-    const std::error_code ec(errno, std::generic_category());
-    return Error{"", "cannot create " + path.string() + ": " + ec.message() +
-                         (ec == std::errc::file_exists ? " (pass --force to replace it)" : "")};
-  }
-  ::fchmod(fd, mode);
-  std::size_t written = 0;
-  while (written < text.size()) {
-    const auto n = ::write(fd, text.data() + written, text.size() - written);
-    if (n <= 0) {
-      ::close(fd);
-      return Error{"", "cannot write " + path.string()};
-    }
-    written += static_cast<std::size_t>(n);
-  }
-  if (::close(fd) != 0) return Error{"", "cannot write " + path.string()};
-  return std::nullopt;
 }
 
 bool plain_token(std::string_view text) {
@@ -309,15 +286,15 @@ protocol::Result<BrokerConfigFiles> write_broker_config(const BrokerConfigOption
     }
   }
   const std::string json = dynsec_json(resolved, bridge_password, [] { return random_bytes(12); });
-  if (auto e = write_file(files.dynsec_json, json, 0600, options.overwrite)) return *e;
+  if (auto e = write_new_file(files.dynsec_json, 0600, options.overwrite, json)) return *e;
   if (!files.bridge_password.empty()) {
-    if (auto e =
-            write_file(files.bridge_password, bridge_password + "\n", 0600, options.overwrite)) {
+    if (auto e = write_new_file(files.bridge_password, 0600, options.overwrite,
+                                bridge_password + "\n")) {
       return *e;
     }
   }
-  if (auto e = write_file(files.mosquitto_conf, mosquitto_conf(resolved, files.dynsec_json, plugin),
-                          0644, options.overwrite)) {
+  if (auto e = write_new_file(files.mosquitto_conf, 0644, options.overwrite,
+                              mosquitto_conf(resolved, files.dynsec_json, plugin))) {
     return *e;
   }
   return files;

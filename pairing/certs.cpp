@@ -1,4 +1,5 @@
 #include "pairing/certs.hpp"
+#include "pairing/private_file.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -67,28 +68,6 @@ Cert make_cert(const std::string& common_name, EVP_PKEY* subject_key, int days) 
   return cert;
 }
 
-// Writes `text` through a new file created with `mode` (never wider, whatever the umask).
-std::optional<Error> write_private(const std::filesystem::path& path, bool overwrite, mode_t mode,
-                                   const std::function<bool(FILE*)>& write) {
-  int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  if (!overwrite) flags |= O_EXCL;
-  const int fd = ::open(path.c_str(), flags, mode);
-  if (fd < 0) {
-    const std::error_code ec(errno, std::generic_category());
-    return Error{"", "cannot create " + path.string() + ": " + ec.message() +
-                         (ec == std::errc::file_exists ? " (pass --force to replace it)" : "")};
-  }
-  ::fchmod(fd, mode);
-  FILE* file = ::fdopen(fd, "w");
-  if (!file) {
-    ::close(fd);
-    return Error{"", "cannot write " + path.string()};
-  }
-  const bool ok = write(file);
-  if (std::fclose(file) != 0 || !ok) return Error{"", "cannot write " + path.string()};
-  return std::nullopt;
-}
-
 }  // namespace
 
 bool is_ip_address(const std::string& host) {
@@ -146,13 +125,13 @@ protocol::Result<CertificateFiles> generate_certificates(const CertificateOption
 
   const CertificateFiles files = certificate_paths(options.out_dir);
   const auto write_key = [&](const std::filesystem::path& path, EVP_PKEY* key) {
-    return write_private(path, options.overwrite, 0600, [key](FILE* f) {
+    return write_new_file(path, 0600, options.overwrite, [key](FILE* f) {
       return PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
     });
   };
   const auto write_cert = [&](const std::filesystem::path& path, X509* cert) {
-    return write_private(path, options.overwrite, 0644,
-                         [cert](FILE* f) { return PEM_write_X509(f, cert) == 1; });
+    return write_new_file(path, 0644, options.overwrite,
+                          [cert](FILE* f) { return PEM_write_X509(f, cert) == 1; });
   };
   // Check first so that a refusal leaves no half-written set behind.
   if (!options.overwrite) {
