@@ -222,7 +222,8 @@ void parse_mqtt(const Parser& p, const toml::table& t, Config& c) {
 }
 
 void parse_homeassistant(const Parser& p, const toml::table& t, Config& c) {
-  p.each(t, "homeassistant", {"discovery_prefix", "base_topic", "per_component_discovery"},
+  p.each(t, "homeassistant",
+         {"discovery_prefix", "base_topic", "per_component_discovery", "republish_delay"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "discovery_prefix") {
              c.discovery_prefix = p.topic_part(n, path);
@@ -230,6 +231,8 @@ void parse_homeassistant(const Parser& p, const toml::table& t, Config& c) {
              c.base_topic = p.topic_part(n, path);
            } else if (k == "per_component_discovery") {
              c.per_component_discovery = p.boolean(n, path);
+           } else if (k == "republish_delay") {
+             c.republish_delay = p.duration(n, path, std::chrono::milliseconds(0));
            }
          });
 }
@@ -237,7 +240,7 @@ void parse_homeassistant(const Parser& p, const toml::table& t, Config& c) {
 void parse_polling(const Parser& p, const toml::table& t, Config& c) {
   p.each(t, "polling", {"electricity", "consumption"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
-           const auto d = p.duration(n, path, std::chrono::seconds(5));
+           const auto d = p.duration(n, path, std::chrono::seconds(1));
            (k == "electricity" ? c.electricity : c.consumption) = d;
          });
 }
@@ -276,9 +279,9 @@ void parse_devices(const Parser& p, const toml::node& node, Config& c) {
              } else if (k == "timezone") {
                d.timezone = p.timezone(n, path);
              } else if (k == "electricity") {
-               d.electricity = p.duration(n, path, std::chrono::seconds(5));
+               d.electricity = p.duration(n, path, std::chrono::seconds(1));
              } else if (k == "consumption") {
-               d.consumption = p.duration(n, path, std::chrono::seconds(5));
+               d.consumption = p.duration(n, path, std::chrono::seconds(1));
              }
            });
     if (d.uuid.empty())
@@ -395,7 +398,8 @@ std::string effective_settings(const Config& c) {
   out << "[homeassistant]\n";
   out << "discovery_prefix = " << quote(c.discovery_prefix) << "\n";
   out << "base_topic = " << quote(c.base_topic) << "\n";
-  out << "per_component_discovery = " << boolean(c.per_component_discovery) << "\n\n";
+  out << "per_component_discovery = " << boolean(c.per_component_discovery) << "\n";
+  out << "republish_delay = " << dur(c.republish_delay) << "\n\n";
   out << "[polling]\n";
   out << "electricity = " << dur(c.electricity) << "\n";
   out << "consumption = " << dur(c.consumption) << "\n\n";

@@ -50,6 +50,9 @@ struct Config {
   std::string discovery_prefix = "homeassistant";
   std::string base_topic = "meross";
   bool per_component_discovery = false;
+  // After Home Assistant's birth message: re-publish after a random delay in
+  // [republish_delay / 5, republish_delay] (so many bridges do not answer at once).
+  Duration republish_delay = std::chrono::seconds(5);
 
   // [polling]
   Duration electricity = std::chrono::seconds(30);

@@ -9,10 +9,12 @@
 #include <csignal>
 #include <cstring>
 #include <ctime>
+#include <random>
 
 #include <date/tz.h>
 #include <spdlog/spdlog.h>
 
+#include "bridge/home_assistant.hpp"
 #include "bridge/mqtt_link.hpp"
 #include "bridge/registry.hpp"
 
@@ -92,8 +94,8 @@ Daemon::Daemon(const Config& config, DaemonHooks hooks)
 
   LinkCallbacks callbacks;
   callbacks.connected = [this] { on_connected(); };
-  callbacks.message = [this](std::string_view topic, std::string_view payload) {
-    on_message(topic, payload);
+  callbacks.message = [this](std::string_view topic, std::string_view payload, bool retained) {
+    on_message(topic, payload, retained);
   };
   link_ = std::make_unique<MqttLink>(LinkSettings::from_config(config, topics_.bridge_availability),
                                      std::move(callbacks));
@@ -103,6 +105,14 @@ Daemon::~Daemon() = default;
 
 void Daemon::publish(const Publication& publication) {
   link_->publish(publication);
+}
+
+void Daemon::subscribe(const std::string& filter) {
+  link_->subscribe(filter);
+}
+
+void Daemon::unsubscribe(const std::string& filter) {
+  link_->unsubscribe(filter);
 }
 
 void Daemon::flush() {
@@ -121,7 +131,7 @@ void Daemon::on_connected() {
   if (hooks_.connected) hooks_.connected(*this);
 }
 
-void Daemon::on_message(std::string_view topic, std::string_view payload) {
+void Daemon::on_message(std::string_view topic, std::string_view payload, bool retained) {
   // Nothing a message carries may stop the loop: the last line of defence for the unforeseen.
   try {
     const bool device_topic =
@@ -130,7 +140,8 @@ void Daemon::on_message(std::string_view topic, std::string_view payload) {
       registry_->on_message(topic, payload, Now::current());
       flush();
     } else {
-      hooks_.message(*this, topic, payload);
+      hooks_.message(*this, topic, payload, retained);
+      flush();
     }
   } catch (const std::exception& e) {
     spdlog::error("a message on {} could not be handled: {}", topic, e.what());
@@ -179,8 +190,58 @@ int Daemon::run() {
   return 0;
 }
 
+namespace {
+
+// HomeAssistantIo on the daemon.
+class DaemonIo final : public HomeAssistantIo {
+ public:
+  explicit DaemonIo(Daemon& daemon) : daemon_(daemon) {}
+  void publish(const Publication& publication) override { daemon_.publish(publication); }
+  void subscribe(const std::string& filter) override { daemon_.subscribe(filter); }
+  void unsubscribe(const std::string& filter) override { daemon_.unsubscribe(filter); }
+  bool request(const std::string& uuid, protocol::Method method, const std::string& ns,
+               const std::string& payload_json, Now now) override {
+    return daemon_.registry().request(uuid, method, ns, payload_json, now).has_value();
+  }
+  void probe(const std::string& uuid, Now now) override { daemon_.registry().probe(uuid, now); }
+  void announce_availability() override {
+    daemon_.publish(Publication{daemon_.topics().bridge_availability, "online", true, 1});
+    daemon_.registry().announce_all();
+  }
+  BridgeStats stats() const override {
+    const auto& registry = daemon_.registry();
+    return BridgeStats{registry.devices_online(), registry.counters().messages_handled,
+                       registry.counters().signature_failures};
+  }
+
+ private:
+  Daemon& daemon_;
+};
+
+}  // namespace
+
 int run_daemon(const Config& config) {
   Daemon daemon(config);
+  DaemonIo io(daemon);
+  HomeAssistant ha(config, HomeAssistantSettings::from_config(config, std::random_device{}()), io);
+  auto& hooks = daemon.hooks();
+  hooks.subscriptions = ha.subscriptions();
+  hooks.sessions.profile_learned = [&](const DeviceSession& s) {
+    if (s.profile()) ha.on_profile(s.uuid(), *s.profile(), Now::current());
+  };
+  hooks.sessions.device_message = [&](const DeviceSession& s, const protocol::Message& m) {
+    ha.on_device_message(s.uuid(), m, Now::current());
+  };
+  hooks.sessions.availability_changed = [&](const DeviceSession& s, bool online) {
+    ha.on_availability(s.uuid(), online, Now::current());
+  };
+  hooks.message = [&](Daemon&, std::string_view topic, std::string_view payload, bool retained) {
+    if (!ha.on_message(topic, payload, retained, Now::current())) {
+      spdlog::debug("ignoring a message on {}", topic.substr(0, 128));
+    }
+  };
+  hooks.connected = [&](Daemon&) { ha.on_connected(Now::current()); };
+  hooks.tick = [&](Daemon&, Now now) { ha.tick(now); };
   return daemon.run();
 }
 

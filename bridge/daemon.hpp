@@ -25,8 +25,10 @@ struct DaemonHooks {
   SessionEvents sessions;
   // Extra subscriptions made on every (re)connect (e.g. HA command topics, homeassistant/status).
   std::vector<std::string> subscriptions;
-  // Messages on topics that are not device topics (i.e. those of `subscriptions`).
-  std::function<void(Daemon&, std::string_view topic, std::string_view payload)> message;
+  // Messages on topics that are not device topics (i.e. those of `subscriptions` and of
+  // Daemon::subscribe); `retained` when the broker delivered a retained message.
+  std::function<void(Daemon&, std::string_view topic, std::string_view payload, bool retained)>
+      message;
   // After every (re)connect, once the bridge has re-announced its own availability.
   std::function<void(Daemon&)> connected;
   // Timers of the hooks: called on every loop turn (at least once a second).
@@ -45,6 +47,9 @@ class Daemon {
 
   // Publishes now (dropped with a debug line while the broker is away).
   void publish(const Publication& publication);
+  // Subscribes now (for this connection only; `subscriptions` are made on every connect).
+  void subscribe(const std::string& filter);
+  void unsubscribe(const std::string& filter);
   DeviceRegistry& registry() { return *registry_; }
   const Config& config() const { return config_; }
   const Topics& topics() const { return topics_; }
@@ -53,7 +58,7 @@ class Daemon {
  private:
   void flush();
   void on_connected();
-  void on_message(std::string_view topic, std::string_view payload);
+  void on_message(std::string_view topic, std::string_view payload, bool retained);
 
   const Config& config_;
   DaemonHooks hooks_;
@@ -65,7 +70,7 @@ class Daemon {
 // The host's IANA zone ("" if it cannot be determined).
 std::string host_timezone();
 
-// Daemon(config).run().
+// Daemon(config) with the Home Assistant side (bridge/home_assistant.hpp) plugged in, run().
 int run_daemon(const Config& config);
 
 }  // namespace meross::bridge

@@ -201,6 +201,16 @@ bool MqttLink::subscribe(const std::string& pattern, int qos) {
   return true;
 }
 
+bool MqttLink::unsubscribe(const std::string& pattern) {
+  if (!connected_) return false;
+  const int rc = mosquitto_unsubscribe(mosq_, nullptr, pattern.c_str());
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::warn("mqtt: cannot unsubscribe from {}: {}", pattern, mosquitto_strerror(rc));
+    return false;
+  }
+  return true;
+}
+
 void MqttLink::shutdown(std::string_view final_payload, std::chrono::milliseconds budget) {
   if (!connected_) return;
   const std::string payload(final_payload);
@@ -250,7 +260,7 @@ void MqttLink::on_message(mosquitto*, void* self, const mosquitto_message* m) {
   if (!link->callbacks_.message || !m->topic) return;
   const std::string_view payload(static_cast<const char*>(m->payload),
                                  static_cast<std::size_t>(m->payloadlen));
-  link->callbacks_.message(m->topic, payload);
+  link->callbacks_.message(m->topic, payload, m->retain);
 }
 
 }  // namespace meross::bridge

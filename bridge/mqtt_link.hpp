@@ -38,7 +38,7 @@ struct LinkSettings {
 struct LinkCallbacks {
   std::function<void()> connected;  // subscribe and re-announce here
   std::function<void()> disconnected;
-  std::function<void(std::string_view topic, std::string_view payload)> message;
+  std::function<void(std::string_view topic, std::string_view payload, bool retained)> message;
 };
 
 class MqttLink {
@@ -63,6 +63,7 @@ class MqttLink {
   bool connected() const { return connected_; }
   bool publish(const Publication& publication);
   bool subscribe(const std::string& pattern, int qos = 1);
+  bool unsubscribe(const std::string& pattern);
   // Clean shutdown: publish `offline` on the will topic, DISCONNECT, flush (bounded by `budget`).
   void shutdown(std::string_view final_payload, std::chrono::milliseconds budget);
 

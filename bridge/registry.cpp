@@ -210,6 +210,16 @@ std::optional<std::string> DeviceRegistry::request(std::string_view uuid, protoc
   return id;
 }
 
+void DeviceRegistry::probe(std::string_view uuid, Now now) {
+  if (!valid_device_uuid(uuid) || config_.excluded(lower(uuid))) return;
+  if (sessions_.count(lower(uuid)) > 0) return;
+  DeviceSession* session = session_for(std::string(uuid), now);
+  if (!session) return;
+  spdlog::debug("{}: probing a device known from an earlier run", session->label());
+  session->request(protocol::Method::Get, "Appliance.System.All", R"({"all":{}})", now);
+  schedule(*session);
+}
+
 std::size_t DeviceRegistry::devices_online() const {
   return static_cast<std::size_t>(
       std::count_if(sessions_.begin(), sessions_.end(),

@@ -67,6 +67,12 @@ class DeviceRegistry {
   std::optional<std::string> request(std::string_view uuid, protocol::Method method,
                                      std::string_view ns, std::string payload_json, Now now);
 
+  // Asks a device we have not heard from in this run (known from the configuration or from our
+  // retained discovery documents) for System.All, so it is learned without waiting for it to speak
+  // first. Nothing happens for a known or excluded device or an invalid uuid; an unanswered probe
+  // leaves the device's availability alone.
+  void probe(std::string_view uuid, Now now);
+
   std::vector<Publication> take_outgoing() { return outbox_.take(); }
   const Counters& counters() const { return counters_; }
   std::size_t devices_online() const;

@@ -59,10 +59,13 @@ CONF
 echo "demo: mosquitto on 127.0.0.1:$port; Home Assistant's view follows (topic payload)" >&2
 mosquitto_sub -h 127.0.0.1 -p "$port" -v -t 'homeassistant/#' -t 'meross/#' &
 pids+=($!)
-"$sim" --broker "mqtt://127.0.0.1:$port" --key "$key" \
+"$bridge" --config "$work/config.toml" &
+bridge_pid=$!
+pids+=("$bridge_pid")
+# The devices come once the bridge listens, so their first Bind is answered at once.
+mosquitto_sub -h 127.0.0.1 -p "$port" -C 1 -W 10 -t 'meross/bridge/availability' >/dev/null || true
+"$sim" --broker "mqtt://127.0.0.1:$port" --key "$key" --bind-interval 2s \
   --profile mss310 --profile mss425f --profile msl120 --profile msg100 >"$work/sim.log" 2>&1 &
 pids+=($!)
-"$bridge" --config "$work/config.toml" &
-pids+=($!)
 echo "demo: running; Ctrl-C stops it. Try: mosquitto_pub -h 127.0.0.1 -p $port -t 'meross/<uuid>/switch_0/set' -m ON" >&2
-wait "${pids[-1]}"
+wait "$bridge_pid"

@@ -213,7 +213,9 @@ BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
       {"[mqtt]\nca_file = \"/nonexistent/ca.pem\"\n", 2, "mqtt.ca_file", "cannot read"},
       {"[mqtt]\nclient_id = \"\"\n", 2, "mqtt.client_id", "characters"},
       {"[homeassistant]\nbase_topic = \"a/#\"\n", 2, "homeassistant.base_topic", "wildcards"},
-      {"[polling]\nelectricity = \"1s\"\n", 2, "polling.electricity", "at least"},
+      {"[polling]\nelectricity = \"500ms\"\n", 2, "polling.electricity", "at least"},
+      {"[homeassistant]\nrepublish_delay = \"soon\"\n", 2, "homeassistant.republish_delay",
+       "duration"},
       {"[log]\nlevel = \"loud\"\n", 2, "log.level", "expected one of"},
       {"[[devices]]\nname = \"x\"\n", 1, "devices[0].uuid", "missing"},
       {"[[devices]]\nuuid = \"2301234567890123456748e1e9c4b296\"\n[[devices]]\n"

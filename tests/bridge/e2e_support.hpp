@@ -130,6 +130,7 @@ struct BridgeConfig {
   std::string timezone = "Australia/Sydney";
   std::string availability_timeout = "2s";
   bool verify_signatures = true;
+  std::string meross_extra;  // more keys of [meross]
   std::string extra;
 };
 
@@ -140,8 +141,9 @@ inline std::string write_bridge_config(const MosquittoBroker& broker, const Brid
   out << "[meross]\nkey = \"" << c.key << "\"\ntimezone = \"" << c.timezone
       << "\"\navailability_timeout = \"" << c.availability_timeout
       << "\"\nverify_signatures = " << (c.verify_signatures ? "true" : "false") << "\n"
-      << "[mqtt]\nurl = \"" << broker.url() << "\"\nusername = \"bridge\"\npassword = \""
-      << c.password << "\"\nclient_id = \"bridge-" << unique_suffix() << "\"\nkeepalive = \"5s\"\n"
+      << c.meross_extra << "[mqtt]\nurl = \"" << broker.url()
+      << "\"\nusername = \"bridge\"\npassword = \"" << c.password << "\"\nclient_id = \"bridge-"
+      << unique_suffix() << "\"\nkeepalive = \"5s\"\n"
       << "[log]\nlevel = \"debug\"\n"
       << c.extra;
   return path.string();

@@ -1,0 +1,164 @@
+#pragma once
+
+// The Home Assistant side of the bridge (issue 5): per device, mapping + discovery composed into
+// MQTT publications — discovery documents, retained states, polls, commands — plus the bridge's
+// own device with its diagnostics, HA's birth message, and the removal of what no longer exists.
+//
+// It does no I/O itself: the daemon feeds it events (device profile, device messages,
+// availability, MQTT messages, connects, ticks) and it acts through HomeAssistantIo, so unit tests
+// drive it with real trace payloads and a recording fake. Everything runs on the daemon's thread.
+//
+// Removals (home-assistant.md §3): at start-up the bridge reads back its own retained discovery
+// documents (subscribe to discovery::readback_filters, then a marker message on a topic of ours
+// tells when every retained document has been delivered) and only then announces anything. What
+// is removed, with empty retained payloads:
+//  - every document of a device the configuration now excludes (`[meross] exclude`);
+//  - for a device that is back (its profile learned in this run): the components or topics its
+//    current profile no longer has (including a switch between device and per-component mode);
+//  - for the bridge device: what its current documents no longer have.
+// Devices that have not reconnected yet keep their documents: a device that is unplugged for a
+// while, or slow to come back after a restart, must not vanish from Home Assistant with its
+// history and automations. Removing a device that is gone for good is done in Home Assistant.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridge/config.hpp"
+#include "bridge/poller.hpp"
+#include "bridge/rate_limited_log.hpp"
+#include "bridge/types.hpp"
+#include "discovery/discovery.hpp"
+#include "mapping/mapping.hpp"
+#include "protocol/device_profile.hpp"
+#include "protocol/envelope.hpp"
+
+namespace meross::bridge {
+
+struct BridgeStats {
+  std::size_t devices_online = 0;
+  std::uint64_t messages_handled = 0;
+  std::uint64_t signature_failures = 0;
+};
+
+// The owner of one of our discovery topics: "" for the bridge, the uuid of a device as the node
+// id spells it (meross_<uuid>), nullopt when the topic is not one this bridge would publish.
+std::optional<std::string> discovery_topic_owner(std::string_view topic,
+                                                 const discovery::Options& options);
+
+// What HomeAssistant needs from the daemon.
+class HomeAssistantIo {
+ public:
+  virtual ~HomeAssistantIo() = default;
+  virtual void publish(const Publication& publication) = 0;
+  virtual void subscribe(const std::string& filter) = 0;
+  virtual void unsubscribe(const std::string& filter) = 0;
+  // A signed request to the device (retries included); false if the device is unknown.
+  virtual bool request(const std::string& uuid, protocol::Method method, const std::string& ns,
+                       const std::string& payload_json, Now now) = 0;
+  // Asks a device not heard from yet in this run to answer (DeviceRegistry::probe).
+  virtual void probe(const std::string& uuid, Now now) = 0;
+  // Re-publishes the bridge's and every device's retained availability.
+  virtual void announce_availability() = 0;
+  virtual BridgeStats stats() const = 0;
+};
+
+struct HomeAssistantCounters {
+  std::uint64_t commands = 0;           // commands turned into device requests
+  std::uint64_t commands_rejected = 0;  // invalid payload, unknown device/entity, retained
+  std::uint64_t state_errors = 0;       // device messages the mapping could not read
+  std::uint64_t republished = 0;        // full re-publications (birth, reconnect)
+};
+
+struct HomeAssistantSettings {
+  discovery::Options discovery;
+  Duration republish_delay = std::chrono::seconds(5);  // birth: random in [d/5, d]
+  Duration diagnostics_interval = std::chrono::seconds(30);
+  Duration readback_timeout = std::chrono::seconds(5);  // if the marker never comes back
+  Duration refresh_after_command = std::chrono::seconds(1);
+  Duration probe_spread = std::chrono::seconds(5);  // start-up probes spread by uuid over this
+  std::uint64_t seed = 0;  // randomness of the birth delay and the readback marker
+
+  static HomeAssistantSettings from_config(const Config& config, std::uint64_t seed);
+};
+
+class HomeAssistant {
+ public:
+  HomeAssistant(const Config& config, HomeAssistantSettings settings, HomeAssistantIo& io);
+
+  // Subscriptions to make on every (re)connect: command topics and HA's status topic.
+  std::vector<std::string> subscriptions() const;
+
+  void on_connected(Now now);
+  // A message on one of subscriptions() (or a read-back filter); false if not for us.
+  bool on_message(std::string_view topic, std::string_view payload, bool retained, Now now);
+  void on_profile(const std::string& uuid, const protocol::DeviceProfile& profile, Now now);
+  void on_device_message(const std::string& uuid, const protocol::Message& message, Now now);
+  void on_availability(const std::string& uuid, bool online, Now now);
+  void tick(Now now);
+
+  bool readback_done() const { return readback_done_; }
+  const HomeAssistantCounters& counters() const { return counters_; }
+  // The last state published for an entity ("" if none): for tests and diagnostics.
+  std::string last_state(const std::string& uuid, const std::string& key) const;
+  std::vector<mapping::Entity> entities(const std::string& uuid) const;
+
+ private:
+  struct Device {
+    std::string uuid;  // as the device spells it
+    std::string name;  // configured name, "" = default
+    std::optional<protocol::DeviceProfile> profile;
+    mapping::DeviceState state;
+    std::vector<mapping::Entity> entities;
+    std::map<std::string, std::string> states;  // entity key → last payload
+    std::optional<std::string> early_all;       // System.All seen before the profile
+    bool unmapped_logged = false;
+  };
+
+  Device& device(const std::string& uuid);
+  Device* find(const std::string& uuid);
+  void start_readback(Now now);
+  void finish_readback(Now now);
+  void publish_discovery(Device& d);
+  void publish_bridge_discovery();
+  void publish_documents(const std::string& owner, const std::vector<discovery::Publication>& docs);
+  void publish_states(const Device& d);
+  void publish_diagnostics();
+  void apply(Device& d, std::string_view ns, protocol::Method method,
+             const protocol::JsonValue& payload, Now now);
+  void handle_command(const std::string& uuid, const std::string& key, std::string_view payload,
+                      bool retained, Now now);
+  void reject(const std::string& what, Now now);
+  void republish_all();
+  PollIntervals intervals_for(const std::string& uuid) const;
+
+  const Config& config_;
+  HomeAssistantSettings settings_;
+  HomeAssistantIo& io_;
+  std::mt19937_64 random_;
+  Poller poller_;
+  RateLimitedLog limiter_;
+  HomeAssistantCounters counters_;
+  std::map<std::string, Device> devices_;  // by lower-case uuid
+
+  // Our retained discovery documents as the broker holds them: owner ("" = the bridge, else the
+  // lower-case uuid) → topic → payload; and the uuids as spelled in those documents.
+  std::map<std::string, std::map<std::string, std::string>> retained_;
+  std::map<std::string, std::string> spelled_;
+  std::vector<std::pair<TimePoint, std::string>> probes_;  // start-up probes not sent yet
+  bool readback_done_ = false;
+  bool readback_active_ = false;
+  std::string readback_marker_;
+  TimePoint readback_deadline_{};
+
+  std::optional<TimePoint> republish_at_;
+  std::optional<TimePoint> next_diagnostics_;
+  std::optional<BridgeStats> last_stats_;
+};
+
+}  // namespace meross::bridge

@@ -1,0 +1,90 @@
+#include "bridge/poller.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace meross::bridge {
+
+Duration PollIntervals::of(mapping::PollKind kind) const {
+  switch (kind) {
+    case mapping::PollKind::Electricity:
+      return electricity;
+    case mapping::PollKind::Consumption:
+      return consumption;
+    case mapping::PollKind::Slow:
+      break;
+  }
+  return slow;
+}
+
+Duration poll_offset(std::string_view uuid, std::string_view ns, Duration cap) {
+  if (cap.count() <= 0) return Duration(0);
+  // FNV-1a 64: stable across runs and platforms (std::hash is not).
+  std::uint64_t h = 14695981039346656037ull;
+  const auto mix = [&](std::string_view text) {
+    for (char c : text) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ull;
+    }
+  };
+  mix(uuid);
+  mix("/");
+  mix(ns);
+  return Duration(static_cast<Duration::rep>(h % static_cast<std::uint64_t>(cap.count())));
+}
+
+void Poller::start(const std::string& uuid, const std::vector<mapping::Poll>& polls,
+                   const PollIntervals& intervals, TimePoint now) {
+  std::vector<Entry> entries;
+  for (const auto& poll : polls) {
+    const Duration interval = std::max<Duration>(intervals.of(poll.kind), std::chrono::seconds(1));
+    const Duration offset = poll_offset(uuid, poll.ns, std::min(interval, max_first_delay_));
+    entries.push_back(Entry{poll, interval, now + offset});
+  }
+  if (entries.empty()) {
+    devices_.erase(uuid);
+  } else {
+    devices_[uuid] = std::move(entries);
+  }
+}
+
+void Poller::stop(const std::string& uuid) {
+  devices_.erase(uuid);
+}
+
+void Poller::refresh(const std::string& uuid, mapping::PollKind kind, TimePoint when) {
+  const auto it = devices_.find(uuid);
+  if (it == devices_.end()) return;
+  for (auto& entry : it->second) {
+    if (entry.poll.kind == kind && when < entry.next) entry.next = when;
+  }
+}
+
+std::vector<std::pair<std::string, mapping::Poll>> Poller::due(TimePoint now) {
+  std::vector<std::pair<std::string, mapping::Poll>> out;
+  for (auto& [uuid, entries] : devices_) {
+    for (auto& entry : entries) {
+      if (entry.next > now) continue;
+      out.emplace_back(uuid, entry.poll);
+      // Keep the phase; skip what was missed rather than catching up.
+      entry.next += entry.interval;
+      if (entry.next <= now) {
+        const auto behind = (now - entry.next) / entry.interval + 1;
+        entry.next += entry.interval * behind;
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<TimePoint> Poller::next_wakeup() const {
+  std::optional<TimePoint> next;
+  for (const auto& [uuid, entries] : devices_) {
+    for (const auto& entry : entries) {
+      if (!next || entry.next < *next) next = entry.next;
+    }
+  }
+  return next;
+}
+
+}  // namespace meross::bridge

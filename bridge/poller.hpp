@@ -1,0 +1,63 @@
+#pragma once
+
+// Poll schedules (issue 5, meross-protocol.md §7): what mapping::polls_for asks for, per device,
+// at the configured intervals. Pure: fed `now`, returns what is due; the caller sends the GETs.
+//
+// Spreading: a device's first poll of each kind comes after an offset derived from its uuid and
+// the namespace (stable across restarts, different between devices), at most min(interval,
+// max_first_delay). Later polls keep that phase, so a restart of the bridge — or many devices
+// coming back at once — does not make every device answer in the same second.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bridge/duration.hpp"
+#include "bridge/types.hpp"
+#include "mapping/mapping.hpp"
+
+namespace meross::bridge {
+
+struct PollIntervals {
+  Duration electricity = std::chrono::seconds(30);
+  Duration consumption = std::chrono::minutes(5);
+  Duration slow = std::chrono::minutes(5);
+  Duration of(mapping::PollKind kind) const;
+};
+
+// The offset of the first poll: a hash of uuid and namespace, in [0, cap) (0 when cap ≤ 0).
+Duration poll_offset(std::string_view uuid, std::string_view ns, Duration cap);
+
+class Poller {
+ public:
+  explicit Poller(Duration max_first_delay = std::chrono::seconds(10))
+      : max_first_delay_(max_first_delay) {}
+
+  // (Re)starts the schedule of a device that came online or was (re)learned.
+  void start(const std::string& uuid, const std::vector<mapping::Poll>& polls,
+             const PollIntervals& intervals, TimePoint now);
+  // The device went offline: nothing to poll until start() again.
+  void stop(const std::string& uuid);
+  // Polls of `kind` for `uuid` become due at `when` (if sooner), e.g. just after a command.
+  void refresh(const std::string& uuid, mapping::PollKind kind, TimePoint when);
+
+  // The polls due at `now`, each rescheduled one interval later (no catch-up bursts).
+  std::vector<std::pair<std::string, mapping::Poll>> due(TimePoint now);
+  std::optional<TimePoint> next_wakeup() const;
+  bool has(const std::string& uuid) const { return devices_.count(uuid) > 0; }
+
+ private:
+  struct Entry {
+    mapping::Poll poll;
+    Duration interval{};
+    TimePoint next{};
+  };
+  Duration max_first_delay_;
+  std::map<std::string, std::vector<Entry>> devices_;
+};
+
+}  // namespace meross::bridge
