@@ -138,7 +138,7 @@ void DeviceRegistry::on_message(std::string_view topic, std::string_view payload
 DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now) {
   const std::string id = lower(uuid);
   if (const auto it = sessions_.find(id); it != sessions_.end()) return it->second.get();
-  if (sessions_.size() >= options_.max_devices) {
+  if (sessions_.size() >= options_.max_devices && config_.device(id) == nullptr) {
     ++counters_.ignored;
     warn_limited("max-devices", now,
                  uuid + ": ignored, the bridge already serves " + std::to_string(sessions_.size()) +

@@ -126,7 +126,11 @@ std::optional<Error> consumption_h(const DeviceProfile& p, const JsonValue& payl
         return;
       }
       // A bucket is stamped with its last update, inside the hour it covers.
-      if (*time && *value && **time > midnight && **value > 0) today += **value;
+      if (*time && *value && **time > midnight && **value > 0 &&
+          __builtin_add_overflow(today, **value, &today)) {
+        error = Error{bucket_path + ".value", "out of range: today's total overflows"};
+        return;
+      }
     }
     out.updates.push_back(
         {key_of("energy_", *channel), format_number(kilowatt_hours_from_watt_hours(today))});

@@ -38,7 +38,8 @@ struct Harness {
   std::vector<std::string> device_messages;
 
   explicit Harness(const std::string& zone = "Australia/Sydney",
-                   std::function<void(Config&)> tweak = {}) {
+                   std::function<void(Config&)> tweak = {},
+                   std::function<void(RegistryOptions&)> tweak_options = {}) {
     config.key = kKey;
     config.timezone = zone;
     config.availability_timeout = 10s;
@@ -47,6 +48,7 @@ struct Harness {
     RegistryOptions options;
     options.request_timeout = 2s;
     options.host_timezone = "";
+    if (tweak_options) tweak_options(options);
     SessionEvents events;
     events.profile_learned = [this](const DeviceSession& s) { learned.push_back(s.uuid()); };
     events.availability_changed = [this](const DeviceSession& s, bool online) {
@@ -120,6 +122,30 @@ void bind_and_discover(Harness& h, const Mss310& d) {
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(session)
+
+BOOST_AUTO_TEST_CASE(made_up_uuids_cannot_grow_the_registry_past_its_bound) {
+  const std::string configured = "0123456789abcdef0123456789abcd99";
+  Harness h(
+      "Australia/Sydney",
+      [&](Config& c) {
+        DeviceConfig d;
+        d.uuid = configured;
+        c.devices.push_back(d);
+      },
+      [](RegistryOptions& o) { o.max_devices = 2; });
+  const auto bind = [&](const std::string& uuid) {
+    const test::FakeDeviceIdentity device{uuid, kKey};
+    h.deliver(device.publish_topic(), device.message(Method::Set, "Appliance.Control.Bind",
+                                                     test::bind_payload(uuid, kWall), kWall));
+    return publication_on(h.sent(), device.subscribe_topic()) != nullptr;  // the SETACK
+  };
+  BOOST_TEST(bind("0123456789abcdef0123456789abcd01"));
+  BOOST_TEST(bind("0123456789abcdef0123456789abcd02"));
+  const auto ignored = h.count().ignored;
+  BOOST_TEST(!bind("0123456789abcdef0123456789abcd03"));
+  BOOST_TEST(h.count().ignored == ignored + 1);
+  BOOST_TEST(bind(configured));  // named in the configuration: always served
+}
 
 BOOST_AUTO_TEST_CASE(reply_topic_is_short_and_stable) {
   Config c;

@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Seeds the fuzz corpora from the device traces: every recorded payload wrapped in a device
 envelope (envelope), every System.All/Ability/Bind-like object (profile), and trace files cut
-into small pieces (trace)."""
+into small pieces (trace), trace rows prefixed with profile/namespace/method bytes for the mapping
+handlers (states, format in fuzz_states.cpp), HA commands per profile and entity (command), and
+the example configuration with variants (config). Usage: make_corpus.py FIXTURES OUT [REPO]"""
 import json
 import os
 import sys
 
 fixtures, out = sys.argv[1], sys.argv[2]
+repo = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "..")
 traces = os.path.join(fixtures, "traces")
 
 
@@ -53,4 +56,78 @@ for name in sorted(os.listdir(traces)):
                   "payloadVersion": 1, "from": "/appliance/u/publish", "timestamp": 1700000000,
                   "timestampMs": 0, "sign": "0" * 32}
         write("envelope", f"{n}", json.dumps({"header": header, "payload": payload}))
-print(f"corpus: {n} seeds in {out}")
+
+# --- mapping handlers: same orders as tests/fuzz/fuzz_profiles.hpp ---------------------------
+PROFILES = [
+    "U0123456789012345678901234567891A-Kpippo-mss310.csv",
+    "U0123456789012345678901234567890B-Kpippo-msl320.json.txt",
+    "U0123456789012345678901234567890D-Kpippo-msl450-1672762073.csv",
+    "U01234567890123456789012345678906-Kpippo-msg100-1637650619.csv",
+    "U0123456789012345678901234567891C-Kpippo-msg200.json.txt",
+    "U01234567890123456789012345678905-Kpippo-mrs100-1631368847.csv",
+    "U01234567890123456789012345678921-Kpippo-em06.json.txt",
+    "U01234567890123456789012345678907-Kpippo-mss210.json.txt",
+    "U01234567890123456789012345678920-Kpippo-mss100.json.txt",
+    "U01234567890123456789012345678924-Kpippo-mss305.json.txt",
+    "U01234567890123456789012345678902-Kpippo-mod100-1644417922.csv",
+    "U0123456789012345678901234567891B-Kpippo-mss310.2024-04-29_23-52-45.csv",
+]
+NAMESPACES = [
+    "Appliance.Control.ToggleX", "Appliance.Control.Toggle", "Appliance.Control.Light",
+    "Appliance.Control.Light.Effect", "Appliance.Control.Electricity",
+    "Appliance.Control.ElectricityX", "Appliance.Control.ConsumptionX",
+    "Appliance.Control.ConsumptionH", "Appliance.GarageDoor.State",
+    "Appliance.RollerShutter.Position", "Appliance.RollerShutter.State",
+    "Appliance.System.Runtime", "Appliance.System.DNDMode", "Appliance.System.All",
+    "Appliance.Control.Multiple",
+]
+METHODS = ["GETACK", "SETACK", "PUSH"]
+
+states = 0
+per_key = {}
+for name in sorted(os.listdir(traces)):
+    if not name.startswith("U"):
+        continue
+    profile = PROFILES.index(name) if name in PROFILES else 0
+    for ns, method, payload in rows(os.path.join(traces, name)):
+        if ns not in NAMESPACES or (method or "PUSH") not in METHODS:
+            continue
+        key = (name, ns, method)
+        per_key[key] = per_key.get(key, 0) + 1
+        if per_key[key] > 8:
+            continue
+        if ns == "Appliance.System.All" and "all" not in payload:
+            payload = {"all": payload}
+        prefix = bytes([profile, NAMESPACES.index(ns), METHODS.index(method or "PUSH")])
+        states += 1
+        write("states", f"{states}", prefix + json.dumps(payload).encode())
+
+COMMANDS = ["ON", "OFF", "OPEN", "CLOSE", "STOP", "0", "50", "100", "101", "-1",
+            '{"state":"ON"}', '{"state":"OFF"}', '{"state":"ON","brightness":128}',
+            '{"state":"ON","color":{"r":255,"g":0,"b":0}}',
+            '{"state":"ON","color_mode":"rgb","color":{"r":1,"g":2,"b":3}}',
+            '{"state":"ON","color_temp":300}', '{"state":"ON","color_mode":"color_temp"}',
+            '{"state":"ON","effect":"Party"}', '{"state":"ON","transition":2}', '{}', ""]
+commands = 0
+for profile in range(len(PROFILES)):
+    for entity in range(6):
+        for command in COMMANDS:
+            commands += 1
+            write("command", f"{commands}", bytes([profile, entity]) + command.encode())
+
+configs = 0
+example = os.path.join(repo, "config.toml.example")
+if os.path.exists(example):
+    base = open(example, encoding="utf-8").read()
+    variants = [base, base.replace('key = ""', 'key = "meross"', 1)]
+    variants.append(variants[1] + '\n[[devices]]\nuuid = "0123456789abcdef0123456789abcdef"\n'
+                    'name = "Desk"\nkey = "other"\ntimezone = "Europe/Rome"\n'
+                    'electricity = "10s"\nconsumption = "1h"\n')
+    variants.append(variants[1].replace("mqtt://127.0.0.1:1883", "mqtts://broker.local:8883"))
+    variants.append(variants[1].replace('exclude = []', 'exclude = ["0123456789abcdef0123456789abcdef"]'))
+    variants.append(variants[1].replace('"30s"', '"1h30m"').replace('"5m"', '"500ms"'))
+    variants.append('[meross]\nkey = "k"\nuser_id = 12\n[mqtt]\nurl = "mqtt://[::1]:1883"\n')
+    for text in variants:
+        configs += 1
+        write("config", f"{configs}", text)
+print(f"corpus: {n} seeds in {out} (+{states} states, {commands} command, {configs} config)")

@@ -113,6 +113,25 @@ BOOST_AUTO_TEST_CASE(consumptionh_sums_todays_buckets_per_channel) {
   BOOST_TEST(ignored.updates.empty());
 }
 
+// Found by fuzz_states: two huge hourly buckets overflowed today's int64 sum (UB). The sum that
+// does not fit is an Error naming the bucket.
+BOOST_AUTO_TEST_CASE(consumptionh_sum_overflow_is_an_error) {
+  const auto p = test::trace_profile("em06.json.txt");  // channels 1..6
+  const auto result = try_states(p, "Appliance.Control.ConsumptionH",
+                                 R"({"consumptionH":[{"channel":1,"total":1,"data":[)"
+                                 R"({"timestamp":1700000000,"value":8999999999999000093},)"
+                                 R"({"timestamp":1700000001,"value":8999999999998999996}]}]})");
+  BOOST_REQUIRE(!result.ok());
+  BOOST_TEST(result.error().field == "consumptionH[0].data[1].value");
+  // Large values that still fit are summed.
+  const auto fits = try_states(p, "Appliance.Control.ConsumptionH",
+                               R"({"consumptionH":[{"channel":1,"total":1,"data":[)"
+                               R"({"timestamp":1700000000,"value":4000000000000000000},)"
+                               R"({"timestamp":1700000001,"value":4000000000000000000}]}]})");
+  BOOST_REQUIRE(fits.ok());
+  BOOST_TEST(fits->updates.size() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(togglex_as_dict_list_and_push) {
   mapping::DeviceState s;
   const auto mss100 = test::trace_profile("mss100.json.txt");

@@ -1,0 +1,275 @@
+// In-process cost of handling one device PUSH the way the bridge does, and of building a
+// device's Home Assistant discovery, as ratios against baselines measured in the same run
+// (docs/architecture.md "Testing": ratios, never timed assertions).
+//
+// Per PUSH: parse_message → verify_sign → mapping::states_from → the state publications (topic
+// and payload strings the bridge hands to MQTT). Payloads are the ones the fixture traces
+// recorded (mss310 ToggleX and Electricity, msl320 Light), wrapped in a signed PUSH envelope.
+// Baselines: a bare RapidJSON parse of the same bytes, and a raw forward (the bytes copied into
+// a publication on a topic, what a broker-to-broker relay costs at the least).
+// Discovery: mapping::entities_for + discovery::device_config for the mss310 trace profile and
+// the msl320 bulb; baseline: a RapidJSON parse of the document it produces.
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <rapidjson/document.h>
+
+#include "discovery/discovery.hpp"
+#include "discovery/inspect.hpp"
+#include "discovery/topics.hpp"
+#include "mapping/mapping.hpp"
+#include "protocol/envelope.hpp"
+#include "protocol/signing.hpp"
+#include "protocol/trace.hpp"
+
+namespace {
+
+using namespace meross;
+
+constexpr const char* kKey = "meross-bench-key";
+constexpr std::int64_t kNow = 1700000000;
+
+std::string read_file(const std::string& name) {
+  const std::string path = std::string(MEROSS_FIXTURES_DIR) + "/traces/" + name;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+constexpr const char* kMss310 = "U0123456789012345678901234567891A-Kpippo-mss310.csv";
+constexpr const char* kMsl320 = "U0123456789012345678901234567890B-Kpippo-msl320.json.txt";
+
+protocol::DeviceProfile profile_of(const char* file) {
+  auto profile = discovery::profile_from_file(file, read_file(file));
+  if (!profile) throw std::runtime_error(std::string(file) + ": " + profile.error().describe());
+  return std::move(profile).value();
+}
+
+// The first payload the trace recorded for `ns` from the device (GETACK or PUSH: same shape).
+std::string recorded_payload(const char* file, const std::string& ns) {
+  auto trace = protocol::parse_trace(file, read_file(file));
+  if (!trace) throw std::runtime_error(std::string(file) + ": " + trace.error().describe());
+  for (const auto& row : trace->rows) {
+    if (row.ns == ns && (row.method == "GETACK" || row.method == "PUSH")) return row.payload_json;
+  }
+  throw std::runtime_error(std::string(file) + ": no payload for " + ns);
+}
+
+struct Push {
+  protocol::DeviceProfile profile;
+  std::string uuid;
+  std::string ns;
+  std::string bytes;  // the whole signed message as the device publishes it
+};
+
+Push make_push(const char* file, const std::string& ns) {
+  Push push{profile_of(file), {}, ns, {}};
+  push.uuid = push.profile.uuid;
+  const auto header = protocol::make_request_header(
+      protocol::Method::Push, ns, "/appliance/" + push.uuid + "/publish", kKey, kNow);
+  push.bytes = protocol::serialize(header, recorded_payload(file, ns));
+  return push;
+}
+
+const Push& toggle_push() {
+  static const Push push = make_push(kMss310, "Appliance.Control.ToggleX");
+  return push;
+}
+const Push& electricity_push() {
+  static const Push push = make_push(kMss310, "Appliance.Control.Electricity");
+  return push;
+}
+const Push& light_push() {
+  static const Push push = make_push(kMsl320, "Appliance.Control.Light");
+  return push;
+}
+
+struct Publication {
+  std::string topic;
+  std::string payload;
+};
+
+// The bridge's work for one device message; returns the publications it would make.
+std::size_t handle(const Push& push, mapping::DeviceState& state, std::vector<Publication>& out) {
+  out.clear();
+  auto message = protocol::parse_message(push.bytes);
+  if (!message) return 0;
+  const auto& h = message->header;
+  if (!protocol::verify_sign(h.message_id, kKey, h.timestamp, h.sign)) return 0;
+  auto batch = mapping::states_from(push.profile, state, h.ns, h.method, message->payload(),
+                                    mapping::Context{kNow});
+  if (!batch) return 0;
+  for (auto& update : batch->updates) {
+    out.push_back({discovery::state_topic("meross", push.uuid, update.entity_key),
+                   std::move(update.payload)});
+  }
+  return out.size();
+}
+
+void run_pipeline(benchmark::State& state, const Push& push) {
+  mapping::DeviceState device;
+  std::vector<Publication> out;
+  if (handle(push, device, out) == 0) {
+    state.SkipWithError("the PUSH maps to no state");
+    return;
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(handle(push, device, out));
+    benchmark::ClobberMemory();
+  }
+  state.counters["states"] = static_cast<double>(out.size());
+  state.counters["bytes"] = static_cast<double>(push.bytes.size());
+}
+
+void run_rapidjson(benchmark::State& state, const Push& push) {
+  for (auto _ : state) {
+    rapidjson::Document doc;
+    doc.Parse(push.bytes.data(), push.bytes.size());
+    benchmark::DoNotOptimize(doc);
+  }
+}
+
+void run_forward(benchmark::State& state, const Push& push) {
+  std::vector<Publication> out;
+  for (auto _ : state) {
+    out.clear();
+    out.push_back({"/appliance/" + push.uuid + "/publish", push.bytes});
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+}
+
+void BM_push_togglex(benchmark::State& s) {
+  run_pipeline(s, toggle_push());
+}
+void BM_push_electricity(benchmark::State& s) {
+  run_pipeline(s, electricity_push());
+}
+void BM_push_light(benchmark::State& s) {
+  run_pipeline(s, light_push());
+}
+void BM_baseline_parse_togglex(benchmark::State& s) {
+  run_rapidjson(s, toggle_push());
+}
+void BM_baseline_parse_electricity(benchmark::State& s) {
+  run_rapidjson(s, electricity_push());
+}
+void BM_baseline_parse_light(benchmark::State& s) {
+  run_rapidjson(s, light_push());
+}
+void BM_baseline_forward_togglex(benchmark::State& s) {
+  run_forward(s, toggle_push());
+}
+void BM_baseline_forward_electricity(benchmark::State& s) {
+  run_forward(s, electricity_push());
+}
+void BM_baseline_forward_light(benchmark::State& s) {
+  run_forward(s, light_push());
+}
+BENCHMARK(BM_baseline_parse_togglex);
+BENCHMARK(BM_baseline_forward_togglex);
+BENCHMARK(BM_push_togglex);
+BENCHMARK(BM_baseline_parse_electricity);
+BENCHMARK(BM_baseline_forward_electricity);
+BENCHMARK(BM_push_electricity);
+BENCHMARK(BM_baseline_parse_light);
+BENCHMARK(BM_baseline_forward_light);
+BENCHMARK(BM_push_light);
+
+void run_discovery(benchmark::State& state, const char* file) {
+  const auto profile = profile_of(file);
+  const discovery::Options options;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const auto entities = mapping::entities_for(profile);
+    auto documents = discovery::device_config(profile, entities, options);
+    bytes = documents.empty() ? 0 : documents.front().payload.size();
+    benchmark::DoNotOptimize(documents.data());
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+
+void run_discovery_baseline(benchmark::State& state, const char* file) {
+  const auto profile = profile_of(file);
+  const auto documents =
+      discovery::device_config(profile, mapping::entities_for(profile), discovery::Options{});
+  const std::string text = documents.empty() ? "{}" : documents.front().payload;
+  for (auto _ : state) {
+    rapidjson::Document doc;
+    doc.Parse(text.data(), text.size());
+    benchmark::DoNotOptimize(doc);
+  }
+}
+
+void BM_discovery_mss310(benchmark::State& s) {
+  run_discovery(s, kMss310);
+}
+void BM_discovery_msl320(benchmark::State& s) {
+  run_discovery(s, kMsl320);
+}
+void BM_baseline_discovery_parse_mss310(benchmark::State& s) {
+  run_discovery_baseline(s, kMss310);
+}
+void BM_baseline_discovery_parse_msl320(benchmark::State& s) {
+  run_discovery_baseline(s, kMsl320);
+}
+BENCHMARK(BM_baseline_discovery_parse_mss310);
+BENCHMARK(BM_discovery_mss310);
+BENCHMARK(BM_baseline_discovery_parse_msl320);
+BENCHMARK(BM_discovery_msl320);
+
+// After the console output: each benchmark as a ratio of its baselines from the same run, and
+// the absolute CPU ns per PUSH (the target is ≤ 2 µs per PUSH; reported, not asserted).
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& run : runs) {
+      // CPU time: the machines this runs on are shared, wall time includes other processes.
+      if (!run.error_occurred) times_[run.benchmark_name()] = run.GetAdjustedCPUTime();
+    }
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    for (const auto& [name, ns] : times_)
+      std::printf("cpu_ns %s = %.0f\n", name.c_str(), ns);
+    for (const char* kind : {"togglex", "electricity", "light"}) {
+      const std::string name = std::string("BM_push_") + kind;
+      ratio(name, std::string("BM_baseline_parse_") + kind);
+      ratio(name, std::string("BM_baseline_forward_") + kind);
+      if (times_.count(name)) std::printf("ns_per_push %s = %.0f\n", kind, times_[name]);
+    }
+    for (const char* device : {"mss310", "msl320"}) {
+      const std::string name = std::string("BM_discovery_") + device;
+      ratio(name, std::string("BM_baseline_discovery_parse_") + device);
+      if (times_.count(name)) std::printf("ns_per_discovery %s = %.0f\n", device, times_[name]);
+    }
+  }
+
+ private:
+  void ratio(const std::string& name, const std::string& baseline) {
+    if (!times_.count(name) || !times_.count(baseline) || times_[baseline] <= 0) return;
+    std::printf("ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(),
+                times_[name] / times_[baseline]);
+  }
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
