@@ -21,6 +21,7 @@
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
 
+#include "bench/ratio_reporter.hpp"
 #include "discovery/discovery.hpp"
 #include "discovery/inspect.hpp"
 #include "discovery/topics.hpp"
@@ -227,49 +228,23 @@ BENCHMARK(BM_discovery_mss310);
 BENCHMARK(BM_baseline_discovery_parse_msl320);
 BENCHMARK(BM_discovery_msl320);
 
+}  // namespace
+
 // After the console output: each benchmark as a ratio of its baselines from the same run, and
 // the absolute CPU ns per PUSH (the target is ≤ 2 µs per PUSH; reported, not asserted).
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs) {
-      // CPU time: the machines this runs on are shared, wall time includes other processes.
-      if (!run.error_occurred) times_[run.benchmark_name()] = run.GetAdjustedCPUTime();
-    }
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    for (const auto& [name, ns] : times_)
-      std::printf("cpu_ns %s = %.0f\n", name.c_str(), ns);
+int main(int argc, char** argv) {
+  return meross::bench::run_with_ratios(argc, argv, [](const meross::bench::RatioReporter& r) {
+    r.print_times();
     for (const char* kind : {"togglex", "electricity", "light"}) {
       const std::string name = std::string("BM_push_") + kind;
-      ratio(name, std::string("BM_baseline_parse_") + kind);
-      ratio(name, std::string("BM_baseline_forward_") + kind);
-      if (times_.count(name)) std::printf("ns_per_push %s = %.0f\n", kind, times_[name]);
+      r.ratio(name, std::string("BM_baseline_parse_") + kind);
+      r.ratio(name, std::string("BM_baseline_forward_") + kind);
+      if (const auto ns = r.time(name)) std::printf("ns_per_push %s = %.0f\n", kind, *ns);
     }
     for (const char* device : {"mss310", "msl320"}) {
       const std::string name = std::string("BM_discovery_") + device;
-      ratio(name, std::string("BM_baseline_discovery_parse_") + device);
-      if (times_.count(name)) std::printf("ns_per_discovery %s = %.0f\n", device, times_[name]);
+      r.ratio(name, std::string("BM_baseline_discovery_parse_") + device);
+      if (const auto ns = r.time(name)) std::printf("ns_per_discovery %s = %.0f\n", device, *ns);
     }
-  }
-
- private:
-  void ratio(const std::string& name, const std::string& baseline) {
-    if (!times_.count(name) || !times_.count(baseline) || times_[baseline] <= 0) return;
-    std::printf("ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(),
-                times_[name] / times_[baseline]);
-  }
-  std::map<std::string, double> times_;
-};
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  });
 }

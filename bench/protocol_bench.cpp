@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
 
+#include "bench/ratio_reporter.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
 
@@ -50,35 +51,11 @@ void BM_sign_and_verify(benchmark::State& state) {
 }
 BENCHMARK(BM_sign_and_verify);
 
-// Prints each benchmark's time as a ratio of its baseline from the same run.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs)
-      times_[run.benchmark_name()] = run.GetAdjustedRealTime();
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    ratio("BM_parse_message", "BM_baseline_rapidjson_parse");
-    ratio("BM_sign_and_verify", "BM_baseline_md5");
-  }
-
- private:
-  void ratio(const std::string& name, const std::string& baseline) {
-    if (!times_.count(name) || !times_.count(baseline) || times_[baseline] <= 0) return;
-    std::printf("ratio %s / %s = %.2f\n", name.c_str(), baseline.c_str(),
-                times_[name] / times_[baseline]);
-  }
-  std::map<std::string, double> times_;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return meross::bench::run_with_ratios(argc, argv, [](const meross::bench::RatioReporter& r) {
+    r.ratio("BM_parse_message", "BM_baseline_rapidjson_parse");
+    r.ratio("BM_sign_and_verify", "BM_baseline_md5");
+  });
 }
