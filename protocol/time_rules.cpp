@@ -151,15 +151,9 @@ Result<std::vector<TimeRule>> parse_time_rules(const JsonValue& value) {
   return rules;
 }
 
-std::string time_set_payload(std::string_view zone, std::span<const TimeRule> rules) {
+std::string time_rules_json(std::span<const TimeRule> rules) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  w.StartObject();
-  w.Key("time");
-  w.StartObject();
-  w.Key("timezone");
-  w.String(zone.data(), static_cast<rapidjson::SizeType>(zone.size()));
-  w.Key("timeRule");
   w.StartArray();
   for (const TimeRule& rule : rules) {
     w.StartArray();
@@ -169,6 +163,20 @@ std::string time_set_payload(std::string_view zone, std::span<const TimeRule> ru
     w.EndArray();
   }
   w.EndArray();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+std::string time_set_payload(std::string_view zone, std::span<const TimeRule> rules) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("time");
+  w.StartObject();
+  w.Key("timezone");
+  w.String(zone.data(), static_cast<rapidjson::SizeType>(zone.size()));
+  w.Key("timeRule");
+  const std::string table = time_rules_json(rules);
+  w.RawValue(table.data(), table.size(), rapidjson::kArrayType);
   w.EndObject();
   w.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());

@@ -47,6 +47,9 @@ Result<TimeAgreement> check_time_rules(std::string_view zone, std::string_view d
 // Reads a timeRule JSON array ([[epoch, offset, isdst], ...]); malformed entries are an Error.
 Result<std::vector<TimeRule>> parse_time_rules(const JsonValue& value);
 
+// [[epoch,offset,isdst],...] — the timeRule array as devices send and expect it.
+std::string time_rules_json(std::span<const TimeRule> rules);
+
 // {"time":{"timezone":zone,"timeRule":[...]}} — the SET Appliance.System.Time payload.
 std::string time_set_payload(std::string_view zone, std::span<const TimeRule> rules);
 

@@ -11,6 +11,7 @@
 
 #include "protocol/json.hpp"
 #include "protocol/signing.hpp"
+#include "protocol/time_rules.hpp"
 
 namespace meross::sim {
 
@@ -761,15 +762,8 @@ std::string Device::time_object(std::int64_t now_ms) const {
   w.Key("timezone");
   put_string(w, timezone_);
   w.Key("timeRule");
-  w.StartArray();
-  for (const auto& rule : time_rules_) {
-    w.StartArray();
-    w.Int64(rule.utc);
-    w.Int(rule.offset);
-    w.Int(rule.dst ? 1 : 0);
-    w.EndArray();
-  }
-  w.EndArray();
+  const std::string table = protocol::time_rules_json(time_rules_);
+  w.RawValue(table.data(), table.size(), rapidjson::kArrayType);
   w.EndObject();
   return text_of(b);
 }
