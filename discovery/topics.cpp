@@ -1,14 +1,44 @@
 #include "discovery/topics.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace meross::discovery {
 
-std::string sanitize_id(std::string_view id) {
-  std::string out(id);
-  for (char& c : out) {
+namespace {
+
+// Each byte as HA accepts it in an id: itself for [a-zA-Z0-9_-], '_' for every other.
+constexpr std::array<char, 256> kIdChars = [] {
+  std::array<char, 256> table{};
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const char c = static_cast<char>(i);
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                     c == '_' || c == '-';
-    if (!ok) c = '_';
+    table[i] = ok ? c : '_';
   }
+  return table;
+}();
+
+// Writes `id` sanitized at `to` (a table lookup per byte); returns the end.
+char* copy_sanitized(std::string_view id, char* to) {
+  for (const char c : id)
+    *to++ = kIdChars[static_cast<unsigned char>(c)];
+  return to;
+}
+
+// Appends `id` sanitized.
+void append_sanitized(std::string& out, std::string_view id) {
+  const std::size_t at = out.size();
+  out.resize(at + id.size());
+  copy_sanitized(id, out.data() + at);
+}
+
+}  // namespace
+
+std::string sanitize_id(std::string_view id) {
+  std::string out;
+  out.reserve(id.size());
+  append_sanitized(out, id);
   return out;
 }
 
@@ -22,12 +52,27 @@ std::string component_config_topic(std::string_view prefix, std::string_view com
          sanitize_id(object_id) + "/config";
 }
 
+namespace {
+
+// <base>/<uuid>/<key><suffix> in one allocation: built for every state of every device message.
+std::string entity_topic(std::string_view base, std::string_view uuid, std::string_view key,
+                         std::string_view suffix) {
+  std::string out(base.size() + uuid.size() + key.size() + 2 + suffix.size(), '/');
+  char* to = std::copy(base.begin(), base.end(), out.data()) + 1;
+  to = copy_sanitized(uuid, to) + 1;
+  to = copy_sanitized(key, to);
+  std::copy(suffix.begin(), suffix.end(), to);
+  return out;
+}
+
+}  // namespace
+
 std::string state_topic(std::string_view base, std::string_view uuid, std::string_view key) {
-  return std::string(base) + "/" + sanitize_id(uuid) + "/" + sanitize_id(key) + "/state";
+  return entity_topic(base, uuid, key, "/state");
 }
 
 std::string command_topic(std::string_view base, std::string_view uuid, std::string_view key) {
-  return std::string(base) + "/" + sanitize_id(uuid) + "/" + sanitize_id(key) + "/set";
+  return entity_topic(base, uuid, key, "/set");
 }
 
 std::string device_availability_topic(std::string_view base, std::string_view uuid) {

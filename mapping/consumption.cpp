@@ -86,7 +86,7 @@ std::optional<Error> consumption_x(const DeviceProfile& p, const JsonValue& payl
   // The newest entry is today's unless the day has turned over and the device has not yet
   // written an entry for the new day.
   const std::int64_t today = newest_time >= midnight ? newest_value : 0;
-  out.updates.push_back({"energy_0", format_number(kilowatt_hours_from_watt_hours(today))});
+  out.updates.push_back({"energy_0", format_scaled(today, kMilliPerUnit)});
   return std::nullopt;
 }
 
@@ -132,8 +132,7 @@ std::optional<Error> consumption_h(const DeviceProfile& p, const JsonValue& payl
         return;
       }
     }
-    out.updates.push_back(
-        {key_of("energy_", *channel), format_number(kilowatt_hours_from_watt_hours(today))});
+    out.updates.push_back({key_of("energy_", *channel), format_scaled(today, kMilliPerUnit)});
   });
   if (e) return e;
   return error;

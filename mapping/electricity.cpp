@@ -12,20 +12,21 @@ namespace meross::mapping::detail {
 namespace {
 
 struct Quantity {
-  std::string_view key;  // entity key prefix and payload field
+  std::string_view key;         // payload field
+  std::string_view key_prefix;  // entity key before the channel: "power_0"
   std::string_view name;
   std::string_view device_class;
   std::string_view unit;
   int precision;
 };
-constexpr Quantity kQuantities[] = {{"power", "Power", "power", "W", 1},
-                                    {"voltage", "Voltage", "voltage", "V", 1},
-                                    {"current", "Current", "current", "A", 2}};
+constexpr Quantity kQuantities[] = {{"power", "power_", "Power", "power", "W", 1},
+                                    {"voltage", "voltage_", "Voltage", "voltage", "V", 1},
+                                    {"current", "current_", "Current", "current", "A", 2}};
 
 void add_channel(int channel, bool numbered, std::vector<Entity>& out) {
   for (const auto& q : kQuantities) {
     Entity e;
-    e.key = key_of(std::string(q.key) + "_", channel);
+    e.key = key_of(q.key_prefix, channel);
     e.component = Component::Sensor;
     e.name = numbered ? std::string(q.name) + " " + std::to_string(channel) : std::string(q.name);
     e.device_class = q.device_class;
@@ -64,7 +65,7 @@ std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view
         x ? std::count(p.electricityx_channels.begin(), p.electricityx_channels.end(), *channel) > 0
           : *channel == 0;
     if (!known) return;
-    double values[3] = {};
+    std::int64_t raw_values[3] = {};
     bool present[3] = {};
     for (int i = 0; i < 3; ++i) {
       auto raw = optional_int(item, kQuantities[i].key, path);
@@ -74,15 +75,16 @@ std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view
       }
       if (!*raw) continue;
       present[i] = true;
-      const std::int64_t v = **raw;
-      values[i] = i == 0   ? watts_from_milliwatts(v)
-                  : i == 1 ? (x ? volts_from_millivolts(v) : volts_from_decivolts(v))
-                           : amperes_from_milliamperes(v);
+      raw_values[i] = **raw;
     }
+    out.updates.reserve(out.updates.size() + 3);
     for (int i = 0; i < 3; ++i) {
       if (!present[i]) continue;
+      // mW → W, 0.1 V (mV on ElectricityX) → V, mA → A: the conversions of units.hpp, printed
+      // from the integer.
+      const int divisor = i == 1 && !x ? kDecivoltsPerVolt : kMilliPerUnit;
       out.updates.push_back(
-          {key_of(std::string(kQuantities[i].key) + "_", *channel), format_number(values[i])});
+          {key_of(kQuantities[i].key_prefix, *channel), format_scaled(raw_values[i], divisor)});
     }
   });
   if (e) return e;

@@ -20,6 +20,8 @@ namespace meross::mapping::detail {
 
 // "12.345", "238", "0.5": at most three decimals, no trailing zeros.
 std::string format_number(double value);
+// format_number(value / divisor) for the unit conversions (divisor 10 or 1000), from the integer.
+std::string format_scaled(std::int64_t value, int divisor);
 inline std::string on_off(bool on) {
   return on ? "ON" : "OFF";
 }

@@ -4,12 +4,14 @@
 // 2700..6500 K; luminance 1..100 = HA brightness with brightness_scale 100; rgb packed 0xRRGGBB.
 
 #include <algorithm>
+#include <iterator>
 #include <string>
 
 #include <rapidjson/document.h>
 
 #include "mapping/families.hpp"
 #include "mapping/units.hpp"
+#include "protocol/json_writer.hpp"
 
 namespace meross::mapping::detail {
 namespace {
@@ -30,9 +32,22 @@ std::vector<int> light_channels(const DeviceProfile& p) {
   return {};
 }
 
+// Whether light_channels(p) holds `channel`, without building the list (once per light item).
+bool is_light_channel(const DeviceProfile& p, int channel) {
+  if (!p.light_channels.empty()) return contains(p.light_channels, channel);
+  return channel == 0 && p.has_ability("Appliance.Control.Light") && p.togglex_channels.empty();
+}
+
 int ability_capacity(const DeviceProfile& p) {
   const auto capacity = p.light_capacity();
   return capacity ? static_cast<int>(*capacity & 0xff) : kLuminance;
+}
+
+// color_modes(capacity).front(), without building the list.
+std::string_view default_color_mode(int capacity) {
+  if (capacity & kRgb) return "rgb";
+  if (capacity & kTemperature) return "color_temp";
+  return (capacity & kLuminance) ? "brightness" : "onoff";
 }
 
 std::vector<std::string> color_modes(int capacity) {
@@ -56,21 +71,33 @@ std::string json_string_list(const std::vector<std::string>& items) {
 // Reads the light fields present in `item` into `ls`; wrong types are an Error.
 std::optional<Error> read_light(const JsonValue& item, const std::string& path, bool read_onoff,
                                 LightState& ls) {
-  for (auto [name, field] : {std::pair<std::string_view, int*>{"capacity", &ls.capacity},
-                             {"rgb", &ls.rgb},
-                             {"temperature", &ls.temperature},
-                             {"luminance", &ls.luminance},
-                             {"effect", &ls.effect},
-                             {"onoff", &ls.onoff}}) {
-    if (name == "onoff" && !read_onoff) continue;
-    auto value = optional_int(item, name, path);
-    if (!value) return value.error();
-    if (*value) {
-      if (**value < 0 || **value > 0xffffff) {
-        return Error{path + "." + std::string(name), "out of range"};
+  constexpr std::string_view kNames[] = {"capacity",  "rgb",    "temperature",
+                                         "luminance", "effect", "onoff"};
+  int* const fields[] = {&ls.capacity,  &ls.rgb,    &ls.temperature,
+                         &ls.luminance, &ls.effect, &ls.onoff};
+  // The first member of each name (as find_member finds it), in one pass over the item: a light
+  // PUSH carries most of them.
+  const JsonValue* values[std::size(kNames)] = {};
+  if (item.IsObject()) {
+    for (const auto& m : item.GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      for (std::size_t i = 0; i < std::size(kNames); ++i) {
+        if (name != kNames[i]) continue;
+        if (!values[i]) values[i] = &m.value;
+        break;
       }
-      *field = static_cast<int>(**value);
     }
+  }
+  for (std::size_t i = 0; i < std::size(kNames); ++i) {
+    if (kNames[i] == "onoff" && !read_onoff) continue;
+    const JsonValue* value = values[i];
+    if (!value || value->IsNull()) continue;
+    const auto number = protocol::to_int(*value);
+    if (!number) return wrong_type(path + "." + std::string(kNames[i]), "an integer", *value);
+    if (*number < 0 || *number > 0xffffff) {
+      return Error{path + "." + std::string(kNames[i]), "out of range"};
+    }
+    *fields[i] = static_cast<int>(*number);
   }
   return std::nullopt;
 }
@@ -78,11 +105,10 @@ std::optional<Error> read_light(const JsonValue& item, const std::string& path, 
 std::optional<Error> apply_light(const DeviceProfile& p, DeviceState& s, const JsonValue& light,
                                  const std::string& path, StateBatch& out) {
   std::optional<Error> error;
-  const auto channels = light_channels(p);
   auto e = for_each_item(light, path, [&](const JsonValue& item) {
     if (error) return;
     const auto channel = channel_of(item);
-    if (!channel || !contains(channels, *channel)) return;
+    if (!channel || !is_light_channel(p, *channel)) return;
     // On/off of a ToggleX-powered light comes from ToggleX, not from the light object.
     const bool own_onoff = !contains(p.togglex_channels, *channel);
     error = read_light(item, path, own_onoff, s.lights[*channel]);
@@ -222,8 +248,7 @@ std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int c
   LightState ls;
   if (const auto it = s.lights.find(channel); it != s.lights.end()) ls = it->second;
   const int capacity = ability_capacity(p);
-  const auto modes = color_modes(capacity);
-  std::string mode = modes.front();
+  std::string_view mode = default_color_mode(capacity);
   if (ls.capacity >= 0) {
     if ((ls.capacity & kRgb) && (capacity & kRgb)) {
       mode = "rgb";
@@ -231,43 +256,42 @@ std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int c
       mode = "color_temp";
     }
   }
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  protocol::JsonStringWriter w;
   w.StartObject();
-  key(w, "state");
+  w.key("state");
   if (ls.onoff < 0) {
     w.Null();
   } else {
-    str(w, on_off(ls.onoff != 0));
+    w.string(ls.onoff != 0 ? "ON" : "OFF");
   }
-  key(w, "color_mode");
-  str(w, mode);
+  w.key("color_mode");
+  w.string(mode);
   if ((capacity & kLuminance) && ls.luminance > 0) {
-    key(w, "brightness");
+    w.key("brightness");
     w.Int(std::min(ls.luminance, 100));
   }
   if (mode == "rgb" && ls.rgb >= 0) {
-    key(w, "color");
+    w.key("color");
     w.StartObject();
-    key(w, "r");
+    w.key("r");
     w.Int((ls.rgb >> 16) & 0xff);
-    key(w, "g");
+    w.key("g");
     w.Int((ls.rgb >> 8) & 0xff);
-    key(w, "b");
+    w.key("b");
     w.Int(ls.rgb & 0xff);
     w.EndObject();
   }
   if (mode == "color_temp" && ls.temperature >= 0) {
-    key(w, "color_temp");
+    w.key("color_temp");
     w.Int(kelvin_from_meross_temperature(ls.temperature));
   }
   if (ls.capacity >= 0 && (ls.capacity & kEffect) && ls.effect >= 0 &&
       static_cast<std::size_t>(ls.effect) < s.effect_names.size()) {
-    key(w, "effect");
-    str(w, s.effect_names[static_cast<std::size_t>(ls.effect)]);
+    w.key("effect");
+    w.string(s.effect_names[static_cast<std::size_t>(ls.effect)]);
   }
   w.EndObject();
-  return buffer.GetString();
+  return w.take();
 }
 
 std::optional<Error> light_digest(const DeviceProfile& p, DeviceState& s, const JsonValue& light,

@@ -50,8 +50,7 @@ void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int
     out.updates.push_back({key_of("light_", channel), light_state_json(p, s, channel)});
     return;
   }
-  const auto switches = p.switch_channels();
-  if (contains(switches, channel)) {
+  if (p.is_switch_channel(channel)) {
     out.updates.push_back({key_of("switch_", channel), on_off(onoff != 0)});
   }
 }

@@ -4,6 +4,10 @@
 #include <array>
 #include <utility>
 
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
 namespace meross::protocol {
 namespace {
 
@@ -107,33 +111,112 @@ void apply_model_channels(DeviceProfile& p) {
   }
 }
 
+// int_member(<text parsed as Document::Parse parses it>, key), without building the document:
+// the first member `key` of the top-level object, read by to_int from the same value the
+// document would hold; nullopt when the text does not parse or is no object. Asked for every
+// light state (the light capacity), so it is worth the few lines.
+class TopLevelInt {
+ public:
+  explicit TopLevelInt(std::string_view key) : key_(key) {}
+
+  std::optional<std::int64_t> value() const { return root_is_object_ ? value_ : std::nullopt; }
+
+  bool Null() { return scalar(JsonValue()); }
+  bool Bool(bool b) { return scalar(JsonValue(b)); }
+  bool Int(int i) { return scalar(JsonValue(i)); }
+  bool Uint(unsigned u) { return scalar(JsonValue(u)); }
+  bool Int64(std::int64_t i) { return scalar(JsonValue(i)); }
+  bool Uint64(std::uint64_t u) { return scalar(JsonValue(u)); }
+  bool Double(double d) { return scalar(JsonValue(d)); }
+  bool RawNumber(const char*, rapidjson::SizeType, bool) { return scalar(JsonValue()); }
+  bool String(const char* s, rapidjson::SizeType n, bool) { return scalar(JsonValue(s, n)); }
+  bool Key(const char* s, rapidjson::SizeType n, bool) {
+    wanted_ = depth_ == 1 && !found_ && std::string_view(s, n) == key_;
+    return true;
+  }
+  bool StartObject() {
+    if (depth_ == 0) root_is_object_ = true;
+    return open();
+  }
+  bool StartArray() { return open(); }
+  bool EndObject(rapidjson::SizeType) { return close(); }
+  bool EndArray(rapidjson::SizeType) { return close(); }
+
+ private:
+  bool scalar(const JsonValue& v) {
+    if (take()) value_ = to_int(v);
+    return true;
+  }
+  bool open() {
+    take();  // an object or array as the value: no integer
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+  // Whether this value is the one asked for (then it is the only one).
+  bool take() {
+    if (!wanted_) return false;
+    wanted_ = false;
+    found_ = true;
+    return true;
+  }
+
+  std::string_view key_;
+  int depth_ = 0;
+  bool root_is_object_ = false;
+  bool wanted_ = false;
+  bool found_ = false;
+  std::optional<std::int64_t> value_;
+};
+
 }  // namespace
 
 std::optional<std::int64_t> DeviceProfile::ability_param(std::string_view ns,
                                                          std::string_view key) const {
   const auto it = abilities.find(ns);
   if (it == abilities.end()) return std::nullopt;
-  rapidjson::Document doc;
-  doc.Parse(it->second.data(), it->second.size());
-  if (doc.HasParseError()) return std::nullopt;
-  return int_member(doc, key);
+  // Read as Document::Parse(text, size) reads; the reader's string stack on the C++ stack.
+  using Pool = rapidjson::MemoryPoolAllocator<rapidjson::CrtAllocator>;
+  alignas(8) char buffer[512];
+  Pool pool(buffer, sizeof buffer, 4096);
+  rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, Pool> reader(&pool, 256);
+  rapidjson::MemoryStream bytes(it->second.data(), it->second.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> stream(bytes);
+  TopLevelInt handler(key);
+  if (reader.Parse<rapidjson::kParseDefaultFlags>(stream, handler).IsError()) return std::nullopt;
+  return handler.value();
 }
+
+namespace {
+
+bool in(const std::vector<int>& v, int c) {
+  return std::find(v.begin(), v.end(), c) != v.end();
+}
+
+// Whether a ToggleX channel powers a light, fan or garage door rather than a plain switch.
+bool claimed(const DeviceProfile& p, int c) {
+  // A fan ability without a digest.fan section drives channel 0 (map100 purifier).
+  const bool implicit_fan =
+      p.fan_channels.empty() && p.has_ability("Appliance.Control.Fan") && c == 0;
+  return in(p.light_channels, c) || in(p.garage_channels, c) || in(p.fan_channels, c) ||
+         implicit_fan;
+}
+
+}  // namespace
 
 std::vector<int> DeviceProfile::switch_channels() const {
   std::vector<int> result;
-  const auto claimed = [&](int c) {
-    const auto in = [c](const std::vector<int>& v) {
-      return std::find(v.begin(), v.end(), c) != v.end();
-    };
-    // A fan ability without a digest.fan section drives channel 0 (map100 purifier).
-    const bool implicit_fan =
-        fan_channels.empty() && has_ability("Appliance.Control.Fan") && c == 0;
-    return in(light_channels) || in(garage_channels) || in(fan_channels) || implicit_fan;
-  };
   for (int c : togglex_channels) {
-    if (!claimed(c)) result.push_back(c);
+    if (!claimed(*this, c)) result.push_back(c);
   }
   return result;
+}
+
+bool DeviceProfile::is_switch_channel(int channel) const {
+  return in(togglex_channels, channel) && !claimed(*this, channel);
 }
 
 Result<DeviceProfile> profile_from_system_all(const JsonValue& payload) {

@@ -58,6 +58,8 @@ struct DeviceProfile {
 
   // ToggleX channels that are plain switches: those not powering a light, fan or garage door.
   std::vector<int> switch_channels() const;
+  // Whether switch_channels() holds `channel` (without building the list).
+  bool is_switch_channel(int channel) const;
 };
 
 // From a System.All GETACK payload ({"all":{...}}) or its inner object ({"system":..}).

@@ -27,19 +27,58 @@ Error field_error(std::string field, std::string_view expected, const JsonValue*
   return Error{std::move(field), std::move(message)};
 }
 
+// The header members parse_message reads, found in one pass over the header; the first of
+// duplicate names counts, as with find_member.
+struct HeaderFields {
+  const JsonValue* message_id = nullptr;
+  const JsonValue* ns = nullptr;
+  const JsonValue* method = nullptr;
+  const JsonValue* from = nullptr;
+  const JsonValue* uuid = nullptr;
+  const JsonValue* trigger_src = nullptr;
+  const JsonValue* sign = nullptr;
+  const JsonValue* timestamp = nullptr;
+  const JsonValue* timestamp_ms = nullptr;
+  const JsonValue* payload_version = nullptr;
+};
+
+HeaderFields header_fields(const JsonValue& header) {
+  HeaderFields f;
+  const std::pair<std::string_view, const JsonValue * HeaderFields::*> names[] = {
+      {"messageId", &HeaderFields::message_id},
+      {"namespace", &HeaderFields::ns},
+      {"method", &HeaderFields::method},
+      {"from", &HeaderFields::from},
+      {"uuid", &HeaderFields::uuid},
+      {"triggerSrc", &HeaderFields::trigger_src},
+      {"sign", &HeaderFields::sign},
+      {"timestamp", &HeaderFields::timestamp},
+      {"timestampMs", &HeaderFields::timestamp_ms},
+      {"payloadVersion", &HeaderFields::payload_version}};
+  for (const auto& m : header.GetObject()) {
+    const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+    for (const auto& [known, field] : names) {
+      if (name == known) {
+        if (!(f.*field)) f.*field = &m.value;
+        break;
+      }
+    }
+  }
+  return f;
+}
+
 // Reads a required string header field.
-std::optional<Error> read_string(const JsonValue& header, std::string_view name, std::string& out) {
-  const JsonValue* value = find_member(header, name);
+template <class Out>
+std::optional<Error> read_string(const JsonValue* value, std::string_view name, Out& out) {
   if (!value || !value->IsString())
     return field_error("header." + std::string(name), "a string", value);
-  out.assign(value->GetString(), value->GetStringLength());
+  out = std::string_view(value->GetString(), value->GetStringLength());
   return std::nullopt;
 }
 
 // Reads an optional string header field; present but not a string is an error.
-std::optional<Error> read_optional_string(const JsonValue& header, std::string_view name,
+std::optional<Error> read_optional_string(const JsonValue* value, std::string_view name,
                                           std::string& out) {
-  const JsonValue* value = find_member(header, name);
   if (!value || value->IsNull()) return std::nullopt;
   if (!value->IsString()) return field_error("header." + std::string(name), "a string", value);
   out.assign(value->GetString(), value->GetStringLength());
@@ -108,6 +147,11 @@ bool is_ack(Method method) {
   return method == Method::GetAck || method == Method::SetAck;
 }
 
+const JsonValue& Message::payload() const {
+  static const JsonValue kEmpty(rapidjson::kObjectType);
+  return payload_ ? *payload_ : kEmpty;
+}
+
 std::string_view Message::payload_key() const {
   const JsonValue& p = payload();
   if (p.MemberCount() == 0) return {};
@@ -120,19 +164,16 @@ Result<Message> parse_message(std::string_view bytes, std::size_t max_bytes) {
     return Error{"", "message of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                          std::to_string(max_bytes)};
   }
-  if (!json_nesting_at_most(bytes)) {
+  JsonDocument document = JsonDocument::parse(bytes, kMaxJsonNesting);
+  if (document.status() == JsonDocument::Status::TooDeep) {
     return Error{"", "JSON nested deeper than " + std::to_string(kMaxJsonNesting) + " levels"};
   }
-  Message message;
-  rapidjson::Document& doc = message.document_;
-  // Default number parsing: exact for every integer, the only numbers Meross sends. (RapidJSON
-  // 1.1.0's full-precision mode has undefined behaviour on inputs such as 0e063.)
-  doc.Parse(bytes.data(), bytes.size());
-  if (doc.HasParseError()) {
+  if (!document.ok()) {
     return Error{"", std::string("malformed JSON at offset ") +
-                         std::to_string(doc.GetErrorOffset()) + ": " +
-                         rapidjson::GetParseError_En(doc.GetParseError())};
+                         std::to_string(document.error_offset()) + ": " +
+                         rapidjson::GetParseError_En(document.error_code())};
   }
+  const JsonValue& doc = document.root();
   if (!doc.IsObject()) return field_error("", "a JSON object", &doc);
 
   const JsonValue* header = find_member(doc, "header");
@@ -140,13 +181,15 @@ Result<Message> parse_message(std::string_view bytes, std::size_t max_bytes) {
   const JsonValue* payload = find_member(doc, "payload");
   if (!payload || !payload->IsObject()) return field_error("payload", "an object", payload);
 
+  const HeaderFields f = header_fields(*header);
+  Message message;
   Header& h = message.header;
-  if (auto e = read_string(*header, "messageId", h.message_id)) return *e;
-  if (auto e = read_string(*header, "namespace", h.ns)) return *e;
+  if (auto e = read_string(f.message_id, "messageId", h.message_id)) return *e;
+  if (auto e = read_string(f.ns, "namespace", h.ns)) return *e;
   if (h.ns.empty()) return Error{"header.namespace", "expected a non-empty string"};
 
-  std::string method_text;
-  if (auto e = read_string(*header, "method", method_text)) return *e;
+  std::string_view method_text;
+  if (auto e = read_string(f.method, "method", method_text)) return *e;
   const auto method = method_from_string(method_text);
   if (!method) {
     return Error{"header.method",
@@ -156,28 +199,30 @@ Result<Message> parse_message(std::string_view bytes, std::size_t max_bytes) {
 
   // `from` is the reply address; devices always send it, but a missing one only means "do not
   // answer", so it is optional here and the caller decides.
-  if (auto e = read_optional_string(*header, "from", h.from)) return *e;
-  if (auto e = read_optional_string(*header, "uuid", h.uuid)) return *e;
-  if (auto e = read_optional_string(*header, "triggerSrc", h.trigger_src)) return *e;
-  if (auto e = read_optional_string(*header, "sign", h.sign)) return *e;
+  if (auto e = read_optional_string(f.from, "from", h.from)) return *e;
+  if (auto e = read_optional_string(f.uuid, "uuid", h.uuid)) return *e;
+  if (auto e = read_optional_string(f.trigger_src, "triggerSrc", h.trigger_src)) return *e;
+  if (auto e = read_optional_string(f.sign, "sign", h.sign)) return *e;
 
-  const JsonValue* timestamp = find_member(*header, "timestamp");
-  const auto ts = timestamp ? to_int(*timestamp) : std::nullopt;
+  const auto ts = f.timestamp ? to_int(*f.timestamp) : std::nullopt;
   if (!ts || *ts < 0) {
-    return field_error("header.timestamp", "a non-negative integer (or decimal string)", timestamp);
+    return field_error("header.timestamp", "a non-negative integer (or decimal string)",
+                       f.timestamp);
   }
   h.timestamp = *ts;
 
-  if (const JsonValue* ms = find_member(*header, "timestampMs")) {
-    const auto value = to_int(*ms);
-    if (!value) return field_error("header.timestampMs", "an integer", ms);
+  if (f.timestamp_ms) {
+    const auto value = to_int(*f.timestamp_ms);
+    if (!value) return field_error("header.timestampMs", "an integer", f.timestamp_ms);
     h.timestamp_ms = *value;
   }
-  if (const JsonValue* version = find_member(*header, "payloadVersion")) {
-    const auto value = to_int(*version);
-    if (!value) return field_error("header.payloadVersion", "an integer", version);
+  if (f.payload_version) {
+    const auto value = to_int(*f.payload_version);
+    if (!value) return field_error("header.payloadVersion", "an integer", f.payload_version);
     h.payload_version = static_cast<int>(*value);
   }
+  message.payload_ = payload;
+  message.document_ = std::move(document);
   return message;
 }
 

@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "protocol/json.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/result.hpp"
 
 namespace meross::protocol {
@@ -41,13 +42,15 @@ class Message {
  public:
   Header header;
 
-  const JsonValue& payload() const { return document_["payload"]; }
+  // The payload object (an empty object for a default-constructed Message).
+  const JsonValue& payload() const;
   // The first key of the payload ("togglex", "electricity"), or "" for an empty payload.
   std::string_view payload_key() const;
 
  private:
   friend Result<Message> parse_message(std::string_view, std::size_t);
-  rapidjson::Document document_;
+  JsonDocument document_;  // parsed in place; moving it keeps `payload_` valid
+  const JsonValue* payload_ = nullptr;
 };
 
 // Default cap on one message; real devices send a few KB at most.

@@ -49,7 +49,8 @@ void for_each_object(const JsonValue& value, F&& f) {
 }
 
 // RapidJSON parses recursively: deeply nested input would exhaust the stack. Real payloads nest
-// fewer than ten levels; every parser of untrusted text checks this first.
+// fewer than ten levels; every parser of untrusted text checks this first (JsonDocument::parse
+// with a depth limit enforces it while parsing, with the same outcome).
 inline constexpr int kMaxJsonNesting = 64;
 // Whether no object or array in `text` nests deeper than `max_depth` (strings are skipped).
 bool json_nesting_at_most(std::string_view text, int max_depth = kMaxJsonNesting);

@@ -1,5 +1,10 @@
 #include <boost/test/unit_test.hpp>
 
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+
+#include "mapping/families.hpp"
 #include "mapping/units.hpp"
 
 using namespace meross::mapping;
@@ -25,6 +30,32 @@ BOOST_AUTO_TEST_CASE(colour_temperature_scale) {
   BOOST_TEST(meross_temperature_from_kelvin(1000) == 1);
   for (int t = 1; t <= 100; ++t) {
     BOOST_TEST(meross_temperature_from_kelvin(kelvin_from_meross_temperature(t)) == t);
+  }
+}
+
+// States print converted readings from the integer (format_scaled); they must read exactly as
+// the converted double printed by format_number.
+BOOST_AUTO_TEST_CASE(scaled_readings_print_as_the_converted_double) {
+  using detail::format_number;
+  using detail::format_scaled;
+  BOOST_TEST(format_scaled(1843753, kMilliPerUnit) == "1843.753");
+  BOOST_TEST(format_scaled(2312, kDecivoltsPerVolt) == "231.2");
+  BOOST_TEST(format_scaled(-5, kMilliPerUnit) == "-0.005");
+  BOOST_TEST(format_scaled(0, kMilliPerUnit) == "0");
+  BOOST_TEST(format_scaled(120000, kMilliPerUnit) == "120");
+  const auto same = [&](std::int64_t value) {
+    for (int divisor : {kMilliPerUnit, kDecivoltsPerVolt}) {
+      BOOST_TEST(format_scaled(value, divisor) ==
+                 format_number(static_cast<double>(value) / divisor));
+    }
+  };
+  for (std::int64_t v = -20000; v <= 20000; ++v)
+    same(v);
+  constexpr std::int64_t kEdge = std::int64_t{1} << 42;
+  for (std::int64_t v : {kEdge - 1, kEdge, kEdge + 1, -kEdge + 1, -kEdge, -kEdge - 1,
+                         std::numeric_limits<std::int64_t>::max(),
+                         std::numeric_limits<std::int64_t>::min(), std::int64_t{123456789012345}}) {
+    same(v);
   }
 }
 

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -282,6 +284,47 @@ BOOST_AUTO_TEST_CASE(ability_parameters) {
   const DeviceProfile plug = profile_of_trace("mss305.json.txt");
   BOOST_TEST(*plug.ability_param("Appliance.Control.Multiple", "maxCmdNum") == 3);
   BOOST_TEST(!plug.light_capacity());
+}
+
+BOOST_AUTO_TEST_CASE(ability_parameters_read_as_a_document_would) {
+  // ability_param reads the text without building a document: the first top-level member, read
+  // as int_member reads it; nothing from text that does not parse or is no object.
+  const auto param = [](const std::string& text, const char* key = "capacity") {
+    DeviceProfile p;
+    p.abilities["Appliance.Control.Light"] = text;
+    return p.ability_param("Appliance.Control.Light", key);
+  };
+  BOOST_TEST(*param(R"({"capacity":6})") == 6);
+  BOOST_TEST(*param(R"({"capacity":"7"})") == 7);
+  BOOST_TEST(*param(R"({"capacity":3.0})") == 3);
+  BOOST_TEST(!param(R"({"capacity":3.5})"));
+  BOOST_TEST(*param(R"({"capacity":1,"capacity":2})") == 1);
+  BOOST_TEST(!param(R"({"capacity":[1],"capacity":2})"));
+  BOOST_TEST(*param(R"({"x":{"capacity":3},"capacity":4})") == 4);
+  BOOST_TEST(!param(R"({"x":{"capacity":3}})"));
+  BOOST_TEST(!param(R"([{"capacity":3}])"));
+  BOOST_TEST(!param(R"({"capacity":3)"));
+  BOOST_TEST(!param(R"({"capacity":3}x)"));
+  BOOST_TEST(*param("\xef\xbb\xbf{\"capacity\":8}") == 8);
+  BOOST_TEST(!param(R"({"capacity":18446744073709551615})"));
+  BOOST_TEST(*param(R"({"capacity":-9223372036854775808})") == INT64_MIN);
+  BOOST_TEST(!param(R"({"capacity":6})", "luminance"));
+}
+
+BOOST_AUTO_TEST_CASE(switch_channels_one_by_one) {
+  DeviceProfile p;
+  p.togglex_channels = {0, 1, 2, 3};
+  p.light_channels = {1};
+  p.garage_channels = {2};
+  BOOST_TEST(p.switch_channels() == (std::vector<int>{0, 3}));
+  for (int c = -1; c < 6; ++c) {
+    const auto all = p.switch_channels();
+    BOOST_TEST(p.is_switch_channel(c) == (std::find(all.begin(), all.end(), c) != all.end()));
+  }
+  // A fan ability without a digest.fan section claims channel 0.
+  p.abilities["Appliance.Control.Fan"] = "{}";
+  BOOST_TEST(!p.is_switch_channel(0));
+  BOOST_TEST(p.is_switch_channel(3));
 }
 
 BOOST_AUTO_TEST_CASE(obfuscated_numbers_are_left_unset) {
