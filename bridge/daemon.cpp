@@ -1,4 +1,5 @@
 #include "bridge/daemon.hpp"
+#include "bridge/logging.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -144,7 +145,7 @@ void Daemon::on_message(std::string_view topic, std::string_view payload, bool r
       flush();
     }
   } catch (const std::exception& e) {
-    spdlog::error("a message on {} could not be handled: {}", topic, e.what());
+    spdlog::error("a message on {} could not be handled: {}", printable(topic, 128), e.what());
   }
 }
 
@@ -210,8 +211,10 @@ class DaemonIo final : public HomeAssistantIo {
   }
   BridgeStats stats() const override {
     const auto& registry = daemon_.registry();
-    return BridgeStats{registry.devices_online(), registry.counters().messages_handled,
-                       registry.counters().signature_failures};
+    const auto& c = registry.counters();
+    return BridgeStats{
+        registry.devices_online(), c.messages_handled, c.signature_failures, c.malformed, c.replays,
+        c.unknown_namespaces,      c.ignored,          c.request_failures};
   }
 
  private:
@@ -237,7 +240,7 @@ int run_daemon(const Config& config) {
   };
   hooks.message = [&](Daemon&, std::string_view topic, std::string_view payload, bool retained) {
     if (!ha.on_message(topic, payload, retained, Now::current())) {
-      spdlog::debug("ignoring a message on {}", topic.substr(0, 128));
+      spdlog::debug("ignoring a message on {}", printable(topic, 128));
     }
   };
   hooks.connected = [&](Daemon&) { ha.on_connected(Now::current()); };

@@ -1,4 +1,5 @@
 #include "bridge/home_assistant.hpp"
+#include "bridge/logging.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -20,15 +21,6 @@ std::string lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-// Printable, bounded text for a log line about something we could not trust.
-std::string printable(std::string_view text, std::size_t max = 64) {
-  std::string out;
-  for (char c : text.substr(0, max)) {
-    out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) ? '?' : c;
-  }
-  return text.size() > max ? out + "..." : out;
 }
 
 Publication to_bridge(const discovery::Publication& p) {
@@ -205,8 +197,8 @@ void HomeAssistant::publish_bridge_discovery() {
 
 void HomeAssistant::publish_discovery(Device& d) {
   if (!d.profile || !readback_done_) return;
-  publish_documents(lower(d.uuid),
-                    discovery::device_config(*d.profile, d.entities, settings_.discovery, d.name));
+  publish_documents(lower(d.uuid), discovery::device_config(*d.profile, entities_of(d),
+                                                            settings_.discovery, d.name));
 }
 
 void HomeAssistant::publish_states(const Device& d) {
@@ -219,12 +211,19 @@ void HomeAssistant::publish_states(const Device& d) {
 void HomeAssistant::publish_diagnostics() {
   const BridgeStats stats = io_.stats();
   const auto& base = settings_.discovery.base_topic;
-  io_.publish(Publication{discovery::bridge_state_topic(base, discovery::kBridgeDevicesOnline),
-                          std::to_string(stats.devices_online), true, 1});
-  io_.publish(Publication{discovery::bridge_state_topic(base, discovery::kBridgeMessagesHandled),
-                          std::to_string(stats.messages_handled), true, 1});
-  io_.publish(Publication{discovery::bridge_state_topic(base, discovery::kBridgeSignatureFailures),
-                          std::to_string(stats.signature_failures), true, 1});
+  const std::pair<std::string_view, std::uint64_t> values[] = {
+      {discovery::kBridgeDevicesOnline, stats.devices_online},
+      {discovery::kBridgeMessagesHandled, stats.messages_handled},
+      {discovery::kBridgeSignatureFailures, stats.signature_failures},
+      {discovery::kBridgeMalformed, stats.malformed},
+      {discovery::kBridgeReplays, stats.replays},
+      {discovery::kBridgeUnknownNamespaces, stats.unknown_namespaces},
+      {discovery::kBridgeIgnored, stats.ignored},
+      {discovery::kBridgeRequestFailures, stats.request_failures}};
+  for (const auto& [key, value] : values) {
+    io_.publish(
+        Publication{discovery::bridge_state_topic(base, key), std::to_string(value), true, 1});
+  }
   last_stats_ = stats;
 }
 
@@ -336,7 +335,6 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
   Device& d = device(uuid);
   const bool first = !d.profile;
   d.profile = profile;
-  d.entities = mapping::entities_for(profile, d.state);
   if (!d.unmapped_logged) {
     d.unmapped_logged = true;
     const auto unmapped = mapping::unmapped_abilities(profile);
@@ -348,7 +346,7 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
     }
   }
   if (first) {
-    spdlog::info("{}: {} entities for Home Assistant", uuid, d.entities.size());
+    spdlog::info("{}: {} entities for Home Assistant", uuid, entities_of(d).size());
   }
   publish_discovery(d);
   if (d.early_all) {
@@ -386,10 +384,7 @@ void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
         Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
                     u.payload, true, 1});
   }
-  if (batch->entities_changed) {
-    d.entities = mapping::entities_for(*d.profile, d.state);
-    publish_discovery(d);
-  }
+  if (batch->entities_changed) publish_discovery(d);
 }
 
 void HomeAssistant::on_device_message(const std::string& uuid, const protocol::Message& message,
@@ -450,7 +445,11 @@ std::string HomeAssistant::last_state(const std::string& uuid, const std::string
 
 std::vector<mapping::Entity> HomeAssistant::entities(const std::string& uuid) const {
   const auto it = devices_.find(lower(uuid));
-  return it == devices_.end() ? std::vector<mapping::Entity>{} : it->second.entities;
+  return it == devices_.end() ? std::vector<mapping::Entity>{} : entities_of(it->second);
+}
+
+std::vector<mapping::Entity> HomeAssistant::entities_of(const Device& d) {
+  return d.profile ? mapping::entities_for(*d.profile, d.state) : std::vector<mapping::Entity>{};
 }
 
 }  // namespace meross::bridge

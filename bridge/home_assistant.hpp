@@ -40,10 +40,16 @@
 
 namespace meross::bridge {
 
+// What the bridge publishes about itself (diagnostic sensors of the bridge device).
 struct BridgeStats {
   std::size_t devices_online = 0;
   std::uint64_t messages_handled = 0;
   std::uint64_t signature_failures = 0;
+  std::uint64_t malformed = 0;           // not a Meross message: JSON, header, size
+  std::uint64_t replays = 0;             // a device message seen before, dropped
+  std::uint64_t unknown_namespaces = 0;  // pushes of namespaces the device does not list
+  std::uint64_t ignored = 0;             // excluded or unknown senders, unexpected methods
+  std::uint64_t request_failures = 0;    // requests that ran out of attempts
 };
 
 // The owner of one of our discovery topics: "" for the bridge, the uuid of a device as the node
@@ -114,12 +120,13 @@ class HomeAssistant {
     std::string name;  // configured name, "" = default
     std::optional<protocol::DeviceProfile> profile;
     mapping::DeviceState state;
-    std::vector<mapping::Entity> entities;
     std::map<std::string, std::string> states;  // entity key → last payload
     std::optional<std::string> early_all;       // System.All seen before the profile
     bool unmapped_logged = false;
   };
 
+  // Derived when needed rather than kept: a few kB per device, thousands of devices.
+  static std::vector<mapping::Entity> entities_of(const Device& d);
   Device& device(const std::string& uuid);
   Device* find(const std::string& uuid);
   void start_readback(Now now);

@@ -1,4 +1,5 @@
 #include "bridge/registry.hpp"
+#include "bridge/logging.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -25,15 +26,6 @@ std::string_view publish_topic_uuid(std::string_view topic) {
   if (!topic.starts_with(kPrefix) || !topic.ends_with(kSuffix)) return {};
   const auto uuid = topic.substr(kPrefix.size(), topic.size() - kPrefix.size() - kSuffix.size());
   return uuid.find('/') == std::string_view::npos ? uuid : std::string_view{};
-}
-
-// Printable, bounded text for a log line about something we could not trust.
-std::string printable(std::string_view text, std::size_t max = 64) {
-  std::string out;
-  for (char c : text.substr(0, max)) {
-    out += (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) ? '?' : c;
-  }
-  return text.size() > max ? out + "..." : out;
 }
 
 }  // namespace
@@ -82,9 +74,10 @@ void DeviceRegistry::on_message(std::string_view topic, std::string_view payload
   auto parsed = protocol::parse_message(payload, options_.max_message_bytes);
   if (!parsed.ok()) {
     ++counters_.malformed;
-    warn_limited(
-        "malformed:" + std::string(topic), now,
-        "dropped a malformed message on " + printable(topic) + ": " + parsed.error().describe());
+    warn_limited("malformed:" + std::string(topic), now,
+                 "dropped a malformed message on " + printable(topic) + ": " +
+                     parsed.error().describe() + " (" + std::to_string(counters_.malformed) +
+                     " malformed so far)");
     return;
   }
   const protocol::Message& message = *parsed;
@@ -94,9 +87,9 @@ void DeviceRegistry::on_message(std::string_view topic, std::string_view payload
   const std::string uuid(topic_uuid.empty() ? protocol::device_uuid_of(h) : topic_uuid);
   if (!valid_device_uuid(uuid)) {
     ++counters_.ignored;
-    warn_limited(
-        "uuid:" + std::string(topic), now,
-        "dropped a message on " + printable(topic) + " with no valid device uuid (" + h.ns + ")");
+    warn_limited("uuid:" + std::string(topic), now,
+                 "dropped a message on " + printable(topic) + " with no valid device uuid (" +
+                     printable(h.ns) + ")");
     return;
   }
   const std::string id = lower(uuid);
@@ -124,12 +117,32 @@ void DeviceRegistry::on_message(std::string_view topic, std::string_view payload
     warn_limited("sign:" + id, now,
                  label + ": dropped a message with a bad signature (" + printable(h.ns) +
                      "): the device uses another key than the one configured, or someone "
-                     "forged it");
+                     "forged it (" +
+                     std::to_string(counters_.signature_failures) + " so far)");
     return;
   }
 
   DeviceSession* session = session_for(uuid, now);
   if (!session) return;
+  // Seen before: a replay (the signature never expires) or a duplicate delivery. The handshake
+  // (Bind, Clock, ConsumptionConfig) is answered again: a device repeats it until answered, and
+  // answering is harmless. Any other message would apply an old state again: dropped.
+  if ((h.method == protocol::Method::Push || h.method == protocol::Method::Set) &&
+      !session->remember(h)) {
+    ++counters_.replays;
+    const bool answer_again = h.ns == "Appliance.Control.Bind" ||
+                              h.ns == "Appliance.System.Clock" ||
+                              h.ns == "Appliance.Control.ConsumptionConfig";
+    if (!answer_again) {
+      warn_limited("replay:" + id, now,
+                   session->label() + ": dropped a replayed " +
+                       std::string(protocol::to_string(h.method)) + " " + printable(h.ns) +
+                       " (its messageId and timestamp were seen before; " +
+                       std::to_string(counters_.replays) + " so far)");
+      return;
+    }
+    spdlog::debug("{}: {} sent again, answering again", session->label(), printable(h.ns));
+  }
   ++counters_.messages_handled;
   session->handle(message, now);
   schedule(*session);

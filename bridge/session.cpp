@@ -1,4 +1,5 @@
 #include "bridge/session.hpp"
+#include "bridge/logging.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -27,15 +28,32 @@ bool usable_reply_topic(std::string_view topic) {
          topic.find_first_of("+#") == std::string_view::npos;
 }
 
-std::string shorten(std::string_view text, std::size_t max = 120) {
-  std::string out(text.substr(0, max));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return text.size() > max ? out + "…" : out;
-}
+// Namespaces logged as unknown once each per device, up to this many.
+constexpr std::size_t kUnknownNamespacesLogged = 8;
 
 }  // namespace
+
+bool ReplayWindow::remember(std::string_view message_id, std::int64_t timestamp) {
+  // FNV-1a over the id and the timestamp: a 64-bit fingerprint, ids are random hex.
+  std::uint64_t hash = 1469598103934665603ull;
+  const auto mix = [&](unsigned char byte) {
+    hash ^= byte;
+    hash *= 1099511628211ull;
+  };
+  for (const char c : message_id)
+    mix(static_cast<unsigned char>(c));
+  mix('/');
+  for (int shift = 0; shift < 64; shift += 8)
+    mix(static_cast<unsigned char>(static_cast<std::uint64_t>(timestamp) >> shift));
+  if (std::find(seen_.begin(), seen_.begin() + static_cast<std::ptrdiff_t>(size_), hash) !=
+      seen_.begin() + static_cast<std::ptrdiff_t>(size_)) {
+    return false;
+  }
+  seen_[next_] = hash;
+  next_ = (next_ + 1) % kCapacity;
+  size_ = std::min(size_ + 1, kCapacity);
+  return true;
+}
 
 DeviceSession::DeviceSession(SessionSettings settings, const SessionEvents& events, Outbox& outbox,
                              Counters& counters)
@@ -58,15 +76,19 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
           auto bound = protocol::profile_from_bind(message.payload());
           if (bound.ok()) {
             profile_ = std::move(bound).value();
+            adopt_topic_uuid();
           } else {
             spdlog::debug("{}: Bind payload not usable as a profile: {}", label_,
                           bound.error().describe());
           }
         }
+        // A device ignores requests until its Bind is acknowledged, and it usually speaks
+        // (System.Report) before binding: what we asked so far went unheard.
+        resend_pending(now);
         start_discovery(now);
       } else {
         ++counters_.ignored;
-        spdlog::debug("{}: ignoring a SET {} from the device", label_, h.ns);
+        spdlog::debug("{}: ignoring a SET {} from the device", label_, printable(h.ns, 64));
       }
       break;
     case Method::Push:
@@ -80,6 +102,15 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
         const auto reply = protocol::make_push_reply_header(h);
         outbox_.publish(device_subscribe_topic(), protocol::serialize(reply, message.payload()));
         spdlog::debug("{}: echoed its consumption config", label_);
+      } else if (abilities_ && abilities_->find(h.ns) == abilities_->end()) {
+        // Still handed on: the mapping reads only what it knows, and firmware may push a
+        // namespace under a name its ability list spells differently.
+        ++counters_.unknown_namespaces;
+        if (unknown_logged_.size() < kUnknownNamespacesLogged &&
+            unknown_logged_.insert(h.ns).second) {
+          spdlog::warn("{}: pushed {}, a namespace its abilities do not list ({} so far)", label_,
+                       printable(h.ns, 64), counters_.unknown_namespaces);
+        }
       }
       break;
     case Method::GetAck:
@@ -89,7 +120,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
       break;
     case Method::Get:
       ++counters_.ignored;
-      spdlog::debug("{}: ignoring a GET {} from the device", label_, h.ns);
+      spdlog::debug("{}: ignoring a GET {} from the device", label_, printable(h.ns, 64));
       break;
   }
   heard(now);
@@ -138,7 +169,7 @@ std::string DeviceSession::request(protocol::Method method, std::string_view ns,
 std::string DeviceSession::send(Method method, std::string_view ns, std::string payload,
                                 Purpose purpose, Now now) {
   std::string id = protocol::new_message_id();
-  Pending p{method, std::string(ns), std::move(payload), purpose, 1, now.mono, {}};
+  Pending p{method, std::string(ns), std::move(payload), purpose, 1, now.mono, {}, sent_++};
   transmit(id, p, now);
   p.deadline = now.mono + settings_.request_timeout;
   ++counters_.requests_sent;
@@ -153,6 +184,20 @@ void DeviceSession::transmit(const std::string& message_id, const Pending& pendi
   const auto header = protocol::make_request_header(
       pending.method, pending.ns, settings_.reply_topic, settings_.key, now.wall, message_id);
   outbox_.publish(device_subscribe_topic(), protocol::serialize(header, pending.payload));
+}
+
+void DeviceSession::resend_pending(Now now) {
+  std::vector<std::pair<std::uint64_t, const std::string*>> by_order;
+  for (const auto& [id, p] : pending_)
+    by_order.emplace_back(p.order, &id);
+  std::sort(by_order.begin(), by_order.end());
+  for (const auto& [order, id] : by_order) {
+    auto& p = pending_.at(*id);
+    transmit(*id, p, now);
+    p.deadline = now.mono + settings_.request_timeout;
+  }
+  if (!by_order.empty())
+    spdlog::debug("{}: {} requests sent again after Bind", label_, by_order.size());
 }
 
 bool DeviceSession::has_pending(std::string_view ns, Purpose purpose) const {
@@ -170,7 +215,7 @@ void DeviceSession::handle_reply(const protocol::Message& message, Now now) {
       handle_error(message, nullptr);
     } else {
       spdlog::debug("{}: {} {} answers no pending request of ours", label_,
-                    protocol::to_string(h.method), h.ns);
+                    protocol::to_string(h.method), printable(h.ns, 64));
     }
     return;
   }
@@ -211,8 +256,9 @@ void DeviceSession::handle_error(const protocol::Message& message, const Pending
     code = protocol::int_member(*error, "code");
     detail = protocol::string_member(*error, "detail");
   }
-  const std::string what = pending ? std::string(protocol::to_string(pending->method)) + " " + h.ns
-                                   : "a request (" + h.ns + ")";
+  const std::string what =
+      pending ? std::string(protocol::to_string(pending->method)) + " " + printable(h.ns, 64)
+              : "a request (" + printable(h.ns, 64) + ")";
   if (code && *code == 5001) {
     spdlog::error(
         "{}: refused {} with error 5001 (sign error): the key configured for this device is not "
@@ -222,7 +268,7 @@ void DeviceSession::handle_error(const protocol::Message& message, const Pending
   }
   spdlog::warn("{}: answered {} with error {}{}{}", label_, what,
                code ? std::to_string(*code) : std::string("(no code)"), detail ? ": " : "",
-               detail ? shorten(*detail) : std::string());
+               detail ? printable(*detail) : std::string());
 }
 
 void DeviceSession::on_ability(const protocol::Message& message) {
@@ -245,6 +291,7 @@ void DeviceSession::on_system_all(const protocol::Message& message, Purpose purp
   }
   if (purpose == Purpose::Discovery || !profile_complete_) {
     profile_ = std::move(parsed).value();
+    adopt_topic_uuid();
     if (abilities_) profile_->abilities = *abilities_;
     got_all_ = true;
     maybe_profile_learned(now);
@@ -256,6 +303,17 @@ void DeviceSession::on_system_all(const protocol::Message& message, Purpose purp
   profile_->firmware_version = parsed->firmware_version;
   profile_->inner_ip = parsed->inner_ip;
   if (purpose == Purpose::TimeCheck) check_time(now);
+}
+
+void DeviceSession::adopt_topic_uuid() {
+  // Every topic of the device (its own, availability, states, discovery) is named by the uuid it
+  // publishes under; a payload that names another one (a masked trace, odd firmware) must not
+  // split the device in two.
+  if (profile_->uuid != settings_.uuid) {
+    spdlog::debug("{}: its payload names uuid {}; using the topic's", label_,
+                  printable(profile_->uuid, 64));
+    profile_->uuid = settings_.uuid;
+  }
 }
 
 void DeviceSession::maybe_profile_learned(Now now) {
@@ -295,10 +353,17 @@ void DeviceSession::check_time(Now now) {
 }
 
 void DeviceSession::tick(Now now) {
-  // Deadlines: retry, or give up.
+  // Deadlines: retry, or give up. Retries go out in the order of the first attempts: a command's
+  // SET must reach the device before the GET that reads its effect back (pending_ is ordered by
+  // the random messageIds).
+  std::vector<std::pair<std::uint64_t, std::string>> due;
+  for (const auto& [id, p] : pending_) {
+    if (p.deadline <= now.mono) due.emplace_back(p.order, id);
+  }
+  std::sort(due.begin(), due.end());
   std::vector<std::string> expired;
-  for (auto& [id, p] : pending_) {
-    if (p.deadline > now.mono) continue;
+  for (const auto& [order, id] : due) {
+    auto& p = pending_.find(id)->second;
     if (p.attempts < settings_.max_attempts) {
       ++p.attempts;
       ++counters_.request_retries;

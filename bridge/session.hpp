@@ -8,10 +8,13 @@
 // wants sent into an Outbox. It never reads a clock and never touches a socket, so unit tests feed
 // it real trace payloads.
 
+#include <array>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +27,25 @@
 namespace meross::bridge {
 
 class DeviceSession;
+
+// The device messages (PUSH, SET Bind) a device sent recently, to spot one sent again. The
+// signature covers only messageId, key and timestamp (meross-protocol.md §1.4, §1.7): a captured
+// message stays valid forever, and its header can even carry another namespace and payload. So
+// the window keys on what is signed, (messageId, timestamp): seen again, it is a replay or a
+// duplicate delivery, never news; a device's own retry is signed afresh (a new timestamp).
+// Bounded: the last kCapacity messages, as 64-bit hashes (512 bytes per device); a replay of an
+// older message is not caught.
+class ReplayWindow {
+ public:
+  static constexpr std::size_t kCapacity = 64;
+  // True the first time (and remembers it); false when it is in the window already.
+  bool remember(std::string_view message_id, std::int64_t timestamp);
+
+ private:
+  std::array<std::uint64_t, kCapacity> seen_{};
+  std::size_t size_ = 0;
+  std::size_t next_ = 0;
+};
 
 // Hooks for what comes after the handshake (issue 5: entities, states, polls). Each may be empty.
 struct SessionEvents {
@@ -64,6 +86,12 @@ class DeviceSession {
   std::optional<TimePoint> next_wakeup() const;
   // Re-publishes the retained availability (after the broker link came back).
   void announce();
+  // Whether this verified device message (PUSH, SET) is new; false for a replay or a duplicate
+  // delivery (ReplayWindow). The registry drops those, except the handshake (Bind, Clock,
+  // ConsumptionConfig), which is answered again.
+  bool remember(const protocol::Header& header) {
+    return replays_.remember(header.message_id, header.timestamp);
+  }
 
   // Sends a signed request to the device with our reply topic in `from`, deadline and retries;
   // the reply arrives through SessionEvents::device_message. Returns the messageId.
@@ -94,12 +122,14 @@ class DeviceSession {
     int attempts = 1;
     TimePoint first_sent{};
     TimePoint deadline{};
+    std::uint64_t order = 0;  // retries go out in the order of the first attempts
   };
 
   std::string send(protocol::Method method, std::string_view ns, std::string payload,
                    Purpose purpose, Now now);
   void transmit(const std::string& message_id, const Pending& pending, Now now);
   bool has_pending(std::string_view ns, Purpose purpose) const;
+  void resend_pending(Now now);
   void start_discovery(Now now);
   void heard(Now now);
   void set_availability(Availability availability);
@@ -107,6 +137,7 @@ class DeviceSession {
   void handle_error(const protocol::Message& message, const Pending* pending);
   void on_ability(const protocol::Message& message);
   void on_system_all(const protocol::Message& message, Purpose purpose, Now now);
+  void adopt_topic_uuid();
   void maybe_profile_learned(Now now);
   void check_time(Now now);
   void on_request_failed(const std::string& message_id, const Pending& pending, Now now);
@@ -132,6 +163,9 @@ class DeviceSession {
 
   std::optional<TimePoint> next_time_check_;
   std::map<std::string, Pending, std::less<>> pending_;  // by messageId
+  std::uint64_t sent_ = 0;                               // Pending::order of the next request
+  ReplayWindow replays_;
+  std::set<std::string, std::less<>> unknown_logged_;  // namespaces logged once (bounded)
 };
 
 }  // namespace meross::bridge

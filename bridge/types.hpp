@@ -46,6 +46,8 @@ struct Counters {
   std::uint64_t messages_handled = 0;    // parsed, verified and given to a session
   std::uint64_t malformed = 0;           // not a Meross message (JSON, header, size)
   std::uint64_t signature_failures = 0;  // dropped for a bad signature
+  std::uint64_t replays = 0;  // a (messageId, timestamp) the device already sent: dropped
+  std::uint64_t unknown_namespaces = 0;  // PUSHes of a namespace the device's abilities lack
   std::uint64_t ignored = 0;             // excluded uuids, unknown senders, unexpected methods
   std::uint64_t unmatched_replies = 0;   // ACK/ERROR that answer no pending request
   std::uint64_t device_errors = 0;       // ERROR replies

@@ -11,11 +11,13 @@
 #include <rapidjson/writer.h>
 
 #include "discovery/topics.hpp"
+#include "protocol/json_writer.hpp"
 
 namespace meross::discovery {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+// Writes into the std::string it hands back: no StringBuffer, no copy of a document of a few KiB.
+using Writer = protocol::JsonStringWriter;
 using mapping::Category;
 using mapping::Entity;
 
@@ -76,10 +78,9 @@ void replace_all(std::string& text, std::string_view from, std::string_view to) 
 
 // `text` as the inside of a JSON string literal.
 std::string json_escaped(std::string_view text) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  Writer w(text.size() + 8);
   str(w, text);
-  const std::string quoted = buffer.GetString();
+  const std::string quoted = w.take();
   return quoted.substr(1, quoted.size() - 2);
 }
 
@@ -167,6 +168,10 @@ void write_entity(Writer& w, const Entity& e, std::string_view unique, std::stri
   }
 }
 
+// Room made up front for a document: a plug's device document is about 3 KiB.
+constexpr std::size_t kDeviceDocumentBytes = 4096;
+constexpr std::size_t kComponentDocumentBytes = 1024;
+
 // Shared by devices and the bridge: `entities` with their state/command topics.
 struct Described {
   const Entity* entity;
@@ -180,8 +185,7 @@ std::vector<Publication> render(const std::vector<Described>& items, const Optio
                                 const std::function<void(Writer&)>& device) {
   std::vector<Publication> out;
   if (o.device_discovery) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
+    Writer w(kDeviceDocumentBytes);
     w.StartObject();
     device(w);
     write_origin(w, o);
@@ -198,12 +202,11 @@ std::vector<Publication> render(const std::vector<Described>& items, const Optio
     }
     w.EndObject();
     w.EndObject();
-    out.push_back({device_config_topic(o.discovery_prefix, node), buffer.GetString()});
+    out.push_back({device_config_topic(o.discovery_prefix, node), w.take()});
     return out;
   }
   for (const auto& d : items) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
+    Writer w(kComponentDocumentBytes);
     w.StartObject();
     write_entity(w, *d.entity, d.unique, d.state, d.command, false);
     device(w);
@@ -215,7 +218,7 @@ std::vector<Publication> render(const std::vector<Described>& items, const Optio
     out.push_back(
         {component_config_topic(o.discovery_prefix, mapping::to_string(d.entity->component), node,
                                 d.entity->key),
-         buffer.GetString()});
+         w.take()});
   }
   return out;
 }
@@ -233,11 +236,17 @@ bool is_device_topic(const std::string& topic, const Options& o) {
 }  // namespace
 
 std::string node_id(std::string_view uuid) {
-  return sanitize_id("meross_" + std::string(uuid));
+  std::string id;
+  id.reserve(7 + uuid.size());
+  id.append("meross_").append(uuid);
+  return sanitize_id(id);
 }
 
 std::string unique_id(std::string_view uuid, std::string_view key) {
-  return sanitize_id("meross_" + std::string(uuid) + "_" + std::string(key));
+  std::string id;
+  id.reserve(8 + uuid.size() + key.size());
+  id.append("meross_").append(uuid).append("_").append(key);
+  return sanitize_id(id);
 }
 
 std::string default_device_name(const protocol::DeviceProfile& profile) {
@@ -269,7 +278,12 @@ std::vector<Publication> bridge_config(const Options& options) {
   for (auto [k, n, cls] : {std::tuple<std::string_view, std::string_view, std::string_view>{
                                kBridgeDevicesOnline, "Devices online", "measurement"},
                            {kBridgeMessagesHandled, "Messages handled", "total_increasing"},
-                           {kBridgeSignatureFailures, "Signature failures", "total_increasing"}}) {
+                           {kBridgeSignatureFailures, "Signature failures", "total_increasing"},
+                           {kBridgeMalformed, "Malformed messages", "total_increasing"},
+                           {kBridgeReplays, "Replayed messages", "total_increasing"},
+                           {kBridgeUnknownNamespaces, "Unknown namespaces", "total_increasing"},
+                           {kBridgeIgnored, "Ignored messages", "total_increasing"},
+                           {kBridgeRequestFailures, "Unanswered requests", "total_increasing"}}) {
     Entity e;
     e.key = k;
     e.name = std::string(n);

@@ -59,6 +59,11 @@ std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
 inline constexpr std::string_view kBridgeDevicesOnline = "devices_online";
 inline constexpr std::string_view kBridgeMessagesHandled = "messages_handled";
 inline constexpr std::string_view kBridgeSignatureFailures = "signature_failures";
+inline constexpr std::string_view kBridgeMalformed = "malformed_messages";
+inline constexpr std::string_view kBridgeReplays = "replayed_messages";
+inline constexpr std::string_view kBridgeUnknownNamespaces = "unknown_namespaces";
+inline constexpr std::string_view kBridgeIgnored = "ignored_messages";
+inline constexpr std::string_view kBridgeRequestFailures = "unanswered_requests";
 std::vector<Publication> bridge_config(const Options& options);
 
 // Whether a retained discovery document read back from the broker was published by this bridge

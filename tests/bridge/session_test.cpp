@@ -159,6 +159,46 @@ BOOST_AUTO_TEST_CASE(reply_topic_is_short_and_stable) {
   BOOST_TEST(t.device_availability("abc") == "meross/abc/availability");
 }
 
+BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_ack) {
+  // Devices report (System.Report) before they bind, and ignore requests until their Bind is
+  // acknowledged: the discovery GETs of that first contact went unheard, and must not wait a
+  // request timeout to be asked again.
+  Harness h;
+  Mss310 d;
+  h.deliver(
+      d.device.publish_topic(),
+      d.device.message(Method::Push, "Appliance.System.Report",
+                       R"({"report":[{"type":"1","value":"0","timestamp":1750000000}]})", kWall));
+  const auto first = h.sent();
+  const auto ability = requests_for(first, "Appliance.System.Ability");
+  const auto all = requests_for(first, "Appliance.System.All");
+  BOOST_REQUIRE(ability.size() == 1u);
+  BOOST_REQUIRE(all.size() == 1u);
+
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Set, "Appliance.Control.Bind",
+                             test::bind_payload(d.device.uuid, kWall), kWall));
+  const auto after = h.sent();
+  BOOST_REQUIRE(!after.empty());
+  BOOST_TEST(after.front().message.header.ns == "Appliance.Control.Bind");  // the ack first
+  BOOST_TEST((after.front().message.header.method == Method::SetAck));
+  const auto ability_again = requests_for(after, "Appliance.System.Ability");
+  const auto all_again = requests_for(after, "Appliance.System.All");
+  BOOST_REQUIRE(ability_again.size() == 1u);
+  BOOST_REQUIRE(all_again.size() == 1u);
+  // Same ids: an answer to either attempt matches.
+  BOOST_TEST(ability_again[0]->message.header.message_id == ability[0]->message.header.message_id);
+  BOOST_TEST(all_again[0]->message.header.message_id == all[0]->message.header.message_id);
+
+  // Answered at once: the profile is learned with no retry and no timeout.
+  h.deliver(h.topics.reply,
+            d.device.reply(ability_again[0]->message.header, d.trace.ability_json, h.now.wall));
+  h.deliver(h.topics.reply,
+            d.device.reply(all_again[0]->message.header, d.trace.all_json, h.now.wall));
+  BOOST_TEST(h.learned.size() == 1u);
+  BOOST_TEST(h.count().request_retries == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(bind_gets_a_signed_setack_and_starts_discovery) {
   // The real msl120d Bind (envelope_test.cpp), signed with the configured key.
   Harness h;
@@ -201,12 +241,17 @@ BOOST_AUTO_TEST_CASE(bind_gets_a_signed_setack_and_starts_discovery) {
   BOOST_TEST(s->profile()->type == "msl120d");
   BOOST_TEST(!s->profile_complete());
 
-  // A repeated Bind is acknowledged again but does not start a second discovery round.
+  // A repeated Bind is acknowledged again but does not start a second discovery round: what is
+  // pending may be sent again, under the same messageIds.
   h.deliver(dev.publish_topic(), dev.message(Method::Set, "Appliance.Control.Bind",
                                              test::bind_payload(dev.uuid, kWall), kWall));
   const auto again = h.sent();
   BOOST_TEST(requests_for(again, "Appliance.Control.Bind", Method::SetAck).size() == 1u);
-  BOOST_TEST(requests_for(again, "Appliance.System.All").empty());
+  for (const char* ns : {"Appliance.System.Ability", "Appliance.System.All"}) {
+    for (const auto* get : requests_for(again, ns))
+      BOOST_TEST(get->message.header.message_id ==
+                 requests_for(sent, ns)[0]->message.header.message_id);
+  }
   BOOST_TEST(h.count().messages_handled == 2u);
 }
 
@@ -505,7 +550,8 @@ BOOST_AUTO_TEST_CASE(bad_input_is_dropped_without_harm) {
             d.device.message(Method::Error, "Appliance.System.All", R"({"error":"x"})", kWall));
   h.deliver(topic, d.device.message(Method::GetAck, "Appliance.System.All", R"({"all":5})", kWall));
 
-  // The device still works afterwards.
+  // The device still works afterwards (what its first contact asked is sent again on Bind).
+  h.sent();
   bind_and_discover(h, d);
   BOOST_TEST(h.learned.size() == 1u);
   BOOST_TEST(logs.text().find(kKey) == std::string::npos);
@@ -581,6 +627,179 @@ BOOST_AUTO_TEST_CASE(every_trace_profile_is_learned) {
     learned += static_cast<int>(h.learned.size());
   }
   BOOST_TEST(learned >= 10);
+}
+
+BOOST_AUTO_TEST_CASE(replay_window_remembers_a_bounded_number_of_messages) {
+  ReplayWindow w;
+  BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall));
+  BOOST_TEST(!w.remember("0123456789abcdef0123456789abcdef", kWall));
+  // Signed afresh (a device's own retry): new.
+  BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall + 1));
+  BOOST_TEST(w.remember("", 0));
+  BOOST_TEST(!w.remember("", 0));
+  // The oldest entries make room for new ones.
+  for (std::size_t i = 0; i < ReplayWindow::kCapacity; ++i)
+    BOOST_TEST(w.remember(protocol::new_message_id(), kWall));
+  BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall));
+}
+
+BOOST_AUTO_TEST_CASE(replayed_pushes_are_dropped_counted_and_logged_once_a_minute) {
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  h.sent();
+  h.device_messages.clear();
+  const auto handled = h.count().messages_handled;
+  // A ToggleX PUSH as the mss100 trace recorded it, signed by the device.
+  const std::string push =
+      d.device.message(Method::Push, "Appliance.Control.ToggleX",
+                       R"({"togglex":[{"lmTime":1719611072,"channel":0,"onoff":1}]})", kWall);
+  h.deliver(d.device.publish_topic(), push);
+  BOOST_TEST(h.device_messages.size() == 1u);
+  for (int i = 0; i < 3; ++i)
+    h.deliver(d.device.publish_topic(), push);
+  BOOST_TEST(h.device_messages.size() == 1u);  // applied once
+  BOOST_TEST(h.count().replays == 3u);
+  BOOST_TEST(h.count().messages_handled == handled + 1);
+  BOOST_TEST(logs.count("dropped a replayed PUSH Appliance.Control.ToggleX") == 1u);
+  BOOST_TEST(logs.text().find(d.device.uuid) != std::string::npos);
+  h.advance(61s);
+  h.deliver(d.device.publish_topic(), push);
+  BOOST_TEST(logs.count("dropped a replayed PUSH") == 2u);
+  BOOST_TEST(logs.count("2 more") == 1u);
+
+  // A new message from the device is handled; so is the same id signed afresh.
+  const std::string id = protocol::new_message_id();
+  h.deliver(
+      d.device.publish_topic(),
+      d.device.message(Method::Push, "Appliance.Control.ToggleX",
+                       R"({"togglex":[{"lmTime":1719611073,"channel":0,"onoff":0}]})", kWall, id));
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Push, "Appliance.Control.ToggleX",
+                             R"({"togglex":[{"lmTime":1719611073,"channel":0,"onoff":0}]})",
+                             kWall + 1, id));
+  BOOST_TEST(h.device_messages.size() == 3u);
+  BOOST_TEST(h.count().replays == 4u);
+  // The namespace and payload are not signed: a captured header carrying another body is caught
+  // as a replay too.
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Push, "Appliance.Control.Electricity",
+                             R"({"electricity":{"channel":0,"power":1}})", kWall + 1, id));
+  BOOST_TEST(h.device_messages.size() == 3u);
+  BOOST_TEST(h.count().replays == 5u);
+  // A replay checked before the signature: a forged copy is a signature failure, not a replay.
+  const std::string wrong = "another-key";
+  h.deliver(d.device.publish_topic(),
+            d.device.message(Method::Push, "Appliance.Control.ToggleX", "{}", kWall, id, &wrong));
+  BOOST_TEST(h.count().signature_failures == 1u);
+  BOOST_TEST(h.count().replays == 5u);
+  BOOST_TEST(logs.text().find(kKey) == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_handshake_sent_again_is_answered_again) {
+  Harness h;
+  Mss310 d;
+  const std::string bind = d.device.message(Method::Set, "Appliance.Control.Bind",
+                                            test::bind_payload(d.device.uuid, kWall), kWall);
+  h.deliver(d.device.publish_topic(), bind);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.Control.Bind", Method::SetAck).size() == 1u);
+  // Our SETACK was lost: the device sends the very same Bind again.
+  h.deliver(d.device.publish_topic(), bind);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.Control.Bind", Method::SetAck).size() == 1u);
+  const std::string clock = d.device.message(Method::Push, "Appliance.System.Clock",
+                                             R"({"clock":{"timestamp":12345}})", 12345);
+  h.deliver(d.device.publish_topic(), clock);
+  h.deliver(d.device.publish_topic(), clock);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.Clock", Method::Push).size() == 2u);
+  const std::string config = d.device.message(
+      Method::Push, "Appliance.Control.ConsumptionConfig",
+      R"({"config":{"voltageRatio":188,"electricityRatio":102,"maxElectricityCurrent":11000,"powerRatio":0}})",
+      kWall);
+  h.deliver(d.device.publish_topic(), config);
+  h.deliver(d.device.publish_topic(), config);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.Control.ConsumptionConfig", Method::Push).size() ==
+             2u);
+  BOOST_TEST(h.count().replays == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(pushes_of_namespaces_the_device_lacks_are_counted_and_logged) {
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  // Before a device's abilities are known nothing can be said.
+  const test::FakeDeviceIdentity fresh{"2301234567890123456748e1e9c4b296", kKey};
+  h.deliver(fresh.publish_topic(),
+            fresh.message(Method::Push, "Appliance.Control.Nonsense", "{}", kWall));
+  BOOST_TEST(h.count().unknown_namespaces == 0u);
+  h.sent();
+  bind_and_discover(h, d);
+  for (int i = 0; i < 2; ++i) {
+    h.deliver(d.device.publish_topic(),
+              d.device.message(Method::Push, "Appliance.Control.Nonsense", "{}", kWall));
+  }
+  h.deliver(
+      d.device.publish_topic(),
+      d.device.message(Method::Push, "Appliance.Control.ToggleX",
+                       R"({"togglex":[{"lmTime":1719611072,"channel":0,"onoff":1}]})", kWall));
+  BOOST_TEST(h.count().unknown_namespaces == 2u);
+  BOOST_TEST(logs.count("pushed Appliance.Control.Nonsense, a namespace its abilities") == 1u);
+  // Many made-up namespaces: counted, logged a bounded number of times.
+  for (int i = 0; i < 50; ++i) {
+    h.deliver(d.device.publish_topic(),
+              d.device.message(Method::Push, "Appliance.X" + std::to_string(i), "{}", kWall));
+  }
+  BOOST_TEST(h.count().unknown_namespaces == 52u);
+  BOOST_TEST(logs.count("a namespace its abilities do not list") <= 8u);
+}
+
+BOOST_AUTO_TEST_CASE(retries_go_out_in_the_order_of_the_first_attempts) {
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  h.sent();
+  // A command: SETs, then the GETs that read the result back. Lost (a broker outage); the
+  // retries must keep that order or the read-back would see the state from before the SET.
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) {
+    const auto method = i % 2 == 0 ? Method::Set : Method::Get;
+    ids.push_back(*h.registry->request(d.device.uuid, method, "Appliance.Control.ToggleX",
+                                       R"({"togglex":{"channel":0,"onoff":1}})", h.now));
+  }
+  BOOST_REQUIRE(h.sent().size() == ids.size());
+  h.advance(2s);
+  std::vector<std::string> retried;
+  for (const auto& s : h.sent()) {
+    if (s.message.header.ns == "Appliance.Control.ToggleX")
+      retried.push_back(s.message.header.message_id);
+  }
+  BOOST_TEST(retried == ids);
+}
+
+BOOST_AUTO_TEST_CASE(the_profile_is_named_by_the_topic_uuid) {
+  // The trace's System.All names a masked uuid; every topic of the device uses the topic's, so
+  // the profile (discovery, availability, state topics) must too.
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  const auto* s = h.registry->find(d.device.uuid);
+  BOOST_REQUIRE(s && s->profile());
+  BOOST_TEST(s->profile_complete());
+  BOOST_TEST(s->profile()->uuid == d.device.uuid);
+}
+
+BOOST_AUTO_TEST_CASE(untrusted_text_cannot_forge_log_lines) {
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  const std::string ns = "Appliance.X\nerror the bridge was hacked " + std::string(500, 'y');
+  h.deliver("/appliance/not-a-uuid/publish", d.device.message(Method::Push, ns, "{}", kWall));
+  bind_and_discover(h, d);
+  h.deliver(d.device.publish_topic(), d.device.message(Method::Push, ns, "{}", kWall));
+  BOOST_TEST(logs.count("no valid device uuid") == 1u);
+  BOOST_TEST(logs.count("a namespace its abilities do not list") == 1u);
+  BOOST_TEST(logs.count("\nerror the bridge") == 0u);
+  BOOST_TEST(logs.count(std::string(100, 'y')) == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -173,9 +173,17 @@ BOOST_AUTO_TEST_CASE(bridge_device) {
   BOOST_TEST(docs[0].topic == "homeassistant/device/meross_bridge/config");
   const auto doc = parse(docs[0].payload);
   BOOST_TEST(s(doc["device"]["identifiers"][0]) == "meross_bridge");
-  BOOST_TEST(doc["components"].MemberCount() == 3u);
+  BOOST_TEST(doc["components"].MemberCount() == 8u);
   BOOST_TEST(s(doc["components"]["messages_handled"]["state_topic"]) ==
              discovery::bridge_state_topic("meross", discovery::kBridgeMessagesHandled));
+  // Every kind of bad input has its counter in Home Assistant.
+  for (const auto key : {discovery::kBridgeSignatureFailures, discovery::kBridgeMalformed,
+                         discovery::kBridgeReplays, discovery::kBridgeUnknownNamespaces,
+                         discovery::kBridgeIgnored, discovery::kBridgeRequestFailures}) {
+    const auto& c = doc["components"][std::string(key).c_str()];
+    BOOST_TEST(s(c["state_topic"]) == discovery::bridge_state_topic("meross", key));
+    BOOST_TEST(s(c["entity_category"]) == "diagnostic");
+  }
   BOOST_TEST(s(doc["availability"][0]["topic"]) == "meross/bridge/availability");
   BOOST_TEST(!doc.HasMember("availability_mode"));
   for (const auto& problem : test::check_discovery(docs))

@@ -65,7 +65,8 @@ MosquittoBroker::MosquittoBroker(Options options) : options_(std::move(options))
   dir_ = pattern;
   port_ = free_loopback_port();
   std::ofstream conf(dir_ + "/mosquitto.conf");
-  conf << "listener " << port_ << " 127.0.0.1\n"
+  conf << options_.head_config << (options_.head_config.empty() ? "" : "\n") << "listener " << port_
+       << " 127.0.0.1\n"
        << "allow_anonymous true\n"
        << "persistence false\n"
        << "max_connections -1\n"
@@ -125,6 +126,14 @@ void MosquittoBroker::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  pid_ = -1;
+}
+
+void MosquittoBroker::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
   pid_ = -1;
 }
 

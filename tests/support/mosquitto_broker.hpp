@@ -13,6 +13,8 @@ class MosquittoBroker {
   struct Options {
     std::string extra_config;  // appended to the generated mosquitto.conf
     bool verbose = false;      // keep mosquitto's log on stderr
+    // Prepended: options that must come before the first listener (per_listener_settings).
+    std::string head_config{};
   };
 
   MosquittoBroker() : MosquittoBroker(Options{}) {}
@@ -27,6 +29,8 @@ class MosquittoBroker {
 
   // Stops the broker (SIGTERM, then SIGKILL after 5 s); start() brings it back on the same port.
   void stop();
+  // Kills the broker with SIGKILL (a crash: no goodbye to any client); start() brings it back.
+  void kill();
   void start();
   bool running() const { return pid_ > 0; }
 
