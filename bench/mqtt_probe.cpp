@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
   mosquitto_lib_init();
   mosquitto* client = mosquitto_new(nullptr, true, &shared);
   if (!client) return 2;
+  mosquitto_int_option(client, MOSQ_OPT_TCP_NODELAY, 1);  // round trips, not delayed ACKs
   mosquitto_message_callback_set(client, on_message);
   mosquitto_subscribe_callback_set(client, on_subscribe);
   if (mosquitto_connect(client, host.c_str(), port, 30) != MOSQ_ERR_SUCCESS ||

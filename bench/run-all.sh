@@ -56,7 +56,7 @@ free_port() {
 # start_broker → sets $port; the broker is stopped by stop_all.
 start_broker() {
   port=$(free_port)
-  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n' \
+  printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\nset_tcp_nodelay true\n' \
     "$port" >"$work/mosquitto.conf"
   mosquitto -c "$work/mosquitto.conf" >"$work/mosquitto.log" 2>&1 &
   pids+=($!)
@@ -234,7 +234,8 @@ start_bridge
 raw_in_run_pid=$!
 pids+=("$raw_in_run_pid")
 watch_discovery "$work/discovery-e2e.txt"
-"$probe_bin" count 127.0.0.1 "$port" 'meross/+/+/state' "$window" >"$work/state-count.txt" &
+# Only the switch states: one per ToggleX PUSH, not the polled power readings.
+"$probe_bin" count 127.0.0.1 "$port" 'meross/+/switch_0/state' "$window" >"$work/state-count.txt" &
 state_pid=$!
 pids+=("$state_pid")
 start_sim "$work/sim-bridge.txt" --profile mss310 --count "$e2e_devices" --bind-interval 1s \

@@ -1,6 +1,7 @@
 #include "bridge/mqtt_link.hpp"
 
 #include <poll.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -56,6 +57,7 @@ MqttLink::MqttLink(LinkSettings settings, LinkCallbacks callbacks)
     mosquitto_connect_callback_set(mosq_, &MqttLink::on_connect);
     mosquitto_disconnect_callback_set(mosq_, &MqttLink::on_disconnect);
     mosquitto_message_callback_set(mosq_, &MqttLink::on_message);
+    mosquitto_publish_callback_set(mosq_, &MqttLink::on_publish);
   }
 }
 
@@ -69,6 +71,13 @@ bool MqttLink::configure() {
     return false;
   }
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
+  // Our packets are small and answer each other (PUBACK, then the state): with Nagle's algorithm
+  // each one waits for the broker's delayed ACK, about 40 ms a hop.
+  mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
+  // libmosquitto keeps QoS 1 messages beyond its in-flight window (20 by default) in a list it
+  // walks on every PUBACK: thousands of devices announcing themselves made that quadratic. The
+  // broker acknowledges as fast as we send, so the window may as well be as wide as MQTT allows.
+  mosquitto_int_option(mosq_, MOSQ_OPT_SEND_MAXIMUM, 65535);
   if (!settings_.username.empty() || !settings_.password.empty()) {
     const int rc =
         mosquitto_username_pw_set(mosq_, settings_.username.c_str(), or_null(settings_.password));
@@ -153,8 +162,29 @@ bool MqttLink::wants_write() const {
 
 void MqttLink::on_readable(TimePoint now) {
   last_now_ = now;
-  const int rc = mosquitto_loop_read(mosq_, 1);
-  if (rc != MOSQ_ERR_SUCCESS) connection_lost(now, rc);
+  // mosquitto_loop_read handles about one packet per call: drain what the socket holds (up to a
+  // bound, so timers and writes still get their turn) rather than one packet per poll().
+  for (int packets = 0; packets < kMaxPacketsPerRead; ++packets) {
+    const int rc = mosquitto_loop_read(mosq_, 1);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      connection_lost(now, rc);
+      return;
+    }
+    if (!socket_open_ || !readable_now()) return;
+  }
+}
+
+bool MqttLink::readable_now() const {
+  const int fd = mosquitto_socket(mosq_);
+  if (fd < 0) return false;
+  if (settings_.broker.tls) {
+    // Decrypted bytes may wait inside OpenSSL where the socket cannot show them: ask poll, then
+    // let the next loop turn pick up whatever the TLS layer still holds.
+    pollfd pfd{fd, POLLIN, 0};
+    return ::poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN);
+  }
+  int pending = 0;
+  return ::ioctl(fd, FIONREAD, &pending) == 0 && pending > 0;
 }
 
 void MqttLink::on_writable(TimePoint now) {
@@ -178,18 +208,46 @@ void MqttLink::connection_lost(TimePoint now, int rc) {
 }
 
 bool MqttLink::publish(const Publication& p) {
-  if (!connected_) {
-    spdlog::debug("mqtt: not connected, dropping a message for {}", p.topic);
+  if (connected_ && backlog_.empty() && unacked_.size() < kWindow) return send(p);
+  if (backlog_bytes_ + p.topic.size() + p.payload.size() > kMaxBacklogBytes) {
+    ++dropped_;
+    if (!last_drop_warning_ || last_now_ - *last_drop_warning_ >= std::chrono::minutes(1)) {
+      last_drop_warning_ = last_now_;
+      spdlog::warn("mqtt: {} messages waiting for the broker; dropping ({} so far), now one for {}",
+                   backlog_.size(), dropped_, p.topic);
+    }
     return false;
   }
-  const int rc =
-      mosquitto_publish(mosq_, nullptr, p.topic.c_str(), static_cast<int>(p.payload.size()),
-                        p.payload.data(), p.qos, p.retain);
+  backlog_bytes_ += p.topic.size() + p.payload.size();
+  backlog_.push_back(p);
+  return true;
+}
+
+bool MqttLink::send(const Publication& p) {
+  int mid = 0;
+  const int rc = mosquitto_publish(mosq_, &mid, p.topic.c_str(), static_cast<int>(p.payload.size()),
+                                   p.payload.data(), p.qos, p.retain);
   if (rc != MOSQ_ERR_SUCCESS) {
     spdlog::warn("mqtt: cannot publish on {}: {}", p.topic, mosquitto_strerror(rc));
     return false;
   }
+  if (p.qos > 0) unacked_.insert(mid);
   return true;
+}
+
+void MqttLink::drain_backlog() {
+  while (connected_ && !backlog_.empty() && unacked_.size() < kWindow) {
+    Publication p = std::move(backlog_.front());
+    backlog_.pop_front();
+    backlog_bytes_ -= p.topic.size() + p.payload.size();
+    send(p);
+  }
+}
+
+void MqttLink::on_publish(mosquitto*, void* self, int mid) {
+  auto* link = static_cast<MqttLink*>(self);
+  link->unacked_.erase(mid);
+  link->drain_backlog();
 }
 
 bool MqttLink::subscribe(const std::string& pattern, int qos) {
@@ -247,7 +305,11 @@ void MqttLink::on_connect(mosquitto*, void* self, int rc) {
   link->connected_ = true;
   link->backoff_ = link->settings_.min_backoff;
   spdlog::info("mqtt: connected to {}", to_string(link->settings_.broker));
+  // libmosquitto sends what it still held again by itself; forget their ids rather than risk a
+  // window that never reopens. Our backlog goes out next, in the order it was published.
+  link->unacked_.clear();
   if (link->callbacks_.connected) link->callbacks_.connected();
+  link->drain_backlog();
 }
 
 void MqttLink::on_disconnect(mosquitto*, void* self, int rc) {

@@ -5,10 +5,13 @@
 // reconnects with backoff and calls back on connect, disconnect and every message.
 
 #include <chrono>
+#include <cstddef>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "bridge/config.hpp"
 #include "bridge/types.hpp"
@@ -30,7 +33,8 @@ struct LinkSettings {
   bool insecure = false;
   std::string will_topic;  // gets a retained "offline" as last will
   Duration min_backoff = std::chrono::seconds(1);
-  Duration max_backoff = std::chrono::seconds(30);
+  // Short enough that a returning broker is found well within one poll period (30 s by default).
+  Duration max_backoff = std::chrono::seconds(10);
 
   static LinkSettings from_config(const Config& config, std::string will_topic);
 };
@@ -61,7 +65,11 @@ class MqttLink {
   void on_writable(TimePoint now);
 
   bool connected() const { return connected_; }
+  // Sends now, or queues behind earlier messages while QoS 1 messages await their PUBACK beyond
+  // the window or the link is down; false (with a rate-limited warning) if the queue is full.
   bool publish(const Publication& publication);
+  std::size_t queued() const { return backlog_.size(); }
+  std::uint64_t dropped() const { return dropped_; }
   bool subscribe(const std::string& pattern, int qos = 1);
   bool unsubscribe(const std::string& pattern);
   // Clean shutdown: publish `offline` on the will topic, DISCONNECT, flush (bounded by `budget`).
@@ -71,8 +79,17 @@ class MqttLink {
   static void on_connect(mosquitto*, void* self, int rc);
   static void on_disconnect(mosquitto*, void* self, int rc);
   static void on_message(mosquitto*, void* self, const mosquitto_message* message);
+  static void on_publish(mosquitto*, void* self, int mid);
+  bool send(const Publication& publication);
+  void drain_backlog();
   void connection_lost(TimePoint now, int rc);
   void try_connect(TimePoint now);
+  bool readable_now() const;
+
+  static constexpr int kMaxPacketsPerRead = 256;
+  // libmosquitto walks every QoS 1 message it holds on each PUBACK: keep that list short.
+  static constexpr std::size_t kWindow = 256;
+  static constexpr std::size_t kMaxBacklogBytes = 64u << 20;
 
   LinkSettings settings_;
   LinkCallbacks callbacks_;
@@ -82,6 +99,11 @@ class MqttLink {
   std::optional<TimePoint> next_attempt_;
   Duration backoff_;
   TimePoint last_now_{};
+  std::unordered_set<int> unacked_;  // message ids of our QoS 1 messages awaiting PUBACK
+  std::deque<Publication> backlog_;
+  std::size_t backlog_bytes_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::optional<TimePoint> last_drop_warning_;
 };
 
 // libmosquitto's process-wide init/cleanup (MqttLink holds one for the whole process).

@@ -112,6 +112,9 @@ void Fleet::connect(Connection& c, std::int64_t now_ms) {
     c.mosq = mosquitto_new(client_id.c_str(), true, &c);
     if (!c.mosq) throw std::runtime_error("mosquitto_new failed");
     mosquitto_int_option(c.mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V31);
+    // Without it every small reply waits for a delayed ACK (~40 ms): the latency we measure
+    // through the simulator would be the kernel's, not the bridge's.
+    mosquitto_int_option(c.mosq, MOSQ_OPT_TCP_NODELAY, 1);
     const std::string password = d.mqtt_password();
     mosquitto_username_pw_set(c.mosq, d.mac().c_str(), password.c_str());
     mosquitto_connect_callback_set(c.mosq, &Fleet::on_connect);
