@@ -171,6 +171,7 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now) {
   s.request_timeout = options_.request_timeout;
   s.max_attempts = options_.max_attempts;
   s.time_check_interval = options_.time_check_interval;
+  s.ability_pool = &abilities_;
   if (!device)
     spdlog::info("{}: new device, not in the configuration (using the global key)", uuid);
   auto session = std::make_unique<DeviceSession>(std::move(s), events_, outbox_, counters_);

@@ -94,6 +94,7 @@ class DeviceRegistry {
   Outbox outbox_;
   Counters counters_;
   RateLimitedLog limiter_;
+  protocol::AbilityPool abilities_;  // one ability list per model, not per device
   std::map<std::string, std::unique_ptr<DeviceSession>, std::less<>> sessions_;
 
   using Timer = std::pair<TimePoint, std::string>;

@@ -278,7 +278,8 @@ void DeviceSession::on_ability(const protocol::Message& message) {
     spdlog::warn("{}: System.Ability answer not understood: {}", label_, error->describe());
     return;
   }
-  abilities_ = std::move(scratch.abilities);
+  abilities_ = settings_.ability_pool ? settings_.ability_pool->intern(std::move(scratch.abilities))
+                                      : std::move(scratch.abilities);
   if (profile_) profile_->abilities = *abilities_;
 }
 

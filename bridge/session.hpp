@@ -69,6 +69,8 @@ struct SessionSettings {
   Duration request_timeout = std::chrono::seconds(5);
   int max_attempts = 3;  // first try + retries
   Duration time_check_interval = std::chrono::hours(24);
+  // Where devices of one model share their ability list; null = each keeps its own.
+  protocol::AbilityPool* ability_pool = nullptr;
 };
 
 class DeviceSession {
@@ -153,7 +155,7 @@ class DeviceSession {
   bool heartbeat_sent_ = false;
 
   std::optional<protocol::DeviceProfile> profile_;
-  std::optional<std::map<std::string, std::string, std::less<>>> abilities_;
+  std::optional<protocol::Abilities> abilities_;  // shared with the profile and the pool
   bool discovering_ = false;
   bool got_ability_ = false;
   bool got_all_ = false;

@@ -263,11 +263,13 @@ Result<DeviceProfile> profile_from_bind(const JsonValue& payload) {
 std::optional<Error> apply_abilities(DeviceProfile& profile, const JsonValue& payload) {
   if (!payload.IsObject()) return Error{"ability", "expected an object"};
   const JsonValue& ability = unwrap(payload, "ability");
+  AbilityMap abilities = profile.abilities.map();
   for (const auto& member : ability.GetObject()) {
     std::string ns(member.name.GetString(), member.name.GetStringLength());
     if (ns.rfind("Appliance.", 0) != 0) continue;  // "payloadVersion" and other non-namespaces
-    profile.abilities[std::move(ns)] = member.value.IsObject() ? to_json(member.value) : "{}";
+    abilities[std::move(ns)] = member.value.IsObject() ? to_json(member.value) : "{}";
   }
+  profile.abilities = Abilities(std::move(abilities));
   if (profile.has_ability("Appliance.Control.Toggle") && profile.togglex_channels.empty()) {
     profile.legacy_toggle = true;
   }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "protocol/abilities.hpp"
 #include "protocol/json.hpp"
 #include "protocol/result.hpp"
 #include "protocol/time_rules.hpp"
@@ -34,8 +35,8 @@ struct DeviceProfile {
   std::string timezone;  // "" when the device has none
   std::vector<TimeRule> time_rules;
 
-  // Namespace → its ability parameters as JSON text ("{}" when it has none).
-  std::map<std::string, std::string, std::less<>> abilities;
+  // Namespace → its ability parameters as JSON text ("{}" when it has none); shared by copies.
+  Abilities abilities;
 
   // Top-level keys of all.digest, or of all.control on legacy firmware.
   std::set<std::string, std::less<>> digest_sections;

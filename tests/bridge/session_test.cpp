@@ -159,6 +159,22 @@ BOOST_AUTO_TEST_CASE(reply_topic_is_short_and_stable) {
   BOOST_TEST(t.device_availability("abc") == "meross/abc/availability");
 }
 
+BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list) {
+  // A few kB per device otherwise: 5,000 plugs of one model hold one list.
+  Harness h;
+  Mss310 first;
+  Mss310 second;
+  second.device = test::FakeDeviceIdentity{"0123456789abcdef0123456789abcdef", kKey};
+  bind_and_discover(h, first);
+  bind_and_discover(h, second);
+  const auto* a = h.registry->find(first.device.uuid);
+  const auto* b = h.registry->find(second.device.uuid);
+  BOOST_REQUIRE(a && a->profile() && a->profile_complete());
+  BOOST_REQUIRE(b && b->profile() && b->profile_complete());
+  BOOST_TEST(a->profile()->abilities.size() > 10u);
+  BOOST_TEST(a->profile()->abilities.shares_with(b->profile()->abilities));
+}
+
 BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_ack) {
   // Devices report (System.Report) before they bind, and ignore requests until their Bind is
   // acknowledged: the discovery GETs of that first contact went unheard, and must not wait a

@@ -291,7 +291,7 @@ BOOST_AUTO_TEST_CASE(ability_parameters_read_as_a_document_would) {
   // as int_member reads it; nothing from text that does not parse or is no object.
   const auto param = [](const std::string& text, const char* key = "capacity") {
     DeviceProfile p;
-    p.abilities["Appliance.Control.Light"] = text;
+    p.abilities.set("Appliance.Control.Light", text);
     return p.ability_param("Appliance.Control.Light", key);
   };
   BOOST_TEST(*param(R"({"capacity":6})") == 6);
@@ -322,7 +322,7 @@ BOOST_AUTO_TEST_CASE(switch_channels_one_by_one) {
     BOOST_TEST(p.is_switch_channel(c) == (std::find(all.begin(), all.end(), c) != all.end()));
   }
   // A fan ability without a digest.fan section claims channel 0.
-  p.abilities["Appliance.Control.Fan"] = "{}";
+  p.abilities.set("Appliance.Control.Fan", "{}");
   BOOST_TEST(!p.is_switch_channel(0));
   BOOST_TEST(p.is_switch_channel(3));
 }
