@@ -143,7 +143,7 @@ void HomeAssistant::finish_readback(Now now) {
   for (auto it = retained_.begin(); it != retained_.end();) {
     if (!it->first.empty() && config_.excluded(it->first)) {
       spdlog::info("{}: excluded by the configuration, removing it from Home Assistant", it->first);
-      for (const auto& [topic, payload] : it->second)
+      for (const auto& [topic, summary] : it->second)
         io_.publish(Publication{topic, "", true, 1});
       it = retained_.erase(it);
     } else {
@@ -175,10 +175,7 @@ void HomeAssistant::finish_readback(Now now) {
 void HomeAssistant::publish_documents(const std::string& owner,
                                       const std::vector<discovery::Publication>& docs) {
   auto& held = retained_[owner];
-  std::vector<discovery::Publication> previous;
-  for (const auto& [topic, payload] : held)
-    previous.push_back({topic, payload, true, 1});
-  const auto removed = discovery::removals(previous, docs, settings_.discovery);
+  const auto removed = discovery::removals(held, docs);
   for (const auto& r : removed) {
     spdlog::info("home assistant: removing {} ({})", r.topic,
                  r.payload.empty() ? "no longer announced" : "components dropped");
@@ -187,7 +184,12 @@ void HomeAssistant::publish_documents(const std::string& owner,
   }
   for (const auto& doc : docs) {
     io_.publish(to_bridge(doc));
-    held[doc.topic] = doc.payload;
+    // An empty document removes its topic: nothing left to remember.
+    if (doc.payload.empty()) {
+      held.erase(doc.topic);
+    } else {
+      held[doc.topic] = discovery::summarize(doc, settings_.discovery);
+    }
   }
 }
 
@@ -251,7 +253,7 @@ bool HomeAssistant::on_message(std::string_view topic, std::string_view payload,
     if (!readback_active_) return true;  // our own documents echoed back: nothing to do
     discovery::Publication doc{std::string(topic), std::string(payload), true, 1};
     if (discovery::is_ours(doc, settings_.discovery)) {
-      retained_[lower(*owner)][doc.topic] = doc.payload;
+      retained_[lower(*owner)][doc.topic] = discovery::summarize(doc, settings_.discovery);
       if (!owner->empty()) spelled_[lower(*owner)] = *owner;
     }
     return true;

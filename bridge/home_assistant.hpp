@@ -34,6 +34,7 @@
 #include "bridge/rate_limited_log.hpp"
 #include "bridge/types.hpp"
 #include "discovery/discovery.hpp"
+#include "discovery/summary.hpp"
 #include "mapping/mapping.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/envelope.hpp"
@@ -153,9 +154,10 @@ class HomeAssistant {
   HomeAssistantCounters counters_;
   std::map<std::string, Device> devices_;  // by lower-case uuid
 
-  // Our retained discovery documents as the broker holds them: owner ("" = the bridge, else the
-  // lower-case uuid) → topic → payload; and the uuids as spelled in those documents.
-  std::map<std::string, std::map<std::string, std::string>> retained_;
+  // Our retained discovery documents as the broker holds them, summarized (what removals need,
+  // not the full text): owner ("" = the bridge, else the lower-case uuid) → topic → summary; and
+  // the uuids as spelled in those documents.
+  std::map<std::string, discovery::Summaries> retained_;
   std::map<std::string, std::string> spelled_;
   std::vector<std::pair<TimePoint, std::string>> probes_;  // start-up probes not sent yet
   bool readback_done_ = false;

@@ -199,7 +199,7 @@ void MqttLink::connection_lost(TimePoint now, int rc) {
   connected_ = false;
   mosquitto_disconnect(mosq_);
   socket_open_ = false;
-  spdlog::warn("mqtt: connection to {} lost ({}); reconnecting in {}", to_string(settings_.broker),
+  spdlog::warn("mqtt: connection to {} lost ({}); retrying in {}", to_string(settings_.broker),
                rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc),
                format_duration(backoff_));
   next_attempt_ = now + backoff_;

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <functional>
-#include <set>
 #include <tuple>
 
 #include <rapidjson/document.h>
@@ -229,10 +228,6 @@ const protocol::JsonValue* either(const protocol::JsonValue& object, std::string
   return v ? v : protocol::find_member(object, abbreviated);
 }
 
-bool is_device_topic(const std::string& topic, const Options& o) {
-  return topic.rfind(o.discovery_prefix + "/device/", 0) == 0;
-}
-
 }  // namespace
 
 std::string node_id(std::string_view uuid) {
@@ -344,49 +339,6 @@ bool is_ours(const Publication& published, const Options& options) {
     if (id.IsString() && std::string_view(id.GetString()) == options.bridge_id) return true;
   }
   return false;
-}
-
-std::vector<Publication> removals(const std::vector<Publication>& previous,
-                                  const std::vector<Publication>& current, const Options& options) {
-  std::vector<Publication> out;
-  std::set<std::string> seen;
-  for (const auto& old : previous) {
-    if (!is_ours(old, options) || !seen.insert(old.topic).second) continue;
-    const auto now = std::find_if(current.begin(), current.end(), [&](const Publication& p) {
-      return p.topic == old.topic && !p.payload.empty();
-    });
-    if (now == current.end()) {
-      out.push_back({old.topic, "", true, 1});
-      continue;
-    }
-    if (!is_device_topic(old.topic, options)) continue;
-    rapidjson::Document before, after;
-    before.Parse(old.payload.c_str());
-    after.Parse(now->payload.c_str());
-    if (after.HasParseError() || !after.IsObject()) continue;
-    const auto* old_components = either(before, "components", "cmps");
-    auto new_components = after.FindMember("components");
-    if (new_components == after.MemberEnd()) new_components = after.FindMember("cmps");
-    if (!old_components || !old_components->IsObject() || new_components == after.MemberEnd() ||
-        !new_components->value.IsObject()) {
-      continue;
-    }
-    bool dropped = false;
-    for (const auto& component : old_components->GetObject()) {
-      if (new_components->value.HasMember(component.name)) continue;
-      if (!component.value.IsObject()) continue;
-      const auto* platform = either(component.value, "platform", "p");
-      if (!platform || !platform->IsString()) continue;
-      rapidjson::Value stub(rapidjson::kObjectType);
-      rapidjson::Value platform_value(platform->GetString(), after.GetAllocator());
-      stub.AddMember("platform", platform_value, after.GetAllocator());
-      rapidjson::Value name(component.name, after.GetAllocator());
-      new_components->value.AddMember(name, stub, after.GetAllocator());
-      dropped = true;
-    }
-    if (dropped) out.push_back({old.topic, protocol::to_json(after), true, 1});
-  }
-  return out;
 }
 
 }  // namespace meross::discovery

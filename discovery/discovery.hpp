@@ -71,19 +71,9 @@ std::vector<Publication> bridge_config(const Options& options);
 bool is_ours(const Publication& published, const Options& options);
 
 // MQTT topic filters covering every discovery document this bridge publishes, in either mode:
-// subscribe to them for a moment at start-up to read back the retained ones, then removals().
+// subscribe to them for a moment at start-up to read back the retained ones (summary.hpp).
 std::vector<std::string> readback_filters(const Options& options);
 
-// What to publish, before the current documents, so that what `previous` (our retained
-// documents read back from the broker, e.g. at start-up) announced and `current` no longer does
-// goes away:
-// - a topic of ours missing from `current` → empty retained payload (removes the entity, or with
-//   device discovery the whole device);
-// - a device document whose components shrank → that device document with each dropped
-//   component reduced to {"platform": "<p>"} (HA's documented way to drop one component); the
-//   current document published afterwards then omits it.
-// Documents that are not ours (is_ours) are left alone.
-std::vector<Publication> removals(const std::vector<Publication>& previous,
-                                  const std::vector<Publication>& current, const Options& options);
+// What to remove when documents change: removals() in discovery/summary.hpp.
 
 }  // namespace meross::discovery

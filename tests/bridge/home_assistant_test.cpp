@@ -287,6 +287,10 @@ BOOST_AUTO_TEST_CASE(removals_across_restarts) {
   BOOST_REQUIRE(docs.size() == 2u);
   BOOST_TEST(docs[0].payload.find(R"("switch_7":{"platform":"switch"})") != std::string::npos);
   BOOST_TEST(docs[1].payload.find("switch_7") == std::string::npos);
+  // The stub is the current document with the dropped component appended, nothing else.
+  BOOST_TEST(docs[0].payload == docs[1].payload.substr(0, docs[1].payload.size() - 2) +
+                                    R"(,"switch_7":{"platform":"switch"}}})");
+  BOOST_TEST(docs[0].retain);
   // Learned again later with the same entities: no more removals.
   f.ha->on_profile(profile.uuid, profile, at(2));
   BOOST_TEST(f.io.on(f.doc_topic()).size() == 3u);
@@ -314,6 +318,84 @@ BOOST_AUTO_TEST_CASE(per_component_mode_removes_the_device_document_of_an_earlie
   BOOST_TEST(io.last(before.doc_topic()) == "");
   BOOST_TEST(io.on("homeassistant/switch/meross_" + before.plug.uuid + "/switch_0/config").size() ==
              1u);
+}
+
+BOOST_AUTO_TEST_CASE(per_component_mode_removals_across_restarts) {
+  const std::string gone = "0123456789abcdef0123456789abcdef";
+  Fixture before;
+  const auto profile = before.plug;
+  const auto entities = mapping::entities_for(profile);
+  auto extra = entities;
+  mapping::Entity ghost = entities.front();
+  ghost.key = "switch_7";
+  extra.push_back(ghost);
+  discovery::Options pc;
+  pc.device_discovery = false;
+  // What a previous run announced: the plug with one more entity, and an excluded device.
+  std::vector<Publication> retained;
+  for (const auto& p : discovery::device_config(profile, extra, pc))
+    retained.push_back({p.topic, p.payload, true, 1});
+  auto excluded = profile;
+  excluded.uuid = gone;
+  std::vector<std::string> excluded_topics;
+  for (const auto& p : discovery::device_config(excluded, entities, pc)) {
+    retained.push_back({p.topic, p.payload, true, 1});
+    excluded_topics.push_back(p.topic);
+  }
+  BOOST_REQUIRE(excluded_topics.size() > 1u);
+
+  Config config;
+  config.per_component_discovery = true;
+  config.exclude = {gone};
+  FakeIo io;
+  HomeAssistant ha(config, HomeAssistantSettings::from_config(config, 1), io);
+  ha.on_connected(at(0));
+  const std::string marker = io.published.back().topic;
+  for (const auto& p : retained)
+    ha.on_message(p.topic, p.payload, true, at(0));
+  ha.on_message(marker, "done", false, at(0));
+  // Every document of the excluded device is removed, once, at the end of the read-back.
+  for (const auto& topic : excluded_topics) {
+    BOOST_TEST(io.on(topic).size() == 1u);
+    BOOST_TEST(io.last(topic) == "");
+  }
+  const std::string node = "meross_" + profile.uuid;
+  const std::string ghost_topic = "homeassistant/switch/" + node + "/switch_7/config";
+  const std::string kept_topic = "homeassistant/switch/" + node + "/switch_0/config";
+  BOOST_TEST(io.on(ghost_topic).empty());  // kept until the device is back
+
+  ha.on_profile(profile.uuid, profile, at(1));
+  BOOST_TEST(io.on(ghost_topic).size() == 1u);
+  BOOST_TEST(io.last(ghost_topic) == "");
+  BOOST_TEST(io.on(kept_topic).size() == 1u);
+  BOOST_TEST(io.last(kept_topic) != "");
+  BOOST_TEST(io.on(before.doc_topic()).empty());  // never a device document in this mode
+  // Learned again: nothing more to remove.
+  ha.on_profile(profile.uuid, profile, at(2));
+  BOOST_TEST(io.on(ghost_topic).size() == 1u);
+  BOOST_TEST(io.on(kept_topic).size() == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_component_dropped_within_a_run_is_stubbed_then_omitted) {
+  // No read-back documents: what the bridge published itself is what it compares with.
+  Fixture f;
+  f.connect();
+  auto strip = test::mss425f_profile();
+  f.ha->on_profile(strip.uuid, strip, at(1));
+  const std::string topic = "homeassistant/device/meross_" + strip.uuid + "/config";
+  BOOST_REQUIRE(f.io.on(topic).size() == 1u);
+  auto smaller = strip;
+  smaller.togglex_channels = {0, 1, 2, 3};
+  f.ha->on_profile(strip.uuid, smaller, at(2));
+  const auto docs = f.io.on(topic);
+  BOOST_REQUIRE(docs.size() == 3u);
+  BOOST_TEST(docs[1].payload == docs[2].payload.substr(0, docs[2].payload.size() - 2) +
+                                    R"(,"switch_4":{"platform":"switch"}}})");
+  BOOST_TEST(docs[2].payload.find("switch_4") == std::string::npos);
+  // Back to the full strip: nothing to remove, the component is announced again.
+  f.ha->on_profile(strip.uuid, strip, at(3));
+  BOOST_TEST(f.io.on(topic).size() == 4u);
+  BOOST_TEST(f.io.on(topic).back().payload == docs[0].payload);
 }
 
 BOOST_AUTO_TEST_CASE(poll_offsets_are_stable_bounded_and_spread) {

@@ -4,6 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "discovery/discovery.hpp"
+#include "discovery/summary.hpp"
 #include "discovery/topics.hpp"
 #include "mapping/ha_checker.hpp"
 #include "mapping/support.hpp"
@@ -22,6 +23,15 @@ rapidjson::Document parse(const std::string& text) {
 
 std::string s(const rapidjson::Value& v) {
   return v.IsString() ? v.GetString() : "<not a string>";
+}
+
+// What the bridge keeps of retained documents: the summaries of those that are ours.
+discovery::Summaries kept(const std::vector<Publication>& docs, const discovery::Options& o) {
+  discovery::Summaries out;
+  for (const auto& d : docs) {
+    if (discovery::is_ours(d, o)) out[d.topic] = discovery::summarize(d, o);
+  }
+  return out;
 }
 
 Publication device_doc(const protocol::DeviceProfile& p, const discovery::Options& o = {}) {
@@ -296,30 +306,77 @@ BOOST_AUTO_TEST_CASE(readback_filters_cover_every_document) {
   BOOST_TEST(matches("a/+/config", "a/b/config"));
 }
 
+BOOST_AUTO_TEST_CASE(summaries_keep_the_components_of_device_documents) {
+  const discovery::Options o;
+  const auto strip = test::mss425f_profile();
+  const auto doc = device_doc(strip);
+  const auto summary = discovery::summarize(doc, o);
+  // Every component, in document order, with its platform.
+  const auto full = parse(doc.payload);
+  const auto kept_components = parse(summary.components);
+  BOOST_REQUIRE_EQUAL(kept_components.MemberCount(), full["components"].MemberCount());
+  auto k = kept_components.MemberBegin();
+  for (const auto& c : full["components"].GetObject()) {
+    BOOST_TEST(std::string(k->name.GetString()) == c.name.GetString());
+    BOOST_TEST(s(k->value) == s(c.value["platform"]));
+    ++k;
+  }
+  BOOST_TEST(summary.components.rfind(R"({"switch_0":"switch",)", 0) == 0u);
+  BOOST_TEST(summary.components.size() < doc.payload.size() / 5);
+
+  // Abbreviated keys as HA accepts them; components without a platform cannot be stubbed; ids
+  // kept exactly, whatever their characters.
+  const std::string topic = "homeassistant/device/meross_x/config";
+  const auto abbreviated = discovery::summarize(
+      {topic, R"({"cmps":{"a":{"p":"sensor"},"b":{"name":"B"},"c":"x","d":{"p":3},)"
+              R"("q\"\u0000é":{"p":"light"}}})"},
+      o);
+  BOOST_TEST(abbreviated.components == R"({"a":"sensor","q\"\u0000é":"light"})");
+  const auto stubbed = discovery::removals({{topic, abbreviated}}, {{topic, R"({"cmps":{}})"}});
+  BOOST_REQUIRE_EQUAL(stubbed.size(), 1u);
+  BOOST_TEST(stubbed[0].payload ==
+             R"({"cmps":{"a":{"platform":"sensor"},"q\"\u0000é":{"platform":"light"}}})");
+
+  // Per-component documents, other prefixes and broken text need nothing.
+  discovery::Options pc;
+  pc.device_discovery = false;
+  for (const auto& d : discovery::device_config(strip, mapping::entities_for(strip), pc))
+    BOOST_TEST(discovery::summarize(d, pc).components.empty());
+  BOOST_TEST(
+      discovery::summarize({"ha/device/meross_x/config", doc.payload}, o).components.empty());
+  BOOST_TEST(discovery::summarize({topic, R"({"components":)"}, o).components.empty());
+  BOOST_TEST(discovery::summarize({topic, "[1]"}, o).components.empty());
+  BOOST_TEST(discovery::summarize({topic, std::string(100, '[')}, o).components.empty());
+}
+
 BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
   const discovery::Options o;
   const auto strip = test::mss425f_profile();
   const auto before = discovery::device_config(strip, mapping::entities_for(strip), o);
   // Nothing changed: nothing to remove (a restart reading back its own retained documents).
-  BOOST_TEST(discovery::removals(before, before, o).empty());
+  BOOST_TEST(discovery::removals(kept(before, o), before).empty());
 
   // The USB channel disappears: the device document is first sent with switch_4 as a stub.
   auto smaller = strip;
   smaller.togglex_channels = {0, 1, 2, 3};
   const auto after = discovery::device_config(smaller, mapping::entities_for(smaller), o);
-  const auto removal = discovery::removals(before, after, o);
+  const auto removal = discovery::removals(kept(before, o), after);
   BOOST_REQUIRE_EQUAL(removal.size(), 1u);
   BOOST_TEST(removal[0].topic == after[0].topic);
   BOOST_TEST(removal[0].retain);
+  BOOST_TEST(removal[0].qos == 1);
   const auto stub = parse(removal[0].payload);
   BOOST_TEST(stub["components"]["switch_4"].MemberCount() == 1u);
   BOOST_TEST(s(stub["components"]["switch_4"]["platform"]) == "switch");
   BOOST_TEST(stub["components"].HasMember("switch_3"));
+  // Exactly the current document with the stub appended to its components.
+  const std::string tail = R"(,"switch_4":{"platform":"switch"}}})";
+  BOOST_TEST(removal[0].payload == after[0].payload.substr(0, after[0].payload.size() - 2) + tail);
   for (const auto& problem : test::check_discovery(removal))
     BOOST_ERROR(problem);
 
   // A device gone entirely: empty retained payload on its topic. Foreign and empty retained
-  // documents are left alone.
+  // documents are not ours, so they are never kept.
   const auto bulb = test::msl120_profile(7);
   auto previous = before;
   for (auto& p : discovery::device_config(bulb, mapping::entities_for(bulb), o)) {
@@ -330,7 +387,8 @@ BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
        R"({"device":{"identifiers":["z"],"name":"Z"},"origin":{"name":"Zigbee2MQTT"},)"
        R"("components":{"a":{"platform":"sensor","unique_id":"z","state_topic":"z"}}})"});
   previous.push_back({"homeassistant/device/meross_gone/config", ""});
-  const auto cleared = discovery::removals(previous, before, o);
+  BOOST_TEST(kept(previous, o).size() == 2u);
+  const auto cleared = discovery::removals(kept(previous, o), before);
   BOOST_REQUIRE_EQUAL(cleared.size(), 1u);
   BOOST_TEST(cleared[0].topic ==
              discovery::device_config_topic("homeassistant", discovery::node_id(bulb.uuid)));
@@ -340,7 +398,7 @@ BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
   // Another bridge instance (different bridge id) owns its documents.
   discovery::Options other;
   other.bridge_id = "meross_bridge_2";
-  BOOST_TEST(discovery::removals(previous, {}, other).empty());
+  BOOST_TEST(kept(previous, other).empty());
 
   // Per-component mode: a dropped entity's own topic gets an empty payload; switching from
   // device to per-component discovery clears the device document.
@@ -348,16 +406,47 @@ BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
   pc.device_discovery = false;
   const auto pc_before = discovery::device_config(strip, mapping::entities_for(strip), pc);
   const auto pc_after = discovery::device_config(smaller, mapping::entities_for(smaller), pc);
-  const auto pc_removal = discovery::removals(pc_before, pc_after, pc);
+  const auto pc_removal = discovery::removals(kept(pc_before, pc), pc_after);
   BOOST_REQUIRE_EQUAL(pc_removal.size(), 1u);
   BOOST_TEST(pc_removal[0].topic ==
              discovery::component_config_topic("homeassistant", "switch",
                                                discovery::node_id(strip.uuid), "switch_4"));
   BOOST_TEST(pc_removal[0].payload.empty());
-  const auto switched = discovery::removals(before, pc_after, pc);
+  const auto switched = discovery::removals(kept(before, pc), pc_after);
   BOOST_REQUIRE_EQUAL(switched.size(), 1u);
   BOOST_TEST(switched[0].topic == before[0].topic);
   BOOST_TEST(switched[0].payload.empty());
+}
+
+// The stubs as removals() has always written them, from summaries of read-back documents that
+// may use HA's abbreviations: {"platform": p} appended in the previous document's order, the
+// current document otherwise untouched; topics in order.
+BOOST_AUTO_TEST_CASE(removal_stubs_are_the_current_document_plus_dropped_components) {
+  const std::string a = "homeassistant/device/meross_a/config";
+  const std::string b = "homeassistant/device/meross_b/config";
+  const std::string c = "homeassistant/light/meross_c/light_0/config";
+  discovery::Summaries previous;
+  previous[b].components =
+      R"({"x":"sensor","gone_2":"light","y":"switch","gone_1":"binary_sensor"})";
+  previous[a].components = R"({"k":"sensor"})";
+  previous[c];
+  const std::vector<Publication> current = {
+      {b, R"({"qos":1,"cmps":{"y":{"p":"switch"},"x":{"p":"sensor"}},"z":[1]})"},
+      {a, R"({"components":{"k":{"platform":"sensor"},"new":{"platform":"button"}}})"}};
+  const auto out = discovery::removals(previous, current);
+  BOOST_REQUIRE_EQUAL(out.size(), 2u);
+  BOOST_TEST(out[0].topic == b);
+  BOOST_TEST(out[0].payload ==
+             R"({"qos":1,"cmps":{"y":{"p":"switch"},"x":{"p":"sensor"},)"
+             R"("gone_2":{"platform":"light"},"gone_1":{"platform":"binary_sensor"}},"z":[1]})");
+  BOOST_TEST(out[0].retain);
+  BOOST_TEST(out[1].topic == c);
+  BOOST_TEST(out[1].payload.empty());
+  BOOST_TEST(out[1].retain);
+
+  // A current document that is empty or unreadable: the topic is gone, or left alone.
+  BOOST_TEST(discovery::removals(previous, {{b, ""}, {a, "{"}}).size() == 2u);
+  BOOST_TEST(discovery::removals({{a, previous[a]}}, {{a, "{"}}).empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
