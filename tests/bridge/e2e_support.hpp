@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -23,6 +24,25 @@
 namespace meross::test {
 
 inline constexpr auto kWait = std::chrono::seconds(20);
+
+// How often `needle` occurs in `text` (log lines counted in a child's output).
+inline std::size_t count_in(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
+// Polls `condition` until it holds or the deadline passes.
+template <class F>
+bool wait_until(F condition, std::chrono::milliseconds timeout = kWait) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
 
 inline std::string unique_suffix() {
   static std::mt19937_64 engine{std::random_device{}()};

@@ -18,23 +18,6 @@ namespace {
 
 using Trace = protocol::Trace;
 
-std::size_t count_in(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
-// Polls `condition` until it holds or the deadline passes.
-template <class F>
-bool wait_until(F condition, std::chrono::milliseconds timeout = kWait) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
-}
 const std::string kBridgeAvailability = "meross/bridge/availability";
 
 // A broker, a bridge on it, and an observer that sees everything the bridge publishes.

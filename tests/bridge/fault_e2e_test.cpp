@@ -53,21 +53,6 @@ std::string device_config_topic(const std::string& uuid) {
 auto on_topic(std::string topic) {
   return [=](const MqttTestClient::Message& m) { return m.topic == topic; };
 }
-std::size_t count_in(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
-    ++n;
-  return n;
-}
-template <typename F>
-bool wait_until(F done, std::chrono::milliseconds timeout = kWait) {
-  const auto deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
-}
 
 // Device uuids are lower-case hex; the trace's file name spells one with a capital.
 std::string lower(std::string text) {
