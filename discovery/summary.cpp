@@ -53,7 +53,10 @@ DocumentSummary summarize(const Publication& document, const Options& options) {
 std::vector<Publication> removals(const Summaries& previous,
                                   const std::vector<Publication>& current) {
   std::vector<Publication> out;
-  for (const auto& [topic, old] : previous) {
+  for (const auto& entry : previous) {
+    // Named rather than a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const std::string& topic = entry.first;
+    const DocumentSummary& old = entry.second;
     const auto now = std::find_if(current.begin(), current.end(), [&](const Publication& p) {
       return p.topic == topic && !p.payload.empty();
     });
