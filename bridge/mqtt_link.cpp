@@ -227,9 +227,16 @@ bool MqttLink::send(const Publication& p) {
   int mid = 0;
   const int rc = mosquitto_publish(mosq_, &mid, p.topic.c_str(), static_cast<int>(p.payload.size()),
                                    p.payload.data(), p.qos, p.retain);
-  if (rc != MOSQ_ERR_SUCCESS) {
+  const bool connection_error =
+      rc == MOSQ_ERR_NO_CONN || rc == MOSQ_ERR_CONN_LOST || rc == MOSQ_ERR_ERRNO;
+  if (rc != MOSQ_ERR_SUCCESS && !(connection_error && p.qos > 0)) {
     spdlog::warn("mqtt: cannot publish on {}: {}", p.topic, mosquitto_strerror(rc));
     return false;
+  }
+  // A QoS 1 message is queued inside libmosquitto before it is written: when the write finds the
+  // connection gone, libmosquitto still holds it and sends it again after reconnecting.
+  if (rc != MOSQ_ERR_SUCCESS) {
+    spdlog::debug("mqtt: connection gone while publishing on {}; sent after reconnecting", p.topic);
   }
   if (p.qos > 0) unacked_.insert(mid);
   return true;
