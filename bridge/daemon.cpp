@@ -1,5 +1,4 @@
 #include "bridge/daemon.hpp"
-#include "bridge/logging.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bridge/home_assistant.hpp"
+#include "bridge/logging.hpp"
 #include "bridge/mqtt_link.hpp"
 #include "bridge/registry.hpp"
 

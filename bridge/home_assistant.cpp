@@ -1,11 +1,11 @@
 #include "bridge/home_assistant.hpp"
-#include "bridge/logging.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 #include <spdlog/spdlog.h>
 
+#include "bridge/logging.hpp"
 #include "discovery/topics.hpp"
 #include "protocol/json.hpp"
 
@@ -443,11 +443,6 @@ std::string HomeAssistant::last_state(const std::string& uuid, const std::string
   if (it == devices_.end()) return {};
   const auto s = it->second.states.find(key);
   return s == it->second.states.end() ? std::string() : s->second;
-}
-
-std::vector<mapping::Entity> HomeAssistant::entities(const std::string& uuid) const {
-  const auto it = devices_.find(lower(uuid));
-  return it == devices_.end() ? std::vector<mapping::Entity>{} : entities_of(it->second);
 }
 
 std::vector<mapping::Entity> HomeAssistant::entities_of(const Device& d) {

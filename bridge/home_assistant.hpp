@@ -113,7 +113,6 @@ class HomeAssistant {
   const HomeAssistantCounters& counters() const { return counters_; }
   // The last state published for an entity ("" if none): for tests and diagnostics.
   std::string last_state(const std::string& uuid, const std::string& key) const;
-  std::vector<mapping::Entity> entities(const std::string& uuid) const;
 
  private:
   struct Device {

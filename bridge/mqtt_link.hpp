@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -68,8 +69,6 @@ class MqttLink {
   // Sends now, or queues behind earlier messages while QoS 1 messages await their PUBACK beyond
   // the window or the link is down; false (with a rate-limited warning) if the queue is full.
   bool publish(const Publication& publication);
-  std::size_t queued() const { return backlog_.size(); }
-  std::uint64_t dropped() const { return dropped_; }
   bool subscribe(const std::string& pattern, int qos = 1);
   bool unsubscribe(const std::string& pattern);
   // Clean shutdown: publish `offline` on the will topic, DISCONNECT, flush (bounded by `budget`).

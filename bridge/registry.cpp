@@ -1,11 +1,11 @@
 #include "bridge/registry.hpp"
-#include "bridge/logging.hpp"
 
 #include <algorithm>
 #include <cctype>
 
 #include <spdlog/spdlog.h>
 
+#include "bridge/logging.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
 

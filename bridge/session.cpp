@@ -1,11 +1,11 @@
 #include "bridge/session.hpp"
-#include "bridge/logging.hpp"
 
 #include <algorithm>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
+#include "bridge/logging.hpp"
 #include "protocol/json.hpp"
 #include "protocol/signing.hpp"
 #include "protocol/time_rules.hpp"
@@ -186,18 +186,28 @@ void DeviceSession::transmit(const std::string& message_id, const Pending& pendi
   outbox_.publish(device_subscribe_topic(), protocol::serialize(header, pending.payload));
 }
 
+std::vector<std::string> DeviceSession::pending_in_order(TimePoint due_by) const {
+  // pending_ is ordered by the random messageIds; `order` is the order of first attempts.
+  std::vector<std::pair<std::uint64_t, std::string>> due;
+  for (const auto& [id, p] : pending_) {
+    if (p.deadline <= due_by) due.emplace_back(p.order, id);
+  }
+  std::sort(due.begin(), due.end());
+  std::vector<std::string> ids;
+  ids.reserve(due.size());
+  for (auto& entry : due)
+    ids.push_back(std::move(entry.second));
+  return ids;
+}
+
 void DeviceSession::resend_pending(Now now) {
-  std::vector<std::pair<std::uint64_t, const std::string*>> by_order;
-  for (const auto& [id, p] : pending_)
-    by_order.emplace_back(p.order, &id);
-  std::sort(by_order.begin(), by_order.end());
-  for (const auto& [order, id] : by_order) {
-    auto& p = pending_.at(*id);
-    transmit(*id, p, now);
+  const auto ids = pending_in_order(TimePoint::max());
+  for (const auto& id : ids) {
+    auto& p = pending_.at(id);
+    transmit(id, p, now);
     p.deadline = now.mono + settings_.request_timeout;
   }
-  if (!by_order.empty())
-    spdlog::debug("{}: {} requests sent again after Bind", label_, by_order.size());
+  if (!ids.empty()) spdlog::debug("{}: {} requests sent again after Bind", label_, ids.size());
 }
 
 bool DeviceSession::has_pending(std::string_view ns, Purpose purpose) const {
@@ -357,13 +367,8 @@ void DeviceSession::tick(Now now) {
   // Deadlines: retry, or give up. Retries go out in the order of the first attempts: a command's
   // SET must reach the device before the GET that reads its effect back (pending_ is ordered by
   // the random messageIds).
-  std::vector<std::pair<std::uint64_t, std::string>> due;
-  for (const auto& [id, p] : pending_) {
-    if (p.deadline <= now.mono) due.emplace_back(p.order, id);
-  }
-  std::sort(due.begin(), due.end());
   std::vector<std::string> expired;
-  for (const auto& [order, id] : due) {
+  for (const auto& id : pending_in_order(now.mono)) {
     auto& p = pending_.find(id)->second;
     if (p.attempts < settings_.max_attempts) {
       ++p.attempts;

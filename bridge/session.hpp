@@ -132,6 +132,8 @@ class DeviceSession {
   void transmit(const std::string& message_id, const Pending& pending, Now now);
   bool has_pending(std::string_view ns, Purpose purpose) const;
   void resend_pending(Now now);
+  // Ids of pending requests due by `due_by`, in the order they were first sent.
+  std::vector<std::string> pending_in_order(TimePoint due_by) const;
   void start_discovery(Now now);
   void heard(Now now);
   void set_availability(Availability availability);

@@ -9,6 +9,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "discovery/keys.hpp"
 #include "discovery/topics.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -222,12 +223,6 @@ std::vector<Publication> render(const std::vector<Described>& items, const Optio
   return out;
 }
 
-const protocol::JsonValue* either(const protocol::JsonValue& object, std::string_view full,
-                                  std::string_view abbreviated) {
-  const protocol::JsonValue* v = protocol::find_member(object, full);
-  return v ? v : protocol::find_member(object, abbreviated);
-}
-
 }  // namespace
 
 std::string node_id(std::string_view uuid) {
@@ -322,16 +317,16 @@ bool is_ours(const Publication& published, const Options& options) {
   rapidjson::Document doc;
   doc.Parse(published.payload.c_str());
   if (doc.HasParseError() || !doc.IsObject()) return false;
-  const auto* origin = either(doc, "origin", "o");
+  const auto* origin = full_or_abbreviated(doc, "origin", "o");
   const auto origin_name = origin ? protocol::string_member(*origin, "name") : std::nullopt;
   if (!origin_name || *origin_name != options.origin_name) return false;
-  const auto* device = either(doc, "device", "dev");
+  const auto* device = full_or_abbreviated(doc, "device", "dev");
   if (!device || !device->IsObject()) return false;
   if (const auto via = protocol::string_member(*device, "via_device")) {
     return *via == options.bridge_id;
   }
   // The bridge's own device has no via_device: it carries the bridge id as identifier.
-  const auto* ids = either(*device, "identifiers", "ids");
+  const auto* ids = full_or_abbreviated(*device, "identifiers", "ids");
   if (!ids) return false;
   if (ids->IsString()) return std::string_view(ids->GetString()) == options.bridge_id;
   if (!ids->IsArray()) return false;

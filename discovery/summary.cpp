@@ -6,20 +6,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "discovery/keys.hpp"
 #include "protocol/json.hpp"
 
 namespace meross::discovery {
-namespace {
-
-// Home Assistant accepts the abbreviated keys too, and documents of earlier runs may use them.
-const protocol::JsonValue* either(const protocol::JsonValue& object, std::string_view full,
-                                  std::string_view abbreviated) {
-  const protocol::JsonValue* v = protocol::find_member(object, full);
-  return v ? v : protocol::find_member(object, abbreviated);
-}
-
-}  // namespace
-
 DocumentSummary summarize(const Publication& document, const Options& options) {
   DocumentSummary summary;
   // Only a device document can drop one component while its topic stays.
@@ -28,7 +18,7 @@ DocumentSummary summarize(const Publication& document, const Options& options) {
   rapidjson::Document doc;
   doc.Parse(document.payload.c_str());
   if (doc.HasParseError() || !doc.IsObject()) return summary;
-  const auto* components = either(doc, "components", "cmps");
+  const auto* components = full_or_abbreviated(doc, "components", "cmps");
   if (!components || !components->IsObject()) return summary;
   rapidjson::StringBuffer text;
   rapidjson::Writer<rapidjson::StringBuffer> w(text);
@@ -37,7 +27,7 @@ DocumentSummary summarize(const Publication& document, const Options& options) {
   for (const auto& component : components->GetObject()) {
     // Without a platform a component cannot be stubbed, so removals() leaves it alone.
     if (!component.value.IsObject()) continue;
-    const auto* platform = either(component.value, "platform", "p");
+    const auto* platform = full_or_abbreviated(component.value, "platform", "p");
     if (!platform || !platform->IsString()) continue;
     // The id with its full length, the platform up to a NUL: the stubs removals() writes from
     // summaries are byte for byte those it wrote from full documents.
