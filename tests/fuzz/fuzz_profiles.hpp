@@ -19,7 +19,7 @@ namespace meross::fuzz {
 
 // One trace per family: plug with metering (Electricity, ConsumptionX), multi-channel strip, RGB
 // bulbs with effects, garage door openers, roller shutter, ElectricityX meter, legacy devices.
-// The order is part of the corpus format (make_corpus.py writes the same indexes).
+// The order is part of the corpus format; make_corpus.py reads this list from here.
 inline constexpr std::array<std::string_view, 12> kTraceFiles = {
     "U0123456789012345678901234567891A-Kpippo-mss310.csv",
     "U0123456789012345678901234567890B-Kpippo-msl320.json.txt",
@@ -35,7 +35,7 @@ inline constexpr std::array<std::string_view, 12> kTraceFiles = {
     "U0123456789012345678901234567891B-Kpippo-mss310.2024-04-29_23-52-45.csv",
 };
 
-// Every namespace mapping::states_from dispatches on (same order as in make_corpus.py).
+// Every namespace mapping::states_from dispatches on (make_corpus.py reads this list too).
 inline constexpr std::array<std::string_view, 15> kNamespaces = {
     "Appliance.Control.ToggleX",      "Appliance.Control.Toggle",
     "Appliance.Control.Light",        "Appliance.Control.Light.Effect",

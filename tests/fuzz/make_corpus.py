@@ -6,6 +6,7 @@ handlers (states, format in fuzz_states.cpp), HA commands per profile and entity
 the example configuration with variants (config). Usage: make_corpus.py FIXTURES OUT [REPO]"""
 import json
 import os
+import re
 import sys
 
 fixtures, out = sys.argv[1], sys.argv[2]
@@ -57,30 +58,19 @@ for name in sorted(os.listdir(traces)):
                   "timestampMs": 0, "sign": "0" * 32}
         write("envelope", f"{n}", json.dumps({"header": header, "payload": payload}))
 
-# --- mapping handlers: same orders as tests/fuzz/fuzz_profiles.hpp ---------------------------
-PROFILES = [
-    "U0123456789012345678901234567891A-Kpippo-mss310.csv",
-    "U0123456789012345678901234567890B-Kpippo-msl320.json.txt",
-    "U0123456789012345678901234567890D-Kpippo-msl450-1672762073.csv",
-    "U01234567890123456789012345678906-Kpippo-msg100-1637650619.csv",
-    "U0123456789012345678901234567891C-Kpippo-msg200.json.txt",
-    "U01234567890123456789012345678905-Kpippo-mrs100-1631368847.csv",
-    "U01234567890123456789012345678921-Kpippo-em06.json.txt",
-    "U01234567890123456789012345678907-Kpippo-mss210.json.txt",
-    "U01234567890123456789012345678920-Kpippo-mss100.json.txt",
-    "U01234567890123456789012345678924-Kpippo-mss305.json.txt",
-    "U01234567890123456789012345678902-Kpippo-mod100-1644417922.csv",
-    "U0123456789012345678901234567891B-Kpippo-mss310.2024-04-29_23-52-45.csv",
-]
-NAMESPACES = [
-    "Appliance.Control.ToggleX", "Appliance.Control.Toggle", "Appliance.Control.Light",
-    "Appliance.Control.Light.Effect", "Appliance.Control.Electricity",
-    "Appliance.Control.ElectricityX", "Appliance.Control.ConsumptionX",
-    "Appliance.Control.ConsumptionH", "Appliance.GarageDoor.State",
-    "Appliance.RollerShutter.Position", "Appliance.RollerShutter.State",
-    "Appliance.System.Runtime", "Appliance.System.DNDMode", "Appliance.System.All",
-    "Appliance.Control.Multiple",
-]
+# --- mapping handlers: the lists of tests/fuzz/fuzz_profiles.hpp ------------------------------
+def header_list(name):
+    """A std::array of string literals in fuzz_profiles.hpp: the fuzzers index the same lists."""
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz_profiles.hpp")) as f:
+        text = f.read()
+    body = re.search(r"\b" + name + r"\s*=\s*\{(.*?)\};", text, re.S)
+    if not body:
+        sys.exit(f"make_corpus.py: {name} not found in fuzz_profiles.hpp")
+    return re.findall(r'"([^"]*)"', body.group(1))
+
+
+PROFILES = header_list("kTraceFiles")
+NAMESPACES = header_list("kNamespaces")
 METHODS = ["GETACK", "SETACK", "PUSH"]
 
 states = 0
