@@ -15,6 +15,8 @@
 namespace meross::bridge {
 namespace {
 
+constexpr std::string_view kDeviceBrokerClientId = "meross-bridge-devices";
+
 // Thrown inside the parser, caught by parse_config.
 struct Failure {
   ConfigError error;
@@ -178,47 +180,60 @@ void parse_meross(const Parser& p, const toml::table& t, Config& c) {
          });
 }
 
-void parse_mqtt(const Parser& p, const toml::table& t, Config& c) {
-  p.each(t, "mqtt",
+// [mqtt] and [device_broker]: the same keys, checked the same way, into `m` (which holds the
+// section's defaults).
+void parse_broker(const Parser& p, const toml::table& t, const std::string& section,
+                  MqttConfig& m) {
+  p.each(t, section,
          {"url", "username", "password", "client_id", "keepalive", "ca_file", "cert_file",
           "key_file", "insecure"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "url") {
-             c.url = p.string(n, path);
+             m.url = p.string(n, path);
              std::string why;
-             const auto url = parse_mqtt_url(c.url, &why);
+             const auto url = parse_mqtt_url(m.url, &why);
              if (!url) p.fail(line_of(n.source()), path, why);
-             c.broker = *url;
+             m.broker = *url;
            } else if (k == "username") {
-             c.username = p.string(n, path);
+             m.username = p.string(n, path);
            } else if (k == "password") {
-             c.password = p.string(n, path);
+             m.password = p.string(n, path);
            } else if (k == "client_id") {
-             c.client_id = p.string(n, path);
-             if (c.client_id.empty() || c.client_id.size() > 128) {
+             m.client_id = p.string(n, path);
+             if (m.client_id.empty() || m.client_id.size() > 128) {
                p.fail(line_of(n.source()), path, "must be 1 to 128 characters");
              }
            } else if (k == "keepalive") {
-             c.keepalive = p.duration(n, path, std::chrono::seconds(5));
-             if (c.keepalive > std::chrono::seconds(65535)) {
+             m.keepalive = p.duration(n, path, std::chrono::seconds(5));
+             if (m.keepalive > std::chrono::seconds(65535)) {
                p.fail(line_of(n.source()), path, "must be at most 65535s");
              }
            } else if (k == "ca_file") {
-             c.ca_file = p.file_path(n, path);
+             m.ca_file = p.file_path(n, path);
            } else if (k == "cert_file") {
-             c.cert_file = p.file_path(n, path);
+             m.cert_file = p.file_path(n, path);
            } else if (k == "key_file") {
-             c.key_file = p.file_path(n, path);
+             m.key_file = p.file_path(n, path);
            } else if (k == "insecure") {
-             c.insecure = p.boolean(n, path);
+             m.insecure = p.boolean(n, path);
            }
          });
-  if (c.cert_file.empty() != c.key_file.empty()) {
-    const auto* node = t.get(c.cert_file.empty() ? "key_file" : "cert_file");
-    p.fail(node ? line_of(node->source()) : line_of(t.source()),
-           c.cert_file.empty() ? "mqtt.key_file" : "mqtt.cert_file",
+  if (m.cert_file.empty() != m.key_file.empty()) {
+    const char* missing_pair = m.cert_file.empty() ? "key_file" : "cert_file";
+    const auto* node = t.get(missing_pair);
+    p.fail(node ? line_of(node->source()) : line_of(t.source()), section + "." + missing_pair,
            "cert_file and key_file go together: set both or neither");
   }
+}
+
+// Two connections with one client id to one broker would throw each other off, forever.
+void check_two_brokers(const Parser& p, const toml::table& section, const Config& c) {
+  const MqttConfig& d = *c.device_broker;
+  if (d.client_id != c.mqtt.client_id || to_string(d.broker) != to_string(c.mqtt.broker)) return;
+  const auto* node = section.get("client_id");
+  p.fail(node ? line_of(node->source()) : line_of(section.source()), "device_broker.client_id",
+         "the same as [mqtt] client_id on the same broker: the two connections would keep "
+         "throwing each other off; choose another");
 }
 
 void parse_homeassistant(const Parser& p, const toml::table& t, Config& c) {
@@ -330,6 +345,7 @@ ConfigResult parse_config(std::string_view text, std::string file) {
   Parser p(file);
   Config c;
   c.file = file;
+  const toml::table* device_broker_table = nullptr;
   try {
     toml::table root;
     try {
@@ -344,17 +360,24 @@ ConfigResult parse_config(std::string_view text, std::string file) {
         parse_devices(p, node, c);
         continue;
       }
-      if (name != "meross" && name != "mqtt" && name != "homeassistant" && name != "polling" &&
-          name != "log") {
+      if (name != "meross" && name != "mqtt" && name != "device_broker" &&
+          name != "homeassistant" && name != "polling" && name != "log") {
         p.fail(line_of(key.source()), name, "unknown key");
       }
       const toml::table& t = p.table(node, name);
       if (name == "meross") parse_meross(p, t, c);
-      if (name == "mqtt") parse_mqtt(p, t, c);
+      if (name == "mqtt") parse_broker(p, t, name, c.mqtt);
+      if (name == "device_broker") {
+        c.device_broker.emplace();
+        c.device_broker->client_id = std::string(kDeviceBrokerClientId);
+        parse_broker(p, t, name, *c.device_broker);
+        device_broker_table = &t;
+      }
       if (name == "homeassistant") parse_homeassistant(p, t, c);
       if (name == "polling") parse_polling(p, t, c);
       if (name == "log") parse_log(p, t, c);
     }
+    if (device_broker_table) check_two_brokers(p, *device_broker_table, c);
   } catch (const Failure& f) {
     return {std::nullopt, f.error};
   }
@@ -385,16 +408,25 @@ std::string effective_settings(const Config& c) {
   out << "exclude = [";
   for (std::size_t i = 0; i < c.exclude.size(); ++i)
     out << (i ? ", " : "") << quote(c.exclude[i]);
-  out << "]\n\n[mqtt]\n";
-  out << "url = " << quote(c.url) << "  # " << to_string(c.broker) << "\n";
-  out << "username = " << quote(c.username) << "\n";
-  out << "password = " << secret(c.password) << "\n";
-  out << "client_id = " << quote(c.client_id) << "\n";
-  out << "keepalive = " << dur(c.keepalive) << "\n";
-  out << "ca_file = " << quote(c.ca_file) << "\n";
-  out << "cert_file = " << quote(c.cert_file) << "\n";
-  out << "key_file = " << quote(c.key_file) << "\n";
-  out << "insecure = " << boolean(c.insecure) << "\n\n";
+  out << "]\n\n";
+  const auto broker = [&](const char* section, const MqttConfig& m) {
+    out << "[" << section << "]\n";
+    out << "url = " << quote(m.url) << "  # " << to_string(m.broker) << "\n";
+    out << "username = " << quote(m.username) << "\n";
+    out << "password = " << secret(m.password) << "\n";
+    out << "client_id = " << quote(m.client_id) << "\n";
+    out << "keepalive = " << dur(m.keepalive) << "\n";
+    out << "ca_file = " << quote(m.ca_file) << "\n";
+    out << "cert_file = " << quote(m.cert_file) << "\n";
+    out << "key_file = " << quote(m.key_file) << "\n";
+    out << "insecure = " << boolean(m.insecure) << "\n\n";
+  };
+  broker("mqtt", c.mqtt);
+  if (c.device_broker) {
+    broker("device_broker", *c.device_broker);
+  } else {
+    out << "# [device_broker] not set: the devices are on the [mqtt] broker\n\n";
+  }
   out << "[homeassistant]\n";
   out << "discovery_prefix = " << quote(c.discovery_prefix) << "\n";
   out << "base_topic = " << quote(c.base_topic) << "\n";

@@ -23,6 +23,20 @@ struct DeviceConfig {
   std::optional<Duration> consumption;
 };
 
+// One broker connection: the keys of [mqtt], and of [device_broker].
+struct MqttConfig {
+  std::string url = "mqtt://127.0.0.1:1883";
+  MqttUrl broker{false, "127.0.0.1", 1883};
+  std::string username;
+  std::string password;  // secret
+  std::string client_id = "meross-bridge";
+  Duration keepalive = std::chrono::seconds(60);
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool insecure = false;
+};
+
 struct Config {
   std::string file;  // where it was read from, for messages
 
@@ -34,17 +48,11 @@ struct Config {
   Duration availability_timeout = std::chrono::minutes(5);
   std::vector<std::string> exclude;
 
-  // [mqtt]
-  std::string url = "mqtt://127.0.0.1:1883";
-  MqttUrl broker{false, "127.0.0.1", 1883};
-  std::string username;
-  std::string password;  // secret
-  std::string client_id = "meross-bridge";
-  Duration keepalive = std::chrono::seconds(60);
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool insecure = false;
+  // [mqtt]: Home Assistant's broker, and the devices' too unless [device_broker] is set.
+  MqttConfig mqtt;
+  // [device_broker]: the devices' own broker (the add-on's, with the auth plugin), when Home
+  // Assistant's topics live on another one. Absent: one broker for everything.
+  std::optional<MqttConfig> device_broker;
 
   // [homeassistant]
   std::string discovery_prefix = "homeassistant";

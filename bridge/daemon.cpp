@@ -43,15 +43,20 @@ bool install_signal_pipe() {
   return true;
 }
 
-int poll_timeout_ms(std::optional<TimePoint> a, std::optional<TimePoint> b, TimePoint now) {
+int poll_timeout_ms(std::initializer_list<std::optional<TimePoint>> wakeups, TimePoint now) {
   auto next = now + std::chrono::seconds(1);
-  if (a && *a < next) next = *a;
-  if (b && *b < next) next = *b;
+  for (const auto& w : wakeups) {
+    if (w && *w < next) next = *w;
+  }
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - now).count();
   return static_cast<int>(std::clamp<long long>(ms, 0, 1000));
 }
 
 }  // namespace
+
+bool is_device_topic(std::string_view topic) {
+  return topic.starts_with("/appliance/");
+}
 
 Now Now::current() {
   return Now{SteadyClock::now(), static_cast<std::int64_t>(std::time(nullptr))};
@@ -93,57 +98,93 @@ Daemon::Daemon(const Config& config, DaemonHooks hooks)
   };
   registry_ = std::make_unique<DeviceRegistry>(config, topics_, options, std::move(events));
 
-  LinkCallbacks callbacks;
-  callbacks.connected = [this] { on_connected(); };
-  callbacks.message = [this](std::string_view topic, std::string_view payload, bool retained) {
-    on_message(topic, payload, retained);
+  LinkCallbacks ha;
+  ha.connected = [this] { on_ha_connected(); };
+  ha.message = [this](std::string_view topic, std::string_view payload, bool retained) {
+    on_message(Side::HomeAssistant, topic, payload, retained);
   };
-  link_ = std::make_unique<MqttLink>(LinkSettings::from_config(config, topics_.bridge_availability),
-                                     std::move(callbacks));
+  ha_link_ = std::make_unique<MqttLink>(
+      LinkSettings::from_config(config.mqtt, topics_.bridge_availability,
+                                config.device_broker ? "Home Assistant's broker" : ""),
+      std::move(ha));
+  if (config.device_broker) {
+    LinkCallbacks devices;
+    devices.connected = [this] { on_devices_connected(); };
+    devices.disconnected = [this] { on_devices_lost(); };
+    devices.message = [this](std::string_view topic, std::string_view payload, bool retained) {
+      on_message(Side::Devices, topic, payload, retained);
+    };
+    // No last will: Home Assistant cannot see this broker, and a broker that confines its
+    // clients may refuse a will on a topic outside /appliance/. Home Assistant learns of the
+    // outage from the devices' availability instead (on_devices_lost).
+    device_link_ = std::make_unique<MqttLink>(
+        LinkSettings::from_config(*config.device_broker, "", "device broker"), std::move(devices));
+  }
 }
 
 Daemon::~Daemon() = default;
 
+MqttLink& Daemon::link_for(std::string_view topic) {
+  return device_link_ && is_device_topic(topic) ? *device_link_ : *ha_link_;
+}
+
 void Daemon::publish(const Publication& publication) {
-  link_->publish(publication);
+  link_for(publication.topic).publish(publication);
 }
 
 void Daemon::subscribe(const std::string& filter) {
-  link_->subscribe(filter);
+  link_for(filter).subscribe(filter);
 }
 
 void Daemon::unsubscribe(const std::string& filter) {
-  link_->unsubscribe(filter);
+  link_for(filter).unsubscribe(filter);
 }
 
 void Daemon::flush() {
   for (const auto& p : registry_->take_outgoing())
-    link_->publish(p);
+    publish(p);
 }
 
-void Daemon::on_connected() {
-  link_->subscribe(std::string(Topics::kDevicePublish));
-  link_->subscribe(topics_.reply);
+void Daemon::on_ha_connected() {
+  if (!device_link_) ha_link_->subscribe(std::string(Topics::kDevicePublish));
   for (const auto& topic : hooks_.subscriptions)
-    link_->subscribe(topic);
-  link_->publish(Publication{topics_.bridge_availability, "online", true, 1});
+    ha_link_->subscribe(topic);
+  ha_link_->publish(Publication{topics_.bridge_availability, "online", true, 1});
   registry_->announce_all();
   flush();
   if (hooks_.connected) hooks_.connected(*this);
 }
 
-void Daemon::on_message(std::string_view topic, std::string_view payload, bool retained) {
+void Daemon::on_devices_connected() {
+  device_link_->subscribe(std::string(Topics::kDevicePublish));
+  registry_->devices_reachable(Now::current());
+  flush();
+}
+
+void Daemon::on_devices_lost() {
+  // With one broker its loss takes Home Assistant's view away too (the bridge's last will says
+  // offline for everything); here Home Assistant is still listening and must be told.
+  registry_->devices_unreachable();
+  flush();
+}
+
+void Daemon::on_message(Side side, std::string_view topic, std::string_view payload,
+                        bool retained) {
   // Nothing a message carries may stop the loop: the last line of defence for the unforeseen.
   try {
-    const bool device_topic =
-        topic == topics_.reply || (topic.starts_with("/appliance/") && topic.ends_with("/publish"));
+    const bool device_topic = is_device_topic(topic);
+    // With two brokers each is believed only about its own side: nothing on Home Assistant's
+    // broker speaks for a device (we never subscribe there, but a retained leftover could come).
+    if (device_link_ && device_topic != (side == Side::Devices)) {
+      spdlog::debug("ignoring a message on {} from the other broker", printable(topic, 128));
+      return;
+    }
     if (device_topic || !hooks_.message) {
       registry_->on_message(topic, payload, Now::current());
-      flush();
     } else {
       hooks_.message(*this, topic, payload, retained);
-      flush();
     }
+    flush();
   } catch (const std::exception& e) {
     spdlog::error("a message on {} could not be handled: {}", printable(topic, 128), e.what());
   }
@@ -154,39 +195,60 @@ int Daemon::run() {
     spdlog::critical("cannot create the signal pipe: {}", std::strerror(errno));
     return 1;
   }
-  if (!link_->configure()) return 1;
-  spdlog::info("meross-bridge {} started: {} configured devices, replies on {}", MEROSS_VERSION,
-               config_.devices.size(), topics_.reply);
+  if (!ha_link_->configure()) return 1;
+  if (device_link_ && !device_link_->configure()) return 1;
+  if (device_link_) {
+    spdlog::info(
+        "meross-bridge {} started: {} configured devices; devices on {}, Home Assistant on {}",
+        MEROSS_VERSION, config_.devices.size(), to_string(config_.device_broker->broker),
+        to_string(config_.mqtt.broker));
+  } else {
+    spdlog::info("meross-bridge {} started: {} configured devices", MEROSS_VERSION,
+                 config_.devices.size());
+  }
+  std::array<MqttLink*, 2> links{ha_link_.get(), device_link_.get()};
   while (true) {
     const Now now = Now::current();
     registry_->tick(now);
-    link_->maintain(now.mono);
+    for (MqttLink* link : links) {
+      if (link) link->maintain(now.mono);
+    }
     if (hooks_.tick) hooks_.tick(*this, now);
     flush();
 
-    std::array<pollfd, 2> fds{};
+    std::array<pollfd, 3> fds{};
+    std::array<MqttLink*, 3> owners{};
     fds[0] = pollfd{g_signal_pipe[0], POLLIN, 0};
     nfds_t count = 1;
-    const int sock = link_->socket();
-    if (sock >= 0) {
-      fds[1] = pollfd{sock, static_cast<short>(POLLIN | (link_->wants_write() ? POLLOUT : 0)), 0};
-      count = 2;
+    for (MqttLink* link : links) {
+      const int sock = link ? link->socket() : -1;
+      if (sock < 0) continue;
+      fds[count] =
+          pollfd{sock, static_cast<short>(POLLIN | (link->wants_write() ? POLLOUT : 0)), 0};
+      owners[count] = link;
+      ++count;
     }
-    const int timeout = poll_timeout_ms(registry_->next_wakeup(), link_->next_wakeup(), now.mono);
+    const int timeout = poll_timeout_ms({registry_->next_wakeup(), ha_link_->next_wakeup(),
+                                         device_link_ ? device_link_->next_wakeup() : std::nullopt},
+                                        now.mono);
     if (::poll(fds.data(), count, timeout) < 0 && errno != EINTR) {
       spdlog::critical("poll failed: {}", std::strerror(errno));
       return 1;
     }
     if (fds[0].revents & POLLIN) break;
-    if (count == 2) {
+    for (nfds_t i = 1; i < count; ++i) {
+      MqttLink& link = *owners[i];
+      // Handling one link may have closed or replaced the other's socket (a failed write).
+      if (link.socket() != fds[i].fd) continue;
       const auto mono = SteadyClock::now();
-      if (fds[1].revents & POLLOUT) link_->on_writable(mono);
-      if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) link_->on_readable(mono);
+      if (fds[i].revents & POLLOUT) link.on_writable(mono);
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) link.on_readable(mono);
       flush();
     }
   }
   spdlog::info("stopping: publishing offline and disconnecting");
-  link_->shutdown("offline", std::chrono::milliseconds(1000));
+  if (device_link_) device_link_->shutdown("", std::chrono::milliseconds(1000));
+  ha_link_->shutdown("offline", std::chrono::milliseconds(1000));
   spdlog::info("stopped");
   return 0;
 }

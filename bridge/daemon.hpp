@@ -1,8 +1,13 @@
 #pragma once
 
-// The daemon: one thread, one poll() loop over the broker socket, a self-pipe for signals and the
+// The daemon: one thread, one poll() loop over the broker sockets, a self-pipe for signals and the
 // registry's timer heap. Issue 5 (Home Assistant entities, states, polls, commands) plugs in
 // through DaemonHooks; everything runs on the loop thread, so hooks need no locks.
+//
+// One broker link, or two when [device_broker] is set: the devices' topics (/appliance/…) on the
+// device link, Home Assistant's (discovery, states, commands, availability, the bridge's last
+// will) on the other. Each link connects, subscribes and backs off on its own; link_for() is the
+// one place that routes by topic.
 
 #include <functional>
 #include <memory>
@@ -23,13 +28,15 @@ class MqttLink;
 struct DaemonHooks {
   // Per device: profile learned, every device message, availability changes.
   SessionEvents sessions;
-  // Extra subscriptions made on every (re)connect (e.g. HA command topics, homeassistant/status).
+  // Extra subscriptions made on every (re)connect of Home Assistant's link (e.g. HA command
+  // topics, homeassistant/status).
   std::vector<std::string> subscriptions;
   // Messages on topics that are not device topics (i.e. those of `subscriptions` and of
   // Daemon::subscribe); `retained` when the broker delivered a retained message.
   std::function<void(Daemon&, std::string_view topic, std::string_view payload, bool retained)>
       message;
-  // After every (re)connect, once the bridge has re-announced its own availability.
+  // After every (re)connect of Home Assistant's link, once the bridge has re-announced its own
+  // availability.
   std::function<void(Daemon&)> connected;
   // Timers of the hooks: called on every loop turn (at least once a second).
   std::function<void(Daemon&, Now)> tick;
@@ -45,7 +52,7 @@ class Daemon {
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
 
-  // Publishes now (dropped with a debug line while the broker is away).
+  // Publishes now on the link the topic belongs to (queued while its broker is away).
   void publish(const Publication& publication);
   // Subscribes now (for this connection only; `subscriptions` are made on every connect).
   void subscribe(const std::string& filter);
@@ -56,16 +63,26 @@ class Daemon {
   DaemonHooks& hooks() { return hooks_; }
 
  private:
+  // Home Assistant's link carries the device topics too when there is no device link.
+  enum class Side { HomeAssistant, Devices };
+
+  MqttLink& link_for(std::string_view topic);
   void flush();
-  void on_connected();
-  void on_message(std::string_view topic, std::string_view payload, bool retained);
+  void on_ha_connected();
+  void on_devices_connected();
+  void on_devices_lost();
+  void on_message(Side side, std::string_view topic, std::string_view payload, bool retained);
 
   const Config& config_;
   DaemonHooks hooks_;
   Topics topics_;
   std::unique_ptr<DeviceRegistry> registry_;
-  std::unique_ptr<MqttLink> link_;
+  std::unique_ptr<MqttLink> ha_link_;      // [mqtt]
+  std::unique_ptr<MqttLink> device_link_;  // [device_broker]; null with one broker
 };
+
+// Whether a topic belongs to the devices' side: what goes to the device link when there is one.
+bool is_device_topic(std::string_view topic);
 
 // The host's IANA zone ("" if it cannot be determined).
 std::string host_timezone();

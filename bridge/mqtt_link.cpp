@@ -32,7 +32,8 @@ MosquittoLibrary::~MosquittoLibrary() {
   mosquitto_lib_cleanup();
 }
 
-LinkSettings LinkSettings::from_config(const Config& c, std::string will_topic) {
+LinkSettings LinkSettings::from_config(const MqttConfig& c, std::string will_topic,
+                                       std::string name) {
   LinkSettings s;
   s.broker = c.broker;
   s.username = c.username;
@@ -44,6 +45,7 @@ LinkSettings LinkSettings::from_config(const Config& c, std::string will_topic) 
   s.key_file = c.key_file;
   s.insecure = c.insecure;
   s.will_topic = std::move(will_topic);
+  s.name = std::move(name);
   return s;
 }
 
@@ -108,12 +110,14 @@ bool MqttLink::configure() {
       spdlog::warn("mqtt: insecure = true, the broker's certificate is not checked");
     }
   }
-  const std::string offline = "offline";
-  const int rc = mosquitto_will_set(mosq_, settings_.will_topic.c_str(),
-                                    static_cast<int>(offline.size()), offline.data(), 1, true);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    spdlog::error("mqtt: cannot set the last will: {}", mosquitto_strerror(rc));
-    return false;
+  if (!settings_.will_topic.empty()) {
+    const std::string offline = "offline";
+    const int rc = mosquitto_will_set(mosq_, settings_.will_topic.c_str(),
+                                      static_cast<int>(offline.size()), offline.data(), 1, true);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      spdlog::error("mqtt: cannot set the last will: {}", mosquitto_strerror(rc));
+      return false;
+    }
   }
   next_attempt_ = TimePoint{};  // connect on the first maintain()
   return true;
@@ -121,13 +125,13 @@ bool MqttLink::configure() {
 
 void MqttLink::try_connect(TimePoint now) {
   next_attempt_.reset();
-  spdlog::info("mqtt: connecting to {} as {}", to_string(settings_.broker), settings_.client_id);
+  spdlog::info("mqtt: connecting to {} as {}", where(), settings_.client_id);
   const int rc = mosquitto_connect(mosq_, settings_.broker.host.c_str(), settings_.broker.port,
                                    seconds_of(settings_.keepalive));
   if (rc != MOSQ_ERR_SUCCESS) {
     const std::string why = rc == MOSQ_ERR_ERRNO ? std::string(std::strerror(errno))
                                                  : std::string(mosquitto_strerror(rc));
-    spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {}", to_string(settings_.broker), why,
+    spdlog::warn("mqtt: cannot connect to {}: {}; retrying in {}", where(), why,
                  format_duration(backoff_));
     socket_open_ = false;
     next_attempt_ = now + backoff_;
@@ -174,6 +178,11 @@ void MqttLink::on_readable(TimePoint now) {
   }
 }
 
+std::string MqttLink::where() const {
+  const std::string url = to_string(settings_.broker);
+  return settings_.name.empty() ? url : url + " (" + settings_.name + ")";
+}
+
 bool MqttLink::readable_now() const {
   const int fd = mosquitto_socket(mosq_);
   if (fd < 0) return false;
@@ -199,7 +208,7 @@ void MqttLink::connection_lost(TimePoint now, int rc) {
   connected_ = false;
   mosquitto_disconnect(mosq_);
   socket_open_ = false;
-  spdlog::warn("mqtt: connection to {} lost ({}); retrying in {}", to_string(settings_.broker),
+  spdlog::warn("mqtt: connection to {} lost ({}); retrying in {}", where(),
                rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc),
                format_duration(backoff_));
   next_attempt_ = now + backoff_;
@@ -278,10 +287,12 @@ bool MqttLink::unsubscribe(const std::string& pattern) {
 
 void MqttLink::shutdown(std::string_view final_payload, std::chrono::milliseconds budget) {
   if (!connected_) return;
-  const std::string payload(final_payload);
-  int mid = 0;
-  mosquitto_publish(mosq_, &mid, settings_.will_topic.c_str(), static_cast<int>(payload.size()),
-                    payload.data(), 1, true);
+  if (!settings_.will_topic.empty()) {
+    const std::string payload(final_payload);
+    int mid = 0;
+    mosquitto_publish(mosq_, &mid, settings_.will_topic.c_str(), static_cast<int>(payload.size()),
+                      payload.data(), 1, true);
+  }
   mosquitto_disconnect(mosq_);
   connected_ = false;
   // Flush what is queued; the broker closes the socket after DISCONNECT.
@@ -305,13 +316,14 @@ void MqttLink::shutdown(std::string_view final_payload, std::chrono::millisecond
 void MqttLink::on_connect(mosquitto*, void* self, int rc) {
   auto* link = static_cast<MqttLink*>(self);
   if (rc != 0) {
-    spdlog::error("mqtt: the broker refused the connection: {}", mosquitto_connack_string(rc));
+    spdlog::error("mqtt: {} refused the connection: {}", link->where(),
+                  mosquitto_connack_string(rc));
     link->connection_lost(link->last_now_, MOSQ_ERR_CONN_REFUSED);
     return;
   }
   link->connected_ = true;
   link->backoff_ = link->settings_.min_backoff;
-  spdlog::info("mqtt: connected to {}", to_string(link->settings_.broker));
+  spdlog::info("mqtt: connected to {}", link->where());
   // libmosquitto sends what it still held again by itself; forget their ids rather than risk a
   // window that never reopens. Our backlog goes out next, in the order it was published.
   link->unacked_.clear();

@@ -1,8 +1,9 @@
 #pragma once
 
-// The broker link: one libmosquitto client driven without its own thread. The daemon polls
+// A broker link: one libmosquitto client driven without its own thread. The daemon polls
 // socket() (wants_write() for POLLOUT) and calls on_readable()/on_writable()/maintain(); the link
-// reconnects with backoff and calls back on connect, disconnect and every message.
+// reconnects with its own backoff and calls back on connect, disconnect and every message. The
+// daemon holds one per broker (Home Assistant's, and the devices' when that is another one).
 
 #include <chrono>
 #include <cstddef>
@@ -32,12 +33,14 @@ struct LinkSettings {
   std::string cert_file;
   std::string key_file;
   bool insecure = false;
-  std::string will_topic;  // gets a retained "offline" as last will
+  std::string will_topic;  // gets a retained "offline" as last will; "" = no will
+  std::string name;        // in log lines, when the bridge has more than one link
   Duration min_backoff = std::chrono::seconds(1);
   // Short enough that a returning broker is found well within one poll period (30 s by default).
   Duration max_backoff = std::chrono::seconds(10);
 
-  static LinkSettings from_config(const Config& config, std::string will_topic);
+  static LinkSettings from_config(const MqttConfig& config, std::string will_topic,
+                                  std::string name = {});
 };
 
 struct LinkCallbacks {
@@ -71,7 +74,8 @@ class MqttLink {
   bool publish(const Publication& publication);
   bool subscribe(const std::string& pattern, int qos = 1);
   bool unsubscribe(const std::string& pattern);
-  // Clean shutdown: publish `offline` on the will topic, DISCONNECT, flush (bounded by `budget`).
+  // Clean shutdown: publish `final_payload` on the will topic (if there is one), DISCONNECT,
+  // flush (bounded by `budget`).
   void shutdown(std::string_view final_payload, std::chrono::milliseconds budget);
 
  private:
@@ -84,6 +88,8 @@ class MqttLink {
   void connection_lost(TimePoint now, int rc);
   void try_connect(TimePoint now);
   bool readable_now() const;
+  // The broker as log lines name it.
+  std::string where() const;
 
   static constexpr int kMaxPacketsPerRead = 256;
   // libmosquitto walks every QoS 1 message it holds on each PUBACK: keep that list short.

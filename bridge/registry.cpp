@@ -32,9 +32,6 @@ std::string_view publish_topic_uuid(std::string_view topic) {
 
 Topics Topics::from_config(const Config& config) {
   Topics t;
-  // Short and stable: devices truncate long `from` topics (meross-protocol.md §2.2).
-  t.reply =
-      "/appliance/meross-bridge/" + protocol::md5_hex(config.client_id).substr(0, 8) + "/subscribe";
   t.base = config.base_topic;
   t.bridge_availability = config.base_topic + "/bridge/availability";
   return t;
@@ -65,8 +62,7 @@ void DeviceRegistry::warn_limited(const std::string& key, Now now, const std::st
 void DeviceRegistry::on_message(std::string_view topic, std::string_view payload, Now now) {
   ++counters_.messages_received;
   const std::string_view topic_uuid = publish_topic_uuid(topic);
-  const bool on_reply_topic = topic == topics_.reply;
-  if (topic_uuid.empty() && !on_reply_topic) {
+  if (topic_uuid.empty()) {
     ++counters_.ignored;
     spdlog::debug("ignoring a message on {}", printable(topic));
     return;
@@ -83,8 +79,9 @@ void DeviceRegistry::on_message(std::string_view topic, std::string_view payload
   const protocol::Message& message = *parsed;
   const auto& h = message.header;
 
-  // Who sent it: the topic says so on /appliance/<uuid>/publish; on our reply topic the header.
-  const std::string uuid(topic_uuid.empty() ? protocol::device_uuid_of(h) : topic_uuid);
+  // Who sent it: the topic says so, whatever the header claims; a confining broker lets only
+  // that device publish there.
+  const std::string uuid(topic_uuid);
   if (!valid_device_uuid(uuid)) {
     ++counters_.ignored;
     warn_limited("uuid:" + std::string(topic), now,
@@ -165,7 +162,9 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now) {
   s.key = config_.key_for(id);
   s.timezone = config_.timezone_for(id);
   if (s.timezone.empty()) s.timezone = options_.host_timezone;
-  s.reply_topic = topics_.reply;
+  // The device's own publish topic: 48 characters, under the 60 some firmware keeps of a `from`
+  // (meross-protocol.md §2.2), and a topic the device may publish on under any broker ACL.
+  s.reply_topic = "/appliance/" + uuid + "/publish";
   s.availability_topic = topics_.device_availability(uuid);
   s.availability_timeout = config_.availability_timeout;
   s.request_timeout = options_.request_timeout;
@@ -212,6 +211,22 @@ std::optional<TimePoint> DeviceRegistry::next_wakeup() const {
 void DeviceRegistry::announce_all() {
   for (auto& [id, session] : sessions_)
     session->announce();
+}
+
+void DeviceRegistry::devices_unreachable() {
+  std::size_t count = 0;
+  for (auto& [id, session] : sessions_) {
+    if (session->online()) ++count;
+    session->unreachable();
+  }
+  if (count > 0) spdlog::warn("devices offline until their broker is back: {}", count);
+}
+
+void DeviceRegistry::devices_reachable(Now now) {
+  for (auto& [id, session] : sessions_) {
+    session->reachable(now);
+    schedule(*session);
+  }
 }
 
 std::optional<std::string> DeviceRegistry::request(std::string_view uuid, protocol::Method method,

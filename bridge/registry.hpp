@@ -21,10 +21,11 @@
 
 namespace meross::bridge {
 
-// Topics the bridge uses, derived from the configuration.
+// Topics the bridge uses, derived from the configuration. Devices answer our requests on their
+// own publish topic (the `from` of every request), so a broker that confines each device to its
+// own topics lets the answers through, and the topic names the device that sent them.
 struct Topics {
   static constexpr std::string_view kDevicePublish = "/appliance/+/publish";
-  std::string reply;                // our `from`; ≤ 60 characters
   std::string bridge_availability;  // <base>/bridge/availability
   std::string base;                 // <base>
 
@@ -64,6 +65,11 @@ class DeviceRegistry {
   std::optional<TimePoint> next_wakeup() const;
   // After (re)connecting to the broker: re-publish every device's retained availability.
   void announce_all();
+  // With a broker of their own, the devices' link went away: every device that was online is
+  // unreachable, and offline for Home Assistant right away (DeviceSession::unreachable).
+  void devices_unreachable();
+  // The devices' link is back: those made unreachable are asked to answer (a probe each).
+  void devices_reachable(Now now);
 
   // Seam for issue 5: a request to a known device; nullopt if there is no such session.
   std::optional<std::string> request(std::string_view uuid, protocol::Method method,

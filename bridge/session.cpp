@@ -22,12 +22,6 @@ constexpr std::string_view kAbility = "Appliance.System.Ability";
 constexpr std::string_view kAll = "Appliance.System.All";
 constexpr std::string_view kTime = "Appliance.System.Time";
 
-// A topic we may answer on: what a device put in `from`, if it is a plain topic.
-bool usable_reply_topic(std::string_view topic) {
-  return !topic.empty() && topic.size() <= 256 &&
-         topic.find_first_of("+#") == std::string_view::npos;
-}
-
 // Namespaces logged as unknown once each per device, up to this many.
 constexpr std::size_t kUnknownNamespacesLogged = 8;
 
@@ -67,7 +61,9 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
   switch (h.method) {
     case Method::Set:
       if (h.ns == kBind) {
-        const std::string topic = usable_reply_topic(h.from) ? h.from : device_subscribe_topic();
+        // `from` is the device's word, and a signed message can be replayed under another header:
+        // never let it point our publication at a topic that is not the device's own.
+        const std::string topic = own_topic(h.from) ? h.from : device_subscribe_topic();
         const auto ack =
             protocol::make_ack_header(h, settings_.key, now.wall, settings_.reply_topic);
         outbox_.publish(topic, protocol::serialize(ack, "{}"));
@@ -130,6 +126,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
 void DeviceSession::heard(Now now) {
   last_heard_ = now.mono;
   heartbeat_sent_ = false;
+  unreachable_ = false;
   if (availability_ != Availability::Online) {
     const bool returning = availability_ == Availability::Offline;
     set_availability(Availability::Online);
@@ -148,6 +145,27 @@ void DeviceSession::set_availability(Availability availability) {
 void DeviceSession::announce() {
   if (availability_ == Availability::Unknown) return;
   outbox_.publish(settings_.availability_topic, online() ? "online" : "offline", true);
+}
+
+bool DeviceSession::own_topic(std::string_view topic) const {
+  const std::string prefix = "/appliance/" + settings_.uuid + "/";
+  if (!topic.starts_with(prefix)) return false;
+  const std::string_view level = topic.substr(prefix.size());
+  return !level.empty() && level.find_first_of("/+#") == std::string_view::npos;
+}
+
+void DeviceSession::unreachable() {
+  if (!online()) return;
+  unreachable_ = true;
+  set_availability(Availability::Offline);
+  spdlog::info("{}: offline (its broker is away)", label_);
+}
+
+void DeviceSession::reachable(Now now) {
+  // Until the device is heard again: a probe lost to another outage is sent again next time.
+  if (!unreachable_ || has_pending(kAll, Purpose::Heartbeat)) return;
+  spdlog::debug("{}: its broker is back, probing", label_);
+  send(Method::Get, kAll, R"({"all":{}})", Purpose::Heartbeat, now);
 }
 
 void DeviceSession::start_discovery(Now now) {

@@ -63,7 +63,7 @@ struct SessionSettings {
   std::string name;                // "" when the configuration gives none
   std::string key;                 // secret: signs our requests and ACKs
   std::string timezone;            // zone to keep on the device; "" = leave its time alone
-  std::string reply_topic;         // `from` of our requests
+  std::string reply_topic;         // `from` of our requests: the device's /appliance/<uuid>/publish
   std::string availability_topic;  // retained online/offline
   Duration availability_timeout = std::chrono::minutes(5);
   Duration request_timeout = std::chrono::seconds(5);
@@ -88,6 +88,13 @@ class DeviceSession {
   std::optional<TimePoint> next_wakeup() const;
   // Re-publishes the retained availability (after the broker link came back).
   void announce();
+  // The devices' broker (a broker of their own) went away: an online device is offline for Home
+  // Assistant now, not after the availability timeout. Pending requests stay: they fail or are
+  // answered as usual.
+  void unreachable();
+  // That broker is back: a device made unreachable is asked for System.All; its answer brings it
+  // back online and re-learns it, as after any time offline.
+  void reachable(Now now);
   // Whether this verified device message (PUSH, SET) is new; false for a replay or a duplicate
   // delivery (ReplayWindow). The registry drops those, except the handshake (Bind, Clock,
   // ConsumptionConfig), which is answered again.
@@ -95,8 +102,9 @@ class DeviceSession {
     return replays_.remember(header.message_id, header.timestamp);
   }
 
-  // Sends a signed request to the device with our reply topic in `from`, deadline and retries;
-  // the reply arrives through SessionEvents::device_message. Returns the messageId.
+  // Sends a signed request to the device, with deadline and retries, asking for the answer on the
+  // device's own publish topic (`from`); the reply arrives through SessionEvents::device_message.
+  // Returns the messageId.
   std::string request(protocol::Method method, std::string_view ns, std::string payload_json,
                       Now now);
 
@@ -113,6 +121,9 @@ class DeviceSession {
   std::string device_subscribe_topic() const {
     return "/appliance/" + settings_.uuid + "/subscribe";
   }
+  // Whether `topic` is one of this device's own, /appliance/<uuid>/<one level>: the only topics
+  // a device may name in `from` that we publish on.
+  bool own_topic(std::string_view topic) const;
 
  private:
   enum class Purpose { Discovery, Heartbeat, TimeCheck, TimeSet, External };
@@ -155,6 +166,7 @@ class DeviceSession {
   Availability availability_ = Availability::Unknown;
   TimePoint last_heard_{};
   bool heartbeat_sent_ = false;
+  bool unreachable_ = false;  // made offline by the loss of the devices' broker
 
   std::optional<protocol::DeviceProfile> profile_;
   std::optional<protocol::Abilities> abilities_;  // shared with the profile and the pool

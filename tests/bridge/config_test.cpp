@@ -17,6 +17,13 @@ ConfigError error_of(const std::string& text) {
   return *result.error;
 }
 
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1))
+    ++n;
+  return n;
+}
+
 Config config_of(const std::string& text) {
   const auto result = parse_config(text, "bridge.toml");
   BOOST_REQUIRE_MESSAGE(result.config, (result.error ? result.error->describe() : ""));
@@ -38,6 +45,13 @@ password = "broker-password-5678"
 client_id = "mb-test"
 keepalive = "30s"
 insecure = true
+
+[device_broker]
+url = "mqtt://127.0.0.1:1884"
+username = "bridge-devices"
+password = "device-broker-password-2468"
+client_id = "mb-devices"
+keepalive = "20s"
 
 [homeassistant]
 discovery_prefix = "ha"
@@ -123,11 +137,11 @@ BOOST_AUTO_TEST_CASE(the_example_file_parses_to_the_defaults) {
   BOOST_TEST(c.timezone.empty());
   BOOST_TEST(c.verify_signatures);
   BOOST_TEST(c.availability_timeout.count() == 300'000);
-  BOOST_TEST(c.url == "mqtt://127.0.0.1:1883");
-  BOOST_TEST(c.broker.port == 1883);
-  BOOST_TEST(c.client_id == "meross-bridge");
-  BOOST_TEST(c.keepalive.count() == 60'000);
-  BOOST_TEST(!c.insecure);
+  BOOST_TEST(c.mqtt.url == "mqtt://127.0.0.1:1883");
+  BOOST_TEST(c.mqtt.broker.port == 1883);
+  BOOST_TEST(c.mqtt.client_id == "meross-bridge");
+  BOOST_TEST(c.mqtt.keepalive.count() == 60'000);
+  BOOST_TEST(!c.mqtt.insecure);
   BOOST_TEST(c.discovery_prefix == "homeassistant");
   BOOST_TEST(c.base_topic == "meross");
   BOOST_TEST(!c.per_component_discovery);
@@ -135,6 +149,7 @@ BOOST_AUTO_TEST_CASE(the_example_file_parses_to_the_defaults) {
   BOOST_TEST(c.consumption.count() == 300'000);
   BOOST_TEST(c.log_level == "info");
   BOOST_TEST(c.devices.empty());
+  BOOST_TEST(!c.device_broker);  // one broker unless [device_broker] is set
   // The example documents every option: an empty file gives the same effective settings.
   auto empty = config_of("");
   empty.file = c.file;
@@ -150,13 +165,21 @@ BOOST_AUTO_TEST_CASE(reads_every_option) {
   BOOST_TEST(c.availability_timeout.count() == 90'000);
   BOOST_REQUIRE(c.exclude.size() == 1u);
   BOOST_TEST(c.excluded("0123456789abcdef0123456789abcdef"));
-  BOOST_TEST(c.broker.tls);
-  BOOST_TEST(c.broker.host == "broker.lan");
-  BOOST_TEST(c.username == "bridge");
-  BOOST_TEST(c.password == "broker-password-5678");
-  BOOST_TEST(c.client_id == "mb-test");
-  BOOST_TEST(c.keepalive.count() == 30'000);
-  BOOST_TEST(c.insecure);
+  BOOST_TEST(c.mqtt.broker.tls);
+  BOOST_TEST(c.mqtt.broker.host == "broker.lan");
+  BOOST_TEST(c.mqtt.username == "bridge");
+  BOOST_TEST(c.mqtt.password == "broker-password-5678");
+  BOOST_TEST(c.mqtt.client_id == "mb-test");
+  BOOST_TEST(c.mqtt.keepalive.count() == 30'000);
+  BOOST_TEST(c.mqtt.insecure);
+  BOOST_REQUIRE(c.device_broker);
+  BOOST_TEST(!c.device_broker->broker.tls);
+  BOOST_TEST(c.device_broker->broker.port == 1884);
+  BOOST_TEST(c.device_broker->username == "bridge-devices");
+  BOOST_TEST(c.device_broker->password == "device-broker-password-2468");
+  BOOST_TEST(c.device_broker->client_id == "mb-devices");
+  BOOST_TEST(c.device_broker->keepalive.count() == 20'000);
+  BOOST_TEST(!c.device_broker->insecure);
   BOOST_TEST(c.discovery_prefix == "ha");
   BOOST_TEST(c.base_topic == "mer");
   BOOST_TEST(c.per_component_discovery);
@@ -179,13 +202,55 @@ BOOST_AUTO_TEST_CASE(effective_settings_mask_every_secret) {
   const std::string out = effective_settings(c);
   BOOST_TEST(out.find("device-key-1234") == std::string::npos);
   BOOST_TEST(out.find("broker-password-5678") == std::string::npos);
+  BOOST_TEST(out.find("device-broker-password-2468") == std::string::npos);
+  BOOST_TEST(count_of(out, "password = \"***\"") == 2u);
+  BOOST_TEST(out.find("[device_broker]\nurl = \"mqtt://127.0.0.1:1884\"") != std::string::npos);
   BOOST_TEST(out.find("per-device-secret-9") == std::string::npos);
   BOOST_TEST(out.find("key = \"***\"") != std::string::npos);
   BOOST_TEST(out.find("password = \"***\"") != std::string::npos);
   BOOST_TEST(out.find("name = \"Desk plug\"") != std::string::npos);
   BOOST_TEST(out.find("electricity = \"15s\"") != std::string::npos);
   // The printed settings are themselves a valid configuration (with the masks as values).
-  BOOST_TEST(parse_config(out, "printed.toml").config.has_value());
+  const auto printed = parse_config(out, "printed.toml");
+  BOOST_REQUIRE(printed.config.has_value());
+  BOOST_REQUIRE(printed.config->device_broker);
+  BOOST_TEST(printed.config->device_broker->client_id == "mb-devices");
+}
+
+BOOST_AUTO_TEST_CASE(device_broker_is_optional_and_has_the_keys_and_defaults_of_mqtt) {
+  const Config none = config_of("[mqtt]\nurl = \"mqtt://ha.lan\"\n");
+  BOOST_TEST(!none.device_broker);
+  BOOST_TEST(effective_settings(none).find("# [device_broker] not set") != std::string::npos);
+
+  const Config empty = config_of("[device_broker]\n");
+  BOOST_REQUIRE(empty.device_broker);
+  const MqttConfig& d = *empty.device_broker;
+  BOOST_TEST(d.url == "mqtt://127.0.0.1:1883");
+  BOOST_TEST(d.broker.host == "127.0.0.1");
+  BOOST_TEST(d.broker.port == 1883);
+  BOOST_TEST(d.client_id == "meross-bridge-devices");  // not [mqtt]'s: both may share a broker
+  BOOST_TEST(d.keepalive.count() == 60'000);
+  BOOST_TEST(d.username.empty());
+  BOOST_TEST(d.password.empty());
+  BOOST_TEST(d.ca_file.empty());
+  BOOST_TEST(d.cert_file.empty());
+  BOOST_TEST(d.key_file.empty());
+  BOOST_TEST(!d.insecure);
+  BOOST_TEST(empty.mqtt.client_id == "meross-bridge");
+
+  const std::string ca = MEROSS_FIXTURES_DIR "/traces/README.md";
+  const Config tls = config_of("[device_broker]\nurl = \"mqtts://[::1]\"\nca_file = \"" + ca +
+                               "\"\ncert_file = \"" + ca + "\"\nkey_file = \"" + ca +
+                               "\"\ninsecure = true\n[mqtt]\nurl = \"mqtt://ha.lan:1884\"\n");
+  BOOST_REQUIRE(tls.device_broker);
+  BOOST_TEST(tls.device_broker->broker.tls);
+  BOOST_TEST(tls.device_broker->broker.port == 8883);
+  BOOST_TEST(tls.device_broker->ca_file == ca);
+  BOOST_TEST(tls.device_broker->cert_file == ca);
+  BOOST_TEST(tls.device_broker->insecure);
+  BOOST_TEST(tls.mqtt.broker.host == "ha.lan");
+  BOOST_TEST(tls.mqtt.ca_file.empty());  // each section its own
+  BOOST_TEST(!tls.mqtt.insecure);
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
@@ -212,6 +277,24 @@ BOOST_AUTO_TEST_CASE(errors_name_file_line_and_key) {
       {"[mqtt]\nkeepalive = \"1s\"\n", 2, "mqtt.keepalive", "at least"},
       {"[mqtt]\nca_file = \"/nonexistent/ca.pem\"\n", 2, "mqtt.ca_file", "cannot read"},
       {"[mqtt]\nclient_id = \"\"\n", 2, "mqtt.client_id", "characters"},
+      {"[device_broker]\nurl = \"http://x\"\n", 2, "device_broker.url", "mqtt://"},
+      {"[device_broker]\nurl = 1883\n", 2, "device_broker.url", "expected a string"},
+      {"[device_broker]\n\nkeepalive = \"1s\"\n", 3, "device_broker.keepalive", "at least"},
+      {"[device_broker]\nkeepalive = \"19h\"\n", 2, "device_broker.keepalive", "at most"},
+      {"[device_broker]\nca_file = \"/nonexistent/ca.pem\"\n", 2, "device_broker.ca_file",
+       "cannot read"},
+      {"[device_broker]\nclient_id = \"\"\n", 2, "device_broker.client_id", "characters"},
+      {"[device_broker]\ninsecure = 1\n", 2, "device_broker.insecure", "true or false"},
+      {"[device_broker]\nkey_file = \"" MEROSS_FIXTURES_DIR "/traces/README.md\"\n", 2,
+       "device_broker.key_file", "go together"},
+      {"[device_broker]\ndevices = []\n", 2, "device_broker.devices", "unknown key"},
+      {"device_broker = \"mqtt://x\"\n", 1, "device_broker", "expected a table"},
+      {"[mqtt]\nclient_id = \"mb\"\n[device_broker]\nclient_id = \"mb\"\n", 4,
+       "device_broker.client_id", "same as [mqtt] client_id"},
+      {"[device_broker]\nurl = \"mqtt://127.0.0.1\"\nclient_id = \"meross-bridge\"\n", 3,
+       "device_broker.client_id", "throwing each other off"},
+      {"[device_broker]\nclient_id = \"mb\"\n[mqtt]\nclient_id = \"mb\"\n", 2,
+       "device_broker.client_id", "same as [mqtt] client_id"},
       {"[homeassistant]\nbase_topic = \"a/#\"\n", 2, "homeassistant.base_topic", "wildcards"},
       {"[polling]\nelectricity = \"500ms\"\n", 2, "polling.electricity", "at least"},
       {"[homeassistant]\nrepublish_delay = \"soon\"\n", 2, "homeassistant.republish_delay",
@@ -244,6 +327,9 @@ BOOST_AUTO_TEST_CASE(errors_never_quote_secrets) {
   const auto p = error_of("[mqtt]\npassword = [\"hunter2\"]\n");
   BOOST_TEST(p.describe().find("hunter2") == std::string::npos);
   BOOST_TEST(p.key == "mqtt.password");
+  const auto d = error_of("[device_broker]\npassword = 31337\n");
+  BOOST_TEST(d.describe().find("31337") == std::string::npos);
+  BOOST_TEST(d.key == "device_broker.password");
 }
 
 BOOST_AUTO_TEST_CASE(cert_and_key_go_together) {

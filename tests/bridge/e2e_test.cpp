@@ -99,12 +99,12 @@ BOOST_AUTO_TEST_CASE(bind_acknowledged_profile_learned_time_set) {
   BOOST_TEST(protocol::verify_sign(ack_message->header.message_id, s.settings.key,
                                    ack_message->header.timestamp, ack_message->header.sign));
 
-  // Discovery: both GETs, from = the bridge's short reply topic.
+  // Discovery: both GETs, answered on the device's own publish topic (from).
   const auto ability = d.device.next_request("Appliance.System.Ability", Method::Get);
   const auto all = d.device.next_request("Appliance.System.All", Method::Get);
   BOOST_REQUIRE(ability && all);
-  BOOST_TEST(all->header.from.size() <= 60u);
-  BOOST_TEST(all->header.from.starts_with("/appliance/meross-bridge/"));
+  BOOST_TEST(all->header.from == id.publish_topic());
+  BOOST_TEST(ability->header.from == id.publish_topic());
   BOOST_TEST(protocol::verify_sign(all->header.message_id, s.settings.key, all->header.timestamp,
                                    all->header.sign));
   d.device.answer(*ability, d.trace.ability_json, wall_now());

@@ -1,7 +1,10 @@
+#include <cctype>
+
 #include <boost/test/unit_test.hpp>
 
 #include <rapidjson/document.h>
 
+#include "bridge/daemon.hpp"
 #include "bridge/registry.hpp"
 #include "bridge/session.hpp"
 #include "device_messages.hpp"
@@ -98,6 +101,12 @@ const Sent* publication_on(const std::vector<Sent>& sent, const std::string& top
   return nullptr;
 }
 
+std::string upper_case_copy(std::string text) {
+  for (auto& c : text)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
 // The mss310 trace: its uuid, GETACK payloads of System.All and System.Ability.
 struct Mss310 {
   protocol::Trace trace = meross::test::load_trace("Kpippo-mss310.csv");
@@ -114,9 +123,10 @@ void bind_and_discover(Harness& h, const Mss310& d) {
   const auto all = requests_for(sent, "Appliance.System.All");
   BOOST_REQUIRE(ability.size() == 1u);
   BOOST_REQUIRE(all.size() == 1u);
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(ability[0]->message.header, d.trace.ability_json, h.now.wall));
-  h.deliver(h.topics.reply, d.device.reply(all[0]->message.header, d.trace.all_json, h.now.wall));
+  h.deliver(d.device.publish_topic(),
+            d.device.reply(all[0]->message.header, d.trace.all_json, h.now.wall));
 }
 
 }  // namespace
@@ -147,16 +157,196 @@ BOOST_AUTO_TEST_CASE(made_up_uuids_cannot_grow_the_registry_past_its_bound) {
   BOOST_TEST(bind(configured));  // named in the configuration: always served
 }
 
-BOOST_AUTO_TEST_CASE(reply_topic_is_short_and_stable) {
+BOOST_AUTO_TEST_CASE(requests_ask_for_answers_on_the_devices_own_publish_topic) {
+  // A broker that confines each device to its own topics lets an answer through only there.
+  Harness h;
+  const test::FakeDeviceIdentity dev{"2301234567890123456748e1e9c4b296", kKey};
+  h.deliver(dev.publish_topic(), dev.message(Method::Set, "Appliance.Control.Bind",
+                                             test::bind_payload(dev.uuid, kWall), kWall));
+  auto sent = h.sent();
+  const auto gets = requests_for(sent, "Appliance.System.All");
+  BOOST_REQUIRE(gets.size() == 1u);
+  BOOST_TEST(gets[0]->message.header.from == "/appliance/" + dev.uuid + "/publish");
+  BOOST_TEST(gets[0]->message.header.from.size() <= 60u);  // meross-protocol.md §2.2
+  const auto acks = requests_for(sent, "Appliance.Control.Bind", Method::SetAck);
+  BOOST_REQUIRE(acks.size() == 1u);
+  BOOST_TEST(acks[0]->message.header.from == dev.publish_topic());
+  // A request made for Home Assistant, and its answer on the device's topic.
+  const auto id =
+      h.registry->request(dev.uuid, Method::Get, "Appliance.Control.ToggleX", "{}", h.now);
+  BOOST_REQUIRE(id);
+  sent = h.sent();
+  const auto toggle = requests_for(sent, "Appliance.Control.ToggleX");
+  BOOST_REQUIRE(toggle.size() == 1u);
+  BOOST_TEST(toggle[0]->publication.topic == dev.subscribe_topic());
+  BOOST_TEST(toggle[0]->message.header.from == dev.publish_topic());
+  const auto pending = h.registry->find(dev.uuid)->pending_requests();
+  h.deliver(dev.publish_topic(), dev.reply(toggle[0]->message.header, "{}", h.now.wall));
+  BOOST_TEST(h.registry->find(dev.uuid)->pending_requests() == pending - 1);
+  BOOST_TEST(h.count().unmatched_replies == 0u);
+
   Config c;
   const auto t = Topics::from_config(c);
-  BOOST_TEST(t.reply.size() <= 60u);
-  BOOST_TEST(t.reply.starts_with("/appliance/meross-bridge/"));
-  BOOST_TEST(t.reply == Topics::from_config(c).reply);
-  c.client_id = "other";
-  BOOST_TEST(Topics::from_config(c).reply != t.reply);
   BOOST_TEST(t.bridge_availability == "meross/bridge/availability");
   BOOST_TEST(t.device_availability("abc") == "meross/abc/availability");
+}
+
+BOOST_AUTO_TEST_CASE(a_bind_naming_a_topic_not_its_own_is_answered_on_its_subscribe_topic) {
+  // `from` is the device's word (and a replayed signature can come with any header): the bridge
+  // writes only to the device's own topics, never to one it was merely told about.
+  Harness h;
+  const test::FakeDeviceIdentity dev{"2301234567890123456748e1e9c4b296", kKey};
+  const test::FakeDeviceIdentity other{"2301234567890123456748e1e9c4b297", kKey};
+  const std::string own = "/appliance/" + dev.uuid + "/";
+  struct Case {
+    std::string from;
+    std::string answered_on;
+  };
+  const std::vector<Case> cases = {
+      {dev.subscribe_topic(), dev.subscribe_topic()},
+      {dev.publish_topic(), dev.publish_topic()},
+      {own + "ack", own + "ack"},
+      {"homeassistant/device/meross_" + dev.uuid + "/config", dev.subscribe_topic()},
+      {"meross/bridge/availability", dev.subscribe_topic()},
+      {other.subscribe_topic(), dev.subscribe_topic()},
+      {other.publish_topic(), dev.subscribe_topic()},
+      {"/appliance/" + dev.uuid + "0/subscribe", dev.subscribe_topic()},
+      {own + "subscribe/deeper", dev.subscribe_topic()},
+      {own + "#", dev.subscribe_topic()},
+      {own + "+", dev.subscribe_topic()},
+      {own, dev.subscribe_topic()},
+      {"/appliance/" + upper_case_copy(dev.uuid) + "/subscribe", dev.subscribe_topic()},
+      {"", dev.subscribe_topic()},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT("from = " << c.from) {
+      auto header = protocol::make_request_header(Method::Set, "Appliance.Control.Bind", c.from,
+                                                  kKey, kWall + n, {});
+      ++n;
+      header.uuid = dev.uuid;
+      h.deliver(dev.publish_topic(),
+                protocol::serialize(header, test::bind_payload(dev.uuid, kWall)));
+      const auto sent = h.sent();
+      const auto acks = requests_for(sent, "Appliance.Control.Bind", Method::SetAck);
+      BOOST_REQUIRE(acks.size() == 1u);
+      BOOST_TEST(acks[0]->publication.topic == c.answered_on);
+      BOOST_TEST(acks[0]->message.header.message_id == header.message_id);
+      BOOST_TEST(acks[0]->message.header.from == dev.publish_topic());
+      for (const auto& s : sent) {
+        BOOST_TEST(!s.publication.topic.starts_with("homeassistant/"));
+        BOOST_TEST(s.publication.topic.find(other.uuid) == std::string::npos);
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_counts_for_the_device_its_topic_names) {
+  // The topic is the sender's identity: an answer that names one device in its header but
+  // arrives on another's topic answers nothing of the first.
+  Harness h;
+  const test::FakeDeviceIdentity a{"2301234567890123456748e1e9c4b296", kKey};
+  const test::FakeDeviceIdentity b{"2301234567890123456748e1e9c4b297", kKey};
+  for (const auto* dev : {&a, &b}) {
+    h.deliver(dev->publish_topic(), dev->message(Method::Set, "Appliance.Control.Bind",
+                                                 test::bind_payload(dev->uuid, kWall), kWall));
+  }
+  const auto sent = h.sent();
+  const Sent* all_of_a = nullptr;
+  for (const auto* get : requests_for(sent, "Appliance.System.All")) {
+    if (get->publication.topic == a.subscribe_topic()) all_of_a = get;
+  }
+  BOOST_REQUIRE(all_of_a);
+  const auto pending_a = h.registry->find(a.uuid)->pending_requests();
+  auto header = all_of_a->message.header;
+  h.deliver(b.publish_topic(), a.reply(header, "{}", h.now.wall));
+  BOOST_TEST(h.count().unmatched_replies == 1u);
+  BOOST_TEST(h.registry->find(a.uuid)->pending_requests() == pending_a);
+  h.deliver(a.publish_topic(), a.reply(header, "{}", h.now.wall));
+  BOOST_TEST(h.registry->find(a.uuid)->pending_requests() == pending_a - 1);
+}
+
+BOOST_AUTO_TEST_CASE(losing_the_device_broker_takes_devices_offline_and_its_return_probes_them) {
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  const auto discovered = h.sent();
+  for (const auto* set : requests_for(discovered, "Appliance.System.Time", Method::Set))
+    h.deliver(d.device.publish_topic(), d.device.reply(set->message.header, "{}", h.now.wall));
+  // A device that went silent earlier: offline, and not the broker's doing.
+  const test::FakeDeviceIdentity gone{"2301234567890123456748e1e9c4b296", kKey};
+  h.deliver(gone.publish_topic(), gone.message(Method::Push, "Appliance.System.Online",
+                                               R"({"online":{"status":1}})", h.now.wall));
+  for (int i = 0; i < 10 && h.registry->find(gone.uuid)->online(); ++i) {
+    h.advance(2s);
+    for (const auto& s : h.sent()) {
+      if (s.publication.topic == d.device.subscribe_topic() &&
+          s.message.header.method == Method::Get) {
+        h.deliver(d.device.publish_topic(),
+                  d.device.reply(s.message.header, d.trace.all_json, h.now.wall));
+      }
+    }
+  }
+  BOOST_REQUIRE(!h.registry->find(gone.uuid)->online());
+  BOOST_REQUIRE(h.registry->find(d.device.uuid)->online());
+  h.sent();
+  h.availability.clear();
+
+  h.registry->devices_unreachable();
+  auto sent = h.sent();
+  const auto* offline = publication_on(sent, "meross/" + d.device.uuid + "/availability");
+  BOOST_REQUIRE(offline);
+  BOOST_TEST(offline->publication.payload == "offline");
+  BOOST_TEST(offline->publication.retain);
+  BOOST_TEST(sent.size() == 1u);  // nothing sent to a device that cannot be reached
+  BOOST_TEST(h.registry->devices_online() == 0u);
+  BOOST_REQUIRE(h.availability.size() == 1u);
+  BOOST_TEST(!h.availability[0].second);
+  h.registry->devices_unreachable();
+  BOOST_TEST(h.sent().empty());
+
+  // Back: one probe for the device the outage took, none for the one that was gone already.
+  h.registry->devices_reachable(h.now);
+  sent = h.sent();
+  BOOST_REQUIRE(sent.size() == 1u);
+  BOOST_TEST(sent[0].publication.topic == d.device.subscribe_topic());
+  BOOST_TEST(sent[0].message.header.ns == "Appliance.System.All");
+  BOOST_TEST((sent[0].message.header.method == Method::Get));
+  BOOST_TEST(sent[0].message.header.from == d.device.publish_topic());
+  // Reconnected again before it answered: the probe is still pending, no second one.
+  h.registry->devices_reachable(h.now);
+  BOOST_TEST(h.sent().empty());
+
+  h.deliver(d.device.publish_topic(),
+            d.device.reply(sent[0].message.header, d.trace.all_json, h.now.wall));
+  sent = h.sent();
+  const auto* online = publication_on(sent, "meross/" + d.device.uuid + "/availability");
+  BOOST_REQUIRE(online);
+  BOOST_TEST(online->publication.payload == "online");
+  BOOST_TEST(h.registry->find(d.device.uuid)->online());
+  // Re-learned as after any time offline.
+  BOOST_TEST(requests_for(sent, "Appliance.System.Ability").size() == 1u);
+  // Heard again: a later reconnect of the link probes nothing.
+  h.registry->devices_reachable(h.now);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_probe_lost_to_another_outage_is_sent_again) {
+  Harness h;
+  Mss310 d;
+  bind_and_discover(h, d);
+  h.sent();
+  h.registry->devices_unreachable();
+  h.registry->devices_reachable(h.now);
+  BOOST_REQUIRE(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
+  // The link drops again; the probe runs out of attempts unanswered.
+  h.registry->devices_unreachable();
+  for (int i = 0; i < 4; ++i)
+    h.advance(2s);
+  h.sent();
+  BOOST_TEST(!h.registry->find(d.device.uuid)->online());
+  h.registry->devices_reachable(h.now);
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list) {
@@ -207,9 +397,9 @@ BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_
   BOOST_TEST(all_again[0]->message.header.message_id == all[0]->message.header.message_id);
 
   // Answered at once: the profile is learned with no retry and no timeout.
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(ability_again[0]->message.header, d.trace.ability_json, h.now.wall));
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(all_again[0]->message.header, d.trace.all_json, h.now.wall));
   BOOST_TEST(h.learned.size() == 1u);
   BOOST_TEST(h.count().request_retries == 0u);
@@ -242,7 +432,7 @@ BOOST_AUTO_TEST_CASE(bind_gets_a_signed_setack_and_starts_discovery) {
     BOOST_REQUIRE_MESSAGE(gets.size() == 1u, ns);
     const auto& g = gets[0]->message.header;
     BOOST_TEST(gets[0]->publication.topic == dev.subscribe_topic());
-    BOOST_TEST(g.from == h.topics.reply);
+    BOOST_TEST(g.from == dev.publish_topic());  // the device answers where it may publish
     BOOST_TEST(protocol::verify_sign(g.message_id, kKey, g.timestamp, g.sign));
   }
   const auto* availability = publication_on(sent, "meross/" + dev.uuid + "/availability");
@@ -291,10 +481,10 @@ BOOST_AUTO_TEST_CASE(profile_learned_from_trace_payloads_and_time_set) {
   BOOST_REQUIRE(rules.ok());
   BOOST_TEST(protocol::to_json(sets[0]->message.payload()) ==
              protocol::time_set_payload("Australia/Sydney", *rules));
-  BOOST_TEST(sets[0]->message.header.from == h.topics.reply);
+  BOOST_TEST(sets[0]->message.header.from == d.device.publish_topic());
 
   // The device accepts; the profile now carries the new zone; no new SET on later checks.
-  h.deliver(h.topics.reply, d.device.reply(sets[0]->message.header, "{}", h.now.wall));
+  h.deliver(d.device.publish_topic(), d.device.reply(sets[0]->message.header, "{}", h.now.wall));
   BOOST_TEST(s->profile()->timezone == "Australia/Sydney");
   BOOST_TEST(s->pending_requests() == 0u);
   h.advance(5s);
@@ -327,7 +517,7 @@ BOOST_AUTO_TEST_CASE(right_zone_is_left_alone_and_rechecked_daily) {
   reset.Parse(d.trace.all_json.c_str());
   reset["all"]["system"]["time"]["timezone"].SetString("");
   reset["all"]["system"]["time"]["timeRule"].SetArray();
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(daily[0]->message.header, protocol::to_json(reset), h.now.wall));
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.Time", Method::Set).size() == 1u);
   BOOST_TEST(h.learned.size() == 1u);  // a refresh, not a new profile
@@ -375,7 +565,7 @@ BOOST_AUTO_TEST_CASE(replies_match_on_message_id_and_namespace) {
   // Right id, wrong namespace: not an answer.
   auto wrong = all[0]->message.header;
   wrong.ns = "Appliance.System.Ability";
-  h.deliver(h.topics.reply, d.device.reply(wrong, d.trace.ability_json, h.now.wall));
+  h.deliver(d.device.publish_topic(), d.device.reply(wrong, d.trace.ability_json, h.now.wall));
   BOOST_TEST(h.count().unmatched_replies == 1u);
   BOOST_TEST(h.registry->find(d.device.uuid)->pending_requests() == 2u);
 }
@@ -437,7 +627,7 @@ BOOST_AUTO_TEST_CASE(silence_leads_to_one_probe_then_offline) {
   h.advance(9s);
   auto sent = h.sent();
   for (const auto* set : requests_for(sent, "Appliance.System.Time", Method::Set))
-    h.deliver(h.topics.reply, d.device.reply(set->message.header, "{}", h.now.wall));
+    h.deliver(d.device.publish_topic(), d.device.reply(set->message.header, "{}", h.now.wall));
   BOOST_TEST(requests_for(sent, "Appliance.System.All").empty());
 
   h.advance(10s);  // silent for the availability timeout → one GET System.All
@@ -446,7 +636,7 @@ BOOST_AUTO_TEST_CASE(silence_leads_to_one_probe_then_offline) {
   BOOST_REQUIRE(probes.size() == 1u);
   BOOST_TEST(s->online());
   // The device answers: still online, no second probe right away.
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(probes[0]->message.header, d.trace.all_json, h.now.wall));
   h.advance(1s);
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").empty());
@@ -551,11 +741,11 @@ BOOST_AUTO_TEST_CASE(bad_input_is_dropped_without_harm) {
   BOOST_TEST(h.sent().empty());
   BOOST_TEST(logs.count("dropped a malformed message") == 1u);  // rate limited per topic
 
-  // No uuid at all, or a made-up one on our reply topic.
+  // No uuid at all, or a reply on the shared reply topic of earlier versions (no device's own).
   h.deliver("/appliance//publish", d.device.message(Method::Push, "x", "{}", kWall));
   h.deliver("/appliance/a/b/publish", d.device.message(Method::Push, "x", "{}", kWall));
   h.deliver(
-      h.topics.reply,
+      "/appliance/meross-bridge/0123abcd/subscribe",
       R"({"header":{"messageId":"m","namespace":"x","method":"GETACK","timestamp":1,"sign":"s"},"payload":{}})");
   // A GET or a non-Bind SET on a device topic is not a device message.
   h.deliver(topic, d.device.message(Method::Get, "Appliance.System.All", "{}", kWall));
@@ -584,11 +774,11 @@ BOOST_AUTO_TEST_CASE(error_replies_are_logged_with_their_code_and_5001_names_the
   const auto ability = requests_for(sent, "Appliance.System.Ability");
   const auto all = requests_for(sent, "Appliance.System.All");
   BOOST_REQUIRE(ability.size() == 1u && all.size() == 1u);
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(ability[0]->message.header,
                            R"({"error":{"code":5000,"detail":"unsupported"}})", h.now.wall, true));
   BOOST_TEST(logs.count("error 5000: unsupported") == 1u);
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(all[0]->message.header,
                            R"({"error":{"code":5001,"detail":"sign error"}})", h.now.wall, true));
   BOOST_TEST(logs.count("5001") == 1u);
@@ -613,7 +803,7 @@ BOOST_AUTO_TEST_CASE(requests_from_issue_5_go_through_the_session) {
   BOOST_REQUIRE(gets.size() == 1u);
   BOOST_TEST(gets[0]->message.header.message_id == *id);
   h.device_messages.clear();
-  h.deliver(h.topics.reply,
+  h.deliver(d.device.publish_topic(),
             d.device.reply(gets[0]->message.header, R"({"electricity":{"channel":0,"power":1000}})",
                            h.now.wall));
   BOOST_TEST(h.device_messages == std::vector<std::string>{"Appliance.Control.Electricity"});
@@ -637,8 +827,9 @@ BOOST_AUTO_TEST_CASE(every_trace_profile_is_learned) {
     const auto ability = requests_for(sent, "Appliance.System.Ability");
     const auto all = requests_for(sent, "Appliance.System.All");
     BOOST_REQUIRE(ability.size() == 1u && all.size() == 1u);
-    h.deliver(h.topics.reply, dev.reply(all[0]->message.header, trace->all_json, kWall));
-    h.deliver(h.topics.reply, dev.reply(ability[0]->message.header, trace->ability_json, kWall));
+    h.deliver(dev.publish_topic(), dev.reply(all[0]->message.header, trace->all_json, kWall));
+    h.deliver(dev.publish_topic(),
+              dev.reply(ability[0]->message.header, trace->ability_json, kWall));
     BOOST_TEST(h.learned.size() == 1u, path.filename().string());
     learned += static_cast<int>(h.learned.size());
   }
@@ -816,6 +1007,20 @@ BOOST_AUTO_TEST_CASE(untrusted_text_cannot_forge_log_lines) {
   BOOST_TEST(logs.count("a namespace its abilities do not list") == 1u);
   BOOST_TEST(logs.count("\nerror the bridge") == 0u);
   BOOST_TEST(logs.count(std::string(100, 'y')) == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(routing)
+
+BOOST_AUTO_TEST_CASE(device_topics_go_to_the_device_broker_and_nothing_else_does) {
+  BOOST_TEST(is_device_topic("/appliance/2301234567890123456748e1e9c4b296/subscribe"));
+  BOOST_TEST(is_device_topic("/appliance/+/publish"));
+  BOOST_TEST(!is_device_topic("meross/2301234567890123456748e1e9c4b296/availability"));
+  BOOST_TEST(!is_device_topic("meross/bridge/availability"));
+  BOOST_TEST(!is_device_topic("homeassistant/status"));
+  BOOST_TEST(!is_device_topic("appliance/x/publish"));
+  BOOST_TEST(!is_device_topic("/appliance"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
