@@ -68,7 +68,35 @@ Cert make_cert(const std::string& common_name, EVP_PKEY* subject_key, int days) 
   return cert;
 }
 
+// The certificate's names: the main host first, then the others.
+std::vector<const std::string*> host_list(const CertificateOptions& options) {
+  std::vector<const std::string*> names{&options.host};
+  for (const auto& other : options.other_hosts)
+    names.push_back(&other);
+  return names;
+}
+
 }  // namespace
+
+protocol::Result<std::string> certificate_fingerprint(const std::filesystem::path& path) {
+  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(path.c_str(), "r"), &std::fclose);
+  if (!file) return Error{"", "cannot read " + path.string()};
+  Cert cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr), &X509_free);
+  if (!cert) return Error{"", path.string() + " is not a PEM certificate"};
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(cert.get(), EVP_sha256(), digest, &length) != 1) {
+    return Error{"", "OpenSSL could not hash " + path.string()};
+  }
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    if (i > 0) out += ':';
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
 
 bool is_ip_address(const std::string& host) {
   unsigned char buffer[sizeof(in6_addr)];
@@ -82,13 +110,19 @@ CertificateFiles certificate_paths(const std::filesystem::path& dir) {
 
 protocol::Result<CertificateFiles> generate_certificates(const CertificateOptions& options) {
   const std::string& host = options.host;
-  if (host.empty() || host.size() > 63) {
-    return Error{"host", "expected the broker's IP address or host name (at most 63 characters)"};
-  }
-  for (const char c : host) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':')) {
-      return Error{"host", "expected the broker's IP address or host name, as given to devices"};
+  std::string san;
+  for (const auto* name : host_list(options)) {
+    if (name->empty() || name->size() > 63) {
+      return Error{"host", "expected the broker's IP address or host name (at most 63 characters)"};
     }
+    for (const char c : *name) {
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':')) {
+        return Error{"host", "expected the broker's IP address or host name, as given to devices"};
+      }
+    }
+    const std::string entry = (is_ip_address(*name) ? "IP:" : "DNS:") + *name;
+    if (("," + san + ",").find("," + entry + ",") != std::string::npos) continue;
+    san += (san.empty() ? "" : ",") + entry;
   }
   if (options.days < 1 || options.days > 36500) return Error{"days", "expected 1 to 36500"};
   std::error_code ec;
@@ -109,7 +143,6 @@ protocol::Result<CertificateFiles> generate_certificates(const CertificateOption
     return Error{"", "OpenSSL could not build the CA certificate"};
   }
 
-  const std::string san = (is_ip_address(host) ? "IP:" : "DNS:") + host;
   Cert server = make_cert(host, server_key.get(), options.days);
   if (!server || X509_set_issuer_name(server.get(), X509_get_subject_name(ca.get())) != 1 ||
       !add_extension(server.get(), ca.get(), NID_basic_constraints, "critical,CA:FALSE") ||

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "protocol/result.hpp"
 
@@ -23,13 +24,18 @@ struct CertificateOptions {
   std::string host;  // the broker's IP or name, exactly as given to the devices (Config.Key)
   std::filesystem::path out_dir;
   int days = 3650;
-  bool overwrite = false;  // otherwise existing files are an Error
+  bool overwrite = false;                // otherwise existing files are an Error
+  std::vector<std::string> other_hosts;  // further names or addresses in the SAN
 };
 
 CertificateFiles certificate_paths(const std::filesystem::path& dir);
 
 // Writes the four PEM files; the keys with mode 0600.
 protocol::Result<CertificateFiles> generate_certificates(const CertificateOptions& options);
+
+// The SHA-256 fingerprint of the PEM certificate in `path`, as "AB:CD:…"; an Error when it cannot
+// be read.
+protocol::Result<std::string> certificate_fingerprint(const std::filesystem::path& path);
 
 // True when `host` is an IPv4 or IPv6 literal (its SAN is then IP:, else DNS:).
 bool is_ip_address(const std::string& host);

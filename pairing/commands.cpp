@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 #include <CLI/CLI.hpp>
 
+#include "pairing/addon_config.hpp"
 #include "pairing/broker_config.hpp"
 #include "pairing/certs.hpp"
 #include "pairing/http_client.hpp"
@@ -210,16 +211,15 @@ int run_pair(const PairOptions& options, std::ostream& out, std::ostream& err) {
       << "  1. The device restarts, joins " << quoted_ssid(network->ssid)
       << " and connects to mqtts://" << b.host << ":" << b.port
       << " (TLS; its LED stops blinking once the broker answers its Bind).\n"
-      << "  2. It logs in as user " << profile.mac << " with the password printed by\n"
+      << "  2. It logs in as user " << profile.mac << " with userId " << options.user_id
+      << " and the key; a broker written by `meross-bridge broker-config --key <the key>`\n"
+      << "     accepts it with no per-device step. Its password, to check by hand:\n"
       << "       meross-bridge password --mac " << profile.mac << " --user-id " << options.user_id
       << " --key <the key>\n"
-      << "     Add it to the broker with\n"
-      << "       meross-bridge broker-config --device " << profile.uuid << "," << profile.mac
-      << " --user-id " << options.user_id << " --key <the key> --out DIR\n"
       << "  3. Check: the mosquitto log shows 'New client connected ... as fmware:" << profile.uuid
       << "_...', and\n"
       << "       mosquitto_sub -h " << b.host
-      << " -u meross-bridge -P <bridge password> -t '/appliance/" << profile.uuid
+      << " -u meross-bridge -P \"$(cat DIR/bridge-password)\" -t '/appliance/" << profile.uuid
       << "/publish' -v\n"
       << "     prints its Bind and Report; `meross-bridge call --uuid " << profile.uuid
       << " GET Appliance.System.All` answers.\n"
@@ -229,8 +229,12 @@ int run_pair(const PairOptions& options, std::ostream& out, std::ostream& err) {
 }
 
 int run_certs(const CertsOptions& options, std::ostream& out, std::ostream& err) {
-  auto files = generate_certificates(
-      CertificateOptions{options.host, options.out_dir, options.days, options.force});
+  CertificateOptions certificate;
+  certificate.host = options.host;
+  certificate.out_dir = options.out_dir;
+  certificate.days = options.days;
+  certificate.overwrite = options.force;
+  auto files = generate_certificates(certificate);
   if (!files) return fail(err, "certs", files.error());
   out << "CA certificate:     " << files->ca_cert.string() << "\n"
       << "CA key (0600):      " << files->ca_key.string() << "\n"
@@ -245,44 +249,41 @@ int run_broker_config(const BrokerConfigCommandOptions& options, std::ostream& o
                       std::ostream& err) {
   BrokerConfigOptions config;
   config.out_dir = options.out_dir;
-  config.cert_dir = options.cert_dir.empty() ? options.out_dir : options.cert_dir;
+  config.cert_dir = options.cert_dir;
+  config.keys = options.keys;
+  config.user_ids = options.user_ids;
   config.tls_port = options.tls_port;
   config.tls_bind = options.tls_bind;
   config.local_port = options.local_port;
   config.local_bind = options.local_bind;
+  config.certificate_hosts = options.hosts;
   config.plugin_path = options.plugin;
-  config.bridge_username = options.bridge_user;
-  config.overwrite = options.force;
-  // Re-running (e.g. with --force to add devices) keeps the bridge's password.
-  const auto existing = std::filesystem::path(options.out_dir) / "bridge-password";
-  std::error_code ec;
-  if (std::filesystem::exists(existing, ec)) {
-    auto password = read_secret_file(existing.string(), err);
-    if (!password || password->empty()) return 1;
-    config.bridge_password = *password;
-  }
-  for (const auto& text : options.devices) {
-    auto device = parse_device(text, options.key, options.user_id);
-    if (!device) return fail(err, "--device " + text, device.error());
-    config.devices.push_back(std::move(*device));
-  }
+  config.homeassistant_login = !options.no_homeassistant;
+  config.discovery_prefix = options.discovery_prefix;
+  config.base_topic = options.base_topic;
   auto files = write_broker_config(config);
   if (!files) return fail(err, "broker-config", files.error());
+  const std::string host = options.hosts.empty() ? "<this host>" : options.hosts.front();
   out << "mosquitto configuration: " << files->mosquitto_conf.string() << "\n"
-      << "credentials and ACLs:    " << files->dynsec_json.string() << " (0600, "
-      << config.devices.size() << " device(s) + user " << options.bridge_user << ")\n";
-  out << "bridge password:         " << existing.string()
-      << (files->bridge_password.empty() ? " (kept)\n" : " (0600)\n");
-  out << "Devices connect on TLS port " << options.tls_port
-      << "; meross-bridge and Home Assistant on "
-      << (options.local_bind.empty() ? "" : options.local_bind + ":") << options.local_port
-      << ".\nmosquitto must be able to read the keys and dynamic-security.json (0600): if it runs "
-         "as "
-         "user mosquitto, `chown mosquitto: "
-      << files->dynsec_json.string()
-      << "` and the "
-         "certs' server.key.\nRun: mosquitto -c "
-      << files->mosquitto_conf.string() << "\n";
+      << "Meross keys (0600):      " << files->keys.string() << " (" << options.keys.size()
+      << " key(s); any device paired with one of them logs in, no per-device step)\n"
+      << "broker logins (0600):    " << files->clients.string() << "\n"
+      << "CA certificate:          " << files->ca_cert.string()
+      << (files->certificates_created ? " (new)" : " (kept)") << "\n"
+      << "CA SHA-256 fingerprint:  " << files->ca_fingerprint << "\n"
+      << "bridge configuration:    " << files->bridge_toml.string() << " (0600, user "
+      << files->bridge_username << " on " << files->local_url << ")\n";
+  if (!files->homeassistant_password.empty()) {
+    out << "Home Assistant login:    user homeassistant, password in "
+        << files->homeassistant_password.string() << " (0600), broker " << files->local_url << "\n";
+  }
+  if (!files->broker_user.empty()) {
+    out << "keys, clients and certs/server.key belong to the user " << files->broker_user
+        << ", which mosquitto switches to when started as root.\n";
+  }
+  out << "Pair devices with:       --broker mqtts://" << host << ":" << options.tls_port << "\n"
+      << "Run: mosquitto -c " << files->mosquitto_conf.string() << "\n     meross-bridge --config "
+      << files->bridge_toml.string() << "\n";
   return 0;
 }
 
@@ -425,16 +426,23 @@ void add_commands(CLI::App& app) {
     auto options = std::make_shared<BrokerConfigCommandOptions>();
     auto* sub = app.add_subcommand(
         "broker-config",
-        "write mosquitto.conf and dynamic-security.json: TLS listener for devices, per-device "
-        "credentials and ACLs, bridge user");
+        "write a local Meross cloud for mosquitto: TLS listener for devices, our auth plugin "
+        "(any device paired with the key logs in, confined to its own topics), certificates, "
+        "and a ready bridge configuration");
     sub->add_option("--out", options->out_dir, "output directory")->required();
-    sub->add_option("--certs", options->cert_dir, "directory of `certs` output (default: --out)");
-    sub->add_option("--device", options->devices,
-                    "UUID or UUID,MAC of a paired device (repeat; MAC defaults to the uuid's last "
-                    "12 characters)");
-    sub->add_option("--key", options->key, "the key the devices were paired with (never printed)");
-    sub->add_option("--user-id", options->user_id, "the userId they were paired with")
-        ->capture_default_str();
+    sub->add_option("--key", options->keys,
+                    "the key devices are paired with (repeat for several; never printed)")
+        ->required()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--user-id", options->user_ids,
+                    "userIds devices may log in with (repeat; default: any)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--host", options->hosts,
+                    "IP or name devices reach the broker by, for new certificates (repeat; "
+                    "default: this host's name)")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    sub->add_option("--certs", options->cert_dir,
+                    "certificate directory (default: OUT/certs; reused when it holds a set)");
     sub->add_option("--tls-port", options->tls_port, "devices' TLS port")->capture_default_str();
     sub->add_option("--tls-bind", options->tls_bind, "address of the TLS listener (default: all)");
     sub->add_option("--local-port", options->local_port,
@@ -442,10 +450,15 @@ void add_commands(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--local-bind", options->local_bind, "address of that listener")
         ->capture_default_str();
-    sub->add_option("--plugin", options->plugin, "path of mosquitto_dynamic_security.so");
-    sub->add_option("--bridge-user", options->bridge_user, "MQTT user of meross-bridge")
+    sub->add_option("--plugin", options->plugin,
+                    "path of meross-auth.so (default: found next to this program)");
+    sub->add_flag("--no-homeassistant", options->no_homeassistant,
+                  "no Home Assistant login (its broker is another one)");
+    sub->add_option("--discovery-prefix", options->discovery_prefix,
+                    "Home Assistant's discovery prefix")
         ->capture_default_str();
-    sub->add_flag("--force", options->force, "replace existing files");
+    sub->add_option("--base-topic", options->base_topic, "the bridge's base topic")
+        ->capture_default_str();
     sub->callback(run(&run_broker_config, options));
   }
   {
@@ -465,7 +478,7 @@ void add_commands(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--user", options->user, "MQTT user (e.g. meross-bridge)");
     sub->add_option("--password-file", options->password_file,
-                    "file holding the MQTT password (e.g. broker-config's bridge-password)");
+                    "file holding the MQTT password (e.g. broker-config's DIR/bridge-password)");
     sub->add_option("--cafile", options->cafile, "CA for mqtts://");
     sub->add_option("METHOD", options->method, "GET, SET or PUSH")->required();
     sub->add_option("NAMESPACE", options->ns, "e.g. Appliance.System.All")->required();
@@ -481,6 +494,7 @@ void add_commands(CLI::App& app) {
         ->capture_default_str();
     sub->callback(run(&run_password, options));
   }
+  add_addon_command(app);
 }
 
 }  // namespace meross::pairing

@@ -49,17 +49,18 @@ struct CertsOptions {
 
 struct BrokerConfigCommandOptions {
   std::string out_dir;
-  std::string cert_dir;              // "" = out_dir
-  std::vector<std::string> devices;  // UUID or UUID,MAC
-  std::string key;
-  std::uint64_t user_id = 0;
+  std::string cert_dir;           // "" = out_dir/certs
+  std::vector<std::string> keys;  // secret
+  std::vector<std::uint64_t> user_ids;
   int tls_port = 8883;
   std::string tls_bind;
   int local_port = 1883;
   std::string local_bind = "127.0.0.1";
+  std::vector<std::string> hosts;  // names devices reach the broker by (new certificates)
   std::string plugin;
-  std::string bridge_user = "meross-bridge";
-  bool force = false;
+  bool no_homeassistant = false;
+  std::string discovery_prefix = "homeassistant";
+  std::string base_topic = "meross";
 };
 
 struct CallOptions {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ninja-build git ca-certificates
-  libmosquitto-dev rapidjson-dev libssl-dev libtomlplusplus-dev
+  libmosquitto-dev mosquitto-dev rapidjson-dev libssl-dev libtomlplusplus-dev
   libhowardhinnant-date-dev tzdata libboost-test-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libbenchmark-dev
   mosquitto mosquitto-clients clang-format openssl

@@ -4,6 +4,7 @@
     fake_bashio.py config   OPTIONS_JSON QUERY [DEFAULT]   -> bashio::config
     fake_bashio.py service  SERVICES_JSON SERVICE FIELD     -> bashio::services
     fake_bashio.py has-service SERVICES_JSON SERVICE        -> bashio::services.available (exit code)
+    fake_bashio.py addon-port ADDON_JSON PORT/PROTO         -> bashio::addon.port (empty if unpublished)
 
 QUERY is the subset of jq paths the add-on uses: `a`, `a[0].b`, `a|keys`, `a|length`.
 Output follows bashio::config: null -> "null" (or DEFAULT), strings raw, booleans true/false,
@@ -58,8 +59,13 @@ def scalar(v):
 
 def main(argv):
     cmd = argv[1]
-    with open(argv[2], encoding="utf-8") as f:
-        data = json.load(f)
+    try:
+        with open(argv[2], encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        # Never the file's text: an options file holds secrets.
+        sys.stderr.write(f"fake bashio: cannot read {argv[2]} as JSON ({type(e).__name__})\n")
+        return 1
     if cmd == "config":
         value = lookup(data, argv[3])
         default = argv[4] if len(argv) > 4 else ""
@@ -81,6 +87,12 @@ def main(argv):
         if not isinstance(service, dict) or argv[4] not in service:
             return 1
         sys.stdout.write(scalar(service[argv[4]]) + "\n")
+        return 0
+    if cmd == "addon-port":
+        network = data.get("network") if isinstance(data, dict) else None
+        port = network.get(argv[3]) if isinstance(network, dict) else None
+        if port is not None:
+            sys.stdout.write(scalar(port) + "\n")
         return 0
     raise SystemExit(f"fake bashio: unknown command {cmd}")
 

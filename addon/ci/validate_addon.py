@@ -11,13 +11,16 @@
 3. options/schema: every option typed, every type well-formed in the Supervisor's mini-language,
    every default valid for its type, optional (`?`) options without defaults, every option
    translated in translations/en.yaml.
-4. Files: the store files exist, icon.png is 128x128 and logo.png 250x100, the s6 scripts are
-   executable, repository.yaml has a name, and no other file in the repository is called
-   config.yaml/.yml/.json (the Supervisor would take it for an add-on).
-5. Dockerfile: HA base image with a BUILD_FROM default, the add-on's CMake options, the app labels,
-   and an Alpine package (in the Dockerfile or the build-deps.sh it runs) for every dependency that
-   cmake/Dependencies.cmake requires.
-6. DOCS.md covers what issue 6 asks for (smoke test of headings and key terms).
+4. Files: the store files exist, icon.png is 128x128 and logo.png 250x100, the three s6-rc
+   services (init-meross, device-broker, meross-bridge) have their type, dependencies,
+   registration and executable scripts, repository.yaml has a name and the project's URL, nothing
+   is vendored, and no other file in the repository is called config.yaml/.yml/.json (the
+   Supervisor would take it for an add-on). Published ports have a description and a translation.
+5. Dockerfile: HA base image with a BUILD_FROM default, the source cloned from the project's URL at
+   v${BUILD_VERSION}, the add-on's CMake options and targets (bridge and auth plugin), mosquitto
+   and the plugin in the image, the app labels, and an Alpine package (in the Dockerfile or the
+   build-deps.sh it runs) for every dependency that cmake/Dependencies.cmake requires.
+6. DOCS.md covers what issues 6 and 13 ask for (smoke test of headings and key terms).
 """
 import json
 import os
@@ -219,6 +222,19 @@ def check_options(config, addon_dir):
     for name in conf:
         if name not in schema:
             error(f"translations/en.yaml: configuration.{name} is not an option")
+    # Published ports: a description in config.yaml and a translation (the Network section).
+    ports = config.get("ports", {}) or {}
+    descriptions = config.get("ports_description", {}) or {}
+    network = tr.get("network", {}) or {}
+    for port in ports:
+        if not descriptions.get(port):
+            error(f"config.yaml: port {port} needs a ports_description")
+        if not network.get(port):
+            error(f"translations/en.yaml: network.{port} needs a description")
+    if "8883/tcp" not in ports:
+        error("config.yaml: the devices' TLS port 8883/tcp must be published (ports)")
+    if "device_port" not in schema:
+        error("config.yaml: option device_port (the devices' TLS listener) is missing")
 
 
 # --- 4. files ---------------------------------------------------------------------------------
@@ -254,22 +270,53 @@ def check_files(root, addon_dir):
         if os.path.isfile(path) and png_size(path) != want:
             error(f"{name}: {png_size(path)} is not a {want[0]}x{want[1]} PNG")
     s6 = os.path.join(addon_dir, "rootfs/etc/s6-overlay/s6-rc.d")
-    for name in ["meross-bridge/run", "meross-bridge/finish"]:
+    for name in S6_EXECUTABLE:
         if not os.access(os.path.join(s6, name), os.X_OK):
             error(f"rootfs s6-rc.d/{name} must be executable (git update-index --chmod=+x)")
-    for name in ["meross-bridge/type", "meross-bridge/dependencies.d/base",
-                 "user/contents.d/meross-bridge"]:
-        if not os.path.isfile(os.path.join(s6, name)):
-            error(f"rootfs s6-rc.d/{name} is missing")
+    for service, (kind, deps) in S6_SERVICES.items():
+        for name in [f"{service}/type", f"user/contents.d/{service}"] + [
+                f"{service}/dependencies.d/{d}" for d in deps]:
+            if not os.path.isfile(os.path.join(s6, name)):
+                error(f"rootfs s6-rc.d/{name} is missing")
+        type_file = os.path.join(s6, service, "type")
+        if os.path.isfile(type_file) and open(type_file, encoding="utf-8").read().strip() != kind:
+            error(f"rootfs s6-rc.d/{service}/type must say {kind}")
+    up = os.path.join(s6, "init-meross/up")
+    if os.path.isfile(up):
+        with open(up, encoding="utf-8") as f:
+            if f.read().strip() != "/etc/s6-overlay/s6-rc.d/init-meross/run":
+                error("rootfs s6-rc.d/init-meross/up must run /etc/s6-overlay/s6-rc.d/init-meross/run")
+    else:
+        error("rootfs s6-rc.d/init-meross/up is missing")
     repo_yaml = os.path.join(root, "repository.yaml")
     repo = load_yaml(repo_yaml) if os.path.isfile(repo_yaml) else None
     if not isinstance(repo, dict) or not isinstance(repo.get("name"), str):
         error("repository.yaml needs a name")
+    if not isinstance(repo, dict) or repo.get("url") != PROJECT_URL:
+        error(f"repository.yaml: url must be the project's repository, {PROJECT_URL}")
+    config = load_yaml(os.path.join(addon_dir, "config.yaml")) or {}
+    if config.get("url") != PROJECT_URL:
+        error(f"config.yaml: url must be {PROJECT_URL}")
+    if os.path.exists(os.path.join(addon_dir, "src")):
+        error(f"{ADDON}/src exists: the image clones the repository, nothing is vendored")
     own = f"{ADDON}/config.yaml"
     for path in repo_files(root):
         if re.search(r"(^|/)config\.(ya?ml|json)$", path) and path != own:
             error(f"{path}: the Supervisor searches the repository for config.yaml/.yml/.json "
                   "and would read this file as an add-on; rename it")
+
+
+# The project's repository: repository.yaml `url`, config.yaml `url`, the Dockerfile's default
+# MEROSS_SOURCE_URL and DOCS.md all name it.
+PROJECT_URL = "https://github.com/meross-bridge/meross-bridge"
+# s6-rc services: type and dependencies (besides the registration in user/contents.d).
+S6_SERVICES = {
+    "init-meross": ("oneshot", ["base"]),
+    "device-broker": ("longrun", ["init-meross"]),
+    "meross-bridge": ("longrun", ["init-meross", "device-broker"]),
+}
+S6_EXECUTABLE = ["init-meross/run", "device-broker/run", "device-broker/finish",
+                 "meross-bridge/run", "meross-bridge/finish"]
 
 
 # --- 5. Dockerfile ----------------------------------------------------------------------------
@@ -310,6 +357,16 @@ def check_dockerfile(root, addon_dir):
     for label in ['io.hass.type="app"', "io.hass.version=", "io.hass.arch="]:
         if label not in code:
             error(f"Dockerfile: missing label {label}")
+    if f"ARG MEROSS_SOURCE_URL={PROJECT_URL}" not in code:
+        error(f"Dockerfile: the source must default to ARG MEROSS_SOURCE_URL={PROJECT_URL}")
+    if "v${BUILD_VERSION}" not in code:
+        error("Dockerfile: the source must be cloned at the tag v${BUILD_VERSION}")
+    if not re.search(r"--target meross-bridge meross_auth_plugin\b", code):
+        error("Dockerfile: the build must make the targets meross-bridge and meross_auth_plugin")
+    if "/usr/lib/meross-bridge/meross-auth.so" not in code:
+        error("Dockerfile: the plugin must be installed at /usr/lib/meross-bridge/meross-auth.so")
+    if not re.search(r"apk add --no-cache mosquitto\b", code):
+        error("Dockerfile: the runtime image must install Alpine's mosquitto (the device broker)")
     deps_script = os.path.join(addon_dir, "build-deps.sh")
     if "build-deps.sh" in code and os.path.isfile(deps_script):
         with open(deps_script, encoding="utf-8") as f:
@@ -359,6 +416,10 @@ def check_docs(addon_dir, config):
             error(f"DOCS.md does not cover: {what}")
     if re.search(r"TODO|TBD|FIXME", docs):
         error("DOCS.md still has a TODO/TBD/FIXME")
+    if PROJECT_URL not in docs:
+        error(f"DOCS.md must give the repository URL {PROJECT_URL}")
+    if "fingerprint" not in docs or "mqtts://" not in docs:
+        error("DOCS.md must show where the log gives the CA fingerprint and the mqtts:// URL")
 
 
 def main(argv):

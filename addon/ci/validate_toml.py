@@ -4,7 +4,7 @@
     validate_toml.py FILE [CASE_JSON]
 
 Every table and key of the contract must be present with the right type (the add-on writes them
-all); no unknown table or key; [[devices]] entries need a uuid and may have name, key, timezone.
+all, [device_broker] with the same keys as [mqtt]); no unknown table or key; [[devices]] entries need a uuid and may have name, key, timezone.
 With CASE_JSON, the values must also equal the case's "expect" object. Messages name keys, never
 the values of secrets (key, password).
 """
@@ -58,6 +58,17 @@ def level(v):
 
 level.what = "one of " + ", ".join(sorted(LEVELS))
 
+BROKER = {
+    "url": matches(URL, "mqtt://host:port or mqtts://host:port"),
+    "username": is_str,
+    "password": is_str,
+    "client_id": matches(re.compile(r"^.+$"), "a non-empty string"),
+    "keepalive": matches(DURATION, "a duration"),
+    "ca_file": is_str,
+    "cert_file": is_str,
+    "key_file": is_str,
+    "insecure": is_bool,
+}
 CONTRACT = {
     "meross": {
         "key": is_str,
@@ -67,17 +78,8 @@ CONTRACT = {
         "availability_timeout": matches(DURATION, 'a duration such as "30s", "5m", "1h"'),
         "exclude": uuid_list,
     },
-    "mqtt": {
-        "url": matches(URL, "mqtt://host:port or mqtts://host:port"),
-        "username": is_str,
-        "password": is_str,
-        "client_id": matches(re.compile(r"^.+$"), "a non-empty string"),
-        "keepalive": matches(DURATION, "a duration"),
-        "ca_file": is_str,
-        "cert_file": is_str,
-        "key_file": is_str,
-        "insecure": is_bool,
-    },
+    "mqtt": BROKER,
+    "device_broker": BROKER,
     "homeassistant": {
         "discovery_prefix": matches(TOPIC, "a topic without empty levels or wildcards"),
         "base_topic": matches(TOPIC, "a topic without empty levels or wildcards"),

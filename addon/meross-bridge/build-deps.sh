@@ -1,12 +1,14 @@
 #!/bin/sh
 # ==================================================================================================
-# Installs what compiling meross-bridge needs, in the add-on image's build stage (Alpine, run by
-# the Dockerfile). The Alpine packages match the Debian ones in scripts/install-deps.sh:
+# Installs what compiling meross-bridge and its mosquitto plugin (broker/meross-auth.so) needs, in
+# the add-on image's build stage (Alpine, run by the Dockerfile). The Alpine packages match the
+# Debian ones in scripts/install-deps.sh:
 #
 #   Debian                                     Alpine
 #   build-essential, cmake, pkg-config, git    build-base, cmake, pkgconf, git
 #   libssl-dev                                 openssl-dev
-#   libmosquitto-dev                           mosquitto-dev
+#   libmosquitto-dev, mosquitto-dev            mosquitto-dev (libmosquitto; mosquitto_plugin.h and
+#                                                             mosquitto_broker.h for the plugin)
 #   rapidjson-dev                              rapidjson-dev
 #   libspdlog-dev, libfmt-dev                  spdlog-dev, fmt-dev
 #   libcurl4-openssl-dev                       curl-dev

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -476,7 +477,7 @@ bool refused_by_broker(int connack) {
 int blocking_tls_connect(const Client::Options& options) {
   int connack = -1;
   std::unique_ptr<mosquitto, decltype(&mosquitto_destroy)> mosq(
-      mosquitto_new((options.id + "-blocking").c_str(), true, &connack), &mosquitto_destroy);
+      mosquitto_new((options.id + "Blocking").c_str(), true, &connack), &mosquitto_destroy);
   mosquitto_connect_callback_set(
       mosq.get(), [](mosquitto*, void* user, int rc) { *static_cast<int*>(user) = rc; });
   mosquitto_tls_set(mosq.get(), options.cafile.c_str(), nullptr, nullptr, nullptr, nullptr);
@@ -508,15 +509,12 @@ struct GeneratedBroker {
   GeneratedBroker() {
     while (local_port == tls_port)
       local_port = meross::test::free_loopback_port();
-    Output certs;
-    BOOST_REQUIRE_MESSAGE(
-        run_certs({"127.0.0.1", dir.path.string(), 3650, false}, certs.out, certs.err) == 0,
-        certs.err.str());
     BrokerConfigCommandOptions options;
     options.out_dir = dir.path.string();
-    options.devices = {kUuidA, std::string(kUuidB) + "," + kMacB};
-    options.key = kKey;
-    options.user_id = 1234;
+    options.keys = {kKey};
+    options.user_ids = {1234};
+    options.hosts = {"127.0.0.1"};
+    options.plugin = MEROSS_AUTH_PLUGIN;
     options.tls_port = tls_port;
     options.tls_bind = "127.0.0.1";
     options.local_port = local_port;
@@ -530,16 +528,17 @@ struct GeneratedBroker {
       bridge_password.pop_back();
     BOOST_TEST(config.all().find(bridge_password) == std::string::npos);
 
+    // The generated configuration as it is; as root mosquitto would drop to user "mosquitto",
+    // which cannot read the 0600 files, so a copy says `user root`.
+    std::string conf = meross::test::read_file(dir.path / "mosquitto.conf");
+    if (::geteuid() == 0) conf = "user root\n" + conf;
+    std::ofstream(dir.path / "mosquitto-test.conf") << conf;
     meross::test::MosquittoBroker::Options broker_options;
-    broker_options.extra_config = meross::test::read_file(dir.path / "mosquitto.conf");
-    // As root, mosquitto would drop to user "mosquitto", which cannot read the 0600 files.
-    if (::geteuid() == 0) broker_options.extra_config += "\nuser root\n";
+    broker_options.config_file = (dir.path / "mosquitto-test.conf").string();
+    broker_options.config_port = local_port;
     broker = std::make_unique<meross::test::MosquittoBroker>(broker_options);
-    BOOST_REQUIRE(broker->port() != tls_port && broker->port() != local_port);
-    // mosquitto opens its listeners one after the other; wait for the last ones.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (!(meross::test::loopback_port_open(tls_port) &&
-             meross::test::loopback_port_open(local_port)) &&
+    while (!meross::test::loopback_port_open(tls_port) &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -552,7 +551,7 @@ struct GeneratedBroker {
             mac,
             protocol::device_mqtt_password(mac, kKey, 1234),
             tls_port,
-            (dir.path / "ca.crt").string(),
+            (dir.path / "certs" / "ca.crt").string(),
             true};
   }
   Client::Options bridge() const {

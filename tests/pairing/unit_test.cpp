@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -252,114 +253,171 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(broker_config)
 
-BOOST_AUTO_TEST_CASE(dynsec_password_matches_mosquitto_ctrl) {
-  // Written by `mosquitto_ctrl dynsec init dyn.json admin adminpw` (mosquitto 2.0.11).
-  const auto salt = base64_decode("0kIf3TrTXCkM6jdp");
+BOOST_AUTO_TEST_CASE(password_hash_matches_mosquitto_passwd) {
+  // Written by `mosquitto_passwd -b -c FILE someone s3cret` (mosquitto 2.0.11).
+  const std::string line =
+      "$7$101$2vFCnbng1j9/"
+      "Sg80$57d0Zl3N+sqTyOeQ3eEA2Yotot5rz0Kox8uMCCj+JZG1fk2wcrltZQf8WKtctgH7UTkDz3"
+      "gnE5H9MM1sVGwRyQ==";
+  const auto salt = base64_decode("2vFCnbng1j9/Sg80");
   BOOST_REQUIRE(salt.ok());
-  BOOST_TEST(
-      dynsec_password_hash("adminpw", *salt, 101) ==
-      "8jqWJc8oXv4eJPuyZFWaYboP2+trPvwxDtH/fMFY4+ahCYYQC+9ckWubSDgkhFPaTBW4G7eNaWRe+srv8VEh1A==");
+  BOOST_TEST(password_hash("s3cret", *salt, 101) == line);
 }
 
-BOOST_AUTO_TEST_CASE(devices_are_parsed) {
-  auto derived = parse_device("2304253613440052050A48E1E9C4B296", "k", 7);
-  BOOST_REQUIRE(derived.ok());
-  BOOST_TEST(derived->uuid == "2304253613440052050a48e1e9c4b296");
-  BOOST_TEST(derived->mac == "48:e1:e9:c4:b2:96");
-  BOOST_TEST(derived->user_id == 7u);
-  auto explicit_mac = parse_device("2304253613440052050a48e1e9c4b296,34:29:8F:00:00:01", "k", 0);
-  BOOST_TEST(explicit_mac->mac == "34:29:8f:00:00:01");
-  for (const char* bad :
-       {"", "abc", "2304253613440052050a48e1e9c4b296,zz", "2304253613440052050a48e1e9c4b29/",
-        "2304253613440052050a48e1e9c4b296,"}) {
-    const auto result = parse_device(bad, "supersecretkey", 0);
-    BOOST_TEST(!result.ok(), bad);
-    if (!result.ok())
-      BOOST_TEST(result.error().describe().find("supersecretkey") == std::string::npos);
-  }
-}
+namespace {
 
-BOOST_AUTO_TEST_CASE(dynsec_json_confines_each_device) {
-  BrokerConfigOptions options;
-  options.devices.push_back(*parse_device("2304253613440052050a48e1e9c4b296", "key", 1));
-  const auto json = dynsec_json(options, "bridgepw", [] { return std::string(12, 's'); });
-  auto doc = parse(json);
-  const auto& clients = doc["clients"];
-  BOOST_REQUIRE(clients.Size() == 2u);
-  BOOST_TEST(std::string(clients[0]["username"].GetString()) == "meross-bridge");
-  BOOST_TEST(std::string(clients[0]["password"].GetString()) ==
-             dynsec_password_hash("bridgepw", std::string(12, 's'), 101));
-  BOOST_TEST(std::string(clients[1]["username"].GetString()) == "48:e1:e9:c4:b2:96");
-  BOOST_TEST(std::string(clients[1]["password"].GetString()) ==
-             dynsec_password_hash(protocol::device_mqtt_password("48:e1:e9:c4:b2:96", "key", 1),
-                                  std::string(12, 's'), 101));
-  BOOST_TEST(std::string(clients[1]["salt"].GetString()) == base64_encode(std::string(12, 's')));
-  BOOST_TEST(json.find("bridgepw") == std::string::npos);
-  const auto& roles = doc["roles"];
-  BOOST_REQUIRE(roles.Size() == 2u);
-  std::set<std::string> device_topics;
-  for (const auto& acl : roles[1]["acls"].GetArray()) {
-    device_topics.insert(std::string(acl["acltype"].GetString()) + " " + acl["topic"].GetString());
-  }
-  const std::set<std::string> expected = {
-      "subscribePattern /appliance/2304253613440052050a48e1e9c4b296/subscribe",
-      "publishClientReceive /appliance/2304253613440052050a48e1e9c4b296/subscribe",
-      "publishClientSend /appliance/2304253613440052050a48e1e9c4b296/publish",
-      "unsubscribePattern /appliance/2304253613440052050a48e1e9c4b296/subscribe"};
-  BOOST_TEST((device_topics == expected));
-  BOOST_TEST(doc["defaultACLAccess"]["publishClientSend"].GetBool() == false);
-  BOOST_TEST(doc["defaultACLAccess"]["subscribe"].GetBool() == false);
-}
-
-BOOST_AUTO_TEST_CASE(write_refuses_missing_certs_and_bad_options) {
+// A readable stand-in for meross-auth.so: write_broker_config only names the plugin.
+struct BrokerFolder {
   TempDir dir;
   BrokerConfigOptions options;
-  options.out_dir = dir.path;
-  options.cert_dir = dir.path;
-  options.plugin_path = "/nonexistent/plugin.so";
-  const auto missing = write_broker_config(options);
-  BOOST_REQUIRE(!missing.ok());
-  BOOST_TEST(missing.error().message.find("certs") != std::string::npos);
+  BrokerFolder() {
+    const auto plugin = dir.path / "meross-auth.so";
+    std::ofstream(plugin) << "not loaded by these tests";
+    options.out_dir = dir.path / "broker";
+    options.keys = {"topsecretkey"};
+    options.certificate_hosts = {"broker.lan", "192.168.1.7"};
+    options.plugin_path = plugin.string();
+  }
+  fs::path file(const char* name) const { return options.out_dir / name; }
+};
+
+mode_t mode_of(const fs::path& path) {
+  struct stat st {};
+  BOOST_REQUIRE(::stat(path.c_str(), &st) == 0);
+  return st.st_mode & 0777;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(writes_a_confined_broker_and_a_ready_bridge_configuration) {
+  BrokerFolder folder;
+  folder.options.keys.push_back("secondkey");
+  folder.options.user_ids = {1234, 0};
+  auto files = write_broker_config(folder.options);
+  BOOST_REQUIRE_MESSAGE(files.ok(), (files.ok() ? std::string() : files.error().describe()));
+  BOOST_TEST(files->certificates_created);
+  BOOST_TEST(files->local_url == "mqtt://127.0.0.1:1883");
+  BOOST_TEST(files->ca_fingerprint.size() == 95u);  // 32 bytes as AB:CD:…
+
+  const auto conf = meross::test::read_file(files->mosquitto_conf);
+  const auto certs = folder.options.out_dir / "certs";
+  for (const std::string& expected : std::vector<std::string>{
+           "allow_anonymous false\n", "plugin " + folder.options.plugin_path + "\n",
+           "plugin_opt_key_file " + folder.file("keys").string() + "\n",
+           "plugin_opt_clients_file " + folder.file("clients").string() + "\n",
+           std::string("plugin_opt_topic_roots homeassistant,meross\n"),
+           std::string("plugin_opt_user_ids 1234,0\n"), std::string("listener 8883\n"),
+           "certfile " + (certs / "server.crt").string() + "\n",
+           std::string("tls_version tlsv1.2\n"), std::string("listener 1883 127.0.0.1\n")}) {
+    BOOST_TEST(conf.find(expected) != std::string::npos, expected);
+  }
+  BOOST_TEST(conf.find("topsecretkey") == std::string::npos);
+
+  const auto keys = meross::test::read_file(folder.file("keys"));
+  BOOST_TEST(keys.find("\ntopsecretkey\nsecondkey\n") != std::string::npos);
+  const auto clients = meross::test::read_file(folder.file("clients"));
+  BOOST_TEST(clients.find("\nmeross-bridge bridge $7$101$") != std::string::npos);
+  BOOST_TEST(clients.find("\nhomeassistant homeassistant $7$101$") != std::string::npos);
+  BOOST_TEST(clients.find(files->bridge_password) == std::string::npos);
+  for (const char* name : {"keys", "clients", "bridge.toml", "bridge-password",
+                           "homeassistant-password", "certs/ca.key", "certs/server.key"}) {
+    BOOST_TEST(mode_of(folder.file(name)) == 0600u, name);
+  }
+
+  const auto toml = meross::test::read_file(files->bridge_toml);
+  BOOST_TEST(toml.find("key = 'topsecretkey'") != std::string::npos, toml);
+  BOOST_TEST(toml.find("user_id = 1234") != std::string::npos);
+  BOOST_TEST(toml.find("url = 'mqtt://127.0.0.1:1883'") != std::string::npos);
+  BOOST_TEST(toml.find("username = 'meross-bridge'") != std::string::npos);
+  BOOST_TEST(toml.find("password = '" + files->bridge_password + "'") != std::string::npos);
+
+  // The server certificate names every host it was asked for.
+  const auto server = meross::test::read_file(certs / "server.crt");
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(server.data(), -1), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(
+      PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+  BOOST_REQUIRE(cert);
+  BOOST_TEST(X509_check_host(cert.get(), "broker.lan", 0, 0, nullptr) == 1);
+  BOOST_TEST(X509_check_ip_asc(cert.get(), "192.168.1.7", 0) == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_second_run_keeps_certificates_passwords_and_user_settings) {
+  BrokerFolder folder;
+  auto first = write_broker_config(folder.options);
+  BOOST_REQUIRE(first.ok());
+  const auto ca = meross::test::read_file(folder.file("certs/ca.crt"));
+  const auto ha = meross::test::read_file(folder.file("homeassistant-password"));
+  // A user names a device in bridge.toml; the next run changes the key and keeps the name.
+  std::ofstream(folder.file("bridge.toml"), std::ios::app)
+      << "\n[[devices]]\nuuid = \"2304253613440052050a48e1e9c4b296\"\nname = \"Desk plug\"\n";
+  folder.options.keys = {"newkey"};
+  auto second = write_broker_config(folder.options);
+  BOOST_REQUIRE_MESSAGE(second.ok(), (second.ok() ? std::string() : second.error().describe()));
+  BOOST_TEST(!second->certificates_created);
+  BOOST_TEST(second->ca_fingerprint == first->ca_fingerprint);
+  BOOST_TEST(meross::test::read_file(folder.file("certs/ca.crt")) == ca);
+  BOOST_TEST(second->bridge_password == first->bridge_password);
+  BOOST_TEST(meross::test::read_file(folder.file("homeassistant-password")) == ha);
+  const auto toml = meross::test::read_file(folder.file("bridge.toml"));
+  BOOST_TEST(toml.find("key = 'newkey'") != std::string::npos, toml);
+  BOOST_TEST(toml.find("Desk plug") != std::string::npos);
+  BOOST_TEST(meross::test::read_file(folder.file("keys")).find("topsecretkey") ==
+             std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(bad_options_are_refused_without_quoting_a_key) {
+  const auto refused = [](const BrokerConfigOptions& options, const std::string& what) {
+    const auto result = write_broker_config(options);
+    BOOST_TEST(!result.ok(), what);
+    if (!result.ok()) {
+      BOOST_TEST(result.error().describe().find("topsecretkey") == std::string::npos);
+      BOOST_TEST(result.error().describe().find("bad key") == std::string::npos);
+    }
+    return result.ok() ? std::string() : result.error().describe();
+  };
+  BrokerFolder folder;
+  auto options = folder.options;
+  options.keys.clear();
+  BOOST_TEST(refused(options, "no key").find("key") != std::string::npos);
+  options.keys = {"topsecretkey", "bad key"};
+  BOOST_TEST(refused(options, "space").find("key 2") != std::string::npos);
+  options.keys = {"#topsecretkey"};
+  refused(options, "comment");
+  options = folder.options;
   options.local_port = options.tls_port;
-  BOOST_TEST(!write_broker_config(options).ok());
+  refused(options, "same ports");
+  options = folder.options;
+  options.plugin_path = (folder.dir.path / "missing.so").string();
+  BOOST_TEST(refused(options, "plugin").find("missing.so") != std::string::npos);
+  options = folder.options;
+  options.base_topic = "meross/#";
+  refused(options, "topic root");
+  // Part of a certificate set is not silently replaced.
+  options = folder.options;
+  fs::create_directories(folder.file("certs"));
+  std::ofstream(folder.file("certs/ca.crt")) << "half a set";
+  BOOST_TEST(refused(options, "half certs").find("part of a certificate set") != std::string::npos);
+  BOOST_TEST(!fs::exists(folder.file("mosquitto.conf")));
 }
 
-BOOST_AUTO_TEST_CASE(command_writes_files_and_keeps_the_bridge_password) {
-  TempDir dir;
+BOOST_AUTO_TEST_CASE(command_prints_what_to_do_and_no_secret) {
+  BrokerFolder folder;
+  BrokerConfigCommandOptions options;
+  options.out_dir = folder.options.out_dir.string();
+  options.keys = {"topsecretkey"};
+  options.hosts = {"192.168.1.7"};
+  options.plugin = folder.options.plugin_path;
   std::ostringstream out;
   std::ostringstream err;
-  BOOST_REQUIRE(run_certs({"broker.lan", dir.path.string(), 30, false}, out, err) == 0);
-  BrokerConfigCommandOptions options;
-  options.out_dir = dir.path.string();
-  options.devices = {"2304253613440052050a48e1e9c4b296"};
-  options.key = "topsecretkey";
   BOOST_REQUIRE_MESSAGE(run_broker_config(options, out, err) == 0, err.str());
-  const auto conf = meross::test::read_file(dir.path / "mosquitto.conf");
-  BOOST_TEST(conf.find("listener 8883\n") != std::string::npos);
-  BOOST_TEST(conf.find("tls_version tlsv1.2") != std::string::npos);
-  BOOST_TEST(conf.find("keyfile " + (dir.path / "server.key").string()) != std::string::npos);
-  BOOST_TEST(conf.find("listener 1883 127.0.0.1") != std::string::npos);
-  BOOST_TEST(conf.find("plugin_opt_config_file " + (dir.path / "dynamic-security.json").string()) !=
-             std::string::npos);
-  for (const char* name : {"dynamic-security.json", "bridge-password"}) {
-    struct stat st {};
-    BOOST_REQUIRE(::stat((dir.path / name).c_str(), &st) == 0);
-    BOOST_TEST((st.st_mode & 0777) == 0600u, name);
+  BOOST_TEST(out.str().find("mqtts://192.168.1.7:8883") != std::string::npos, out.str());
+  BOOST_TEST(out.str().find("CA SHA-256 fingerprint:") != std::string::npos);
+  const auto bridge_password = meross::test::read_file(folder.file("bridge-password"));
+  const auto ha_password = meross::test::read_file(folder.file("homeassistant-password"));
+  for (const auto& secret :
+       {std::string("topsecretkey"), bridge_password.substr(0, 32), ha_password.substr(0, 32)}) {
+    BOOST_TEST((out.str() + err.str()).find(secret) == std::string::npos);
   }
-  const auto password = meross::test::read_file(dir.path / "bridge-password");
-  BOOST_TEST(password.size() == 33u);
-
-  // Without --force nothing is replaced; with it, a second device is added, same bridge password.
-  options.devices.push_back("19011804581223251h0434298f1a4b07,34:29:8f:1a:4b:07");
-  BOOST_TEST(run_broker_config(options, out, err) == 1);
-  options.force = true;
-  BOOST_REQUIRE_MESSAGE(run_broker_config(options, out, err) == 0, err.str());
-  BOOST_TEST(meross::test::read_file(dir.path / "bridge-password") == password);
-  auto doc = parse(meross::test::read_file(dir.path / "dynamic-security.json"));
-  BOOST_TEST(doc["clients"].Size() == 3u);
-  BOOST_TEST(std::string(doc["clients"][2]["username"].GetString()) == "34:29:8f:1a:4b:07");
-  BOOST_TEST((out.str() + err.str()).find("topsecretkey") == std::string::npos);
-  BOOST_TEST((out.str() + err.str()).find(password.substr(0, 32)) == std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -412,7 +470,7 @@ bool verifies(X509* ca, X509* server, const std::string& host, bool ip) {
 
 BOOST_AUTO_TEST_CASE(ip_certificates_chain_name_and_rsa_keys) {
   TempDir dir;
-  const auto files = generate_certificates({"192.168.1.7", dir.path, 3650, false});
+  const auto files = generate_certificates({"192.168.1.7", dir.path, 3650, false, {}});
   BOOST_REQUIRE(files.ok());
   auto ca = read_cert(files->ca_cert);
   auto server = read_cert(files->server_cert);
@@ -453,21 +511,21 @@ BOOST_AUTO_TEST_CASE(ip_certificates_chain_name_and_rsa_keys) {
 
 BOOST_AUTO_TEST_CASE(dns_certificates_and_no_overwrite) {
   TempDir dir;
-  BOOST_REQUIRE(generate_certificates({"broker.lan", dir.path, 30, false}).ok());
+  BOOST_REQUIRE(generate_certificates({"broker.lan", dir.path, 30, false, {}}).ok());
   auto ca = read_cert(dir.path / "ca.crt");
   auto server = read_cert(dir.path / "server.crt");
   BOOST_TEST(verifies(ca.get(), server.get(), "broker.lan", false));
   BOOST_TEST(!verifies(ca.get(), server.get(), "other.lan", false));
   const auto before = meross::test::read_file(dir.path / "server.crt");
-  const auto again = generate_certificates({"broker.lan", dir.path, 30, false});
+  const auto again = generate_certificates({"broker.lan", dir.path, 30, false, {}});
   BOOST_REQUIRE(!again.ok());
   BOOST_TEST(again.error().message.find("--force") != std::string::npos);
   BOOST_TEST(meross::test::read_file(dir.path / "server.crt") == before);
-  BOOST_TEST(generate_certificates({"broker.lan", dir.path, 30, true}).ok());
+  BOOST_TEST(generate_certificates({"broker.lan", dir.path, 30, true, {}}).ok());
   BOOST_TEST(meross::test::read_file(dir.path / "server.crt") != before);
-  BOOST_TEST(!generate_certificates({"", dir.path, 30, true}).ok());
-  BOOST_TEST(!generate_certificates({"bad host/x", dir.path, 30, true}).ok());
-  BOOST_TEST(!generate_certificates({"h", dir.path, 0, true}).ok());
+  BOOST_TEST(!generate_certificates({"", dir.path, 30, true, {}}).ok());
+  BOOST_TEST(!generate_certificates({"bad host/x", dir.path, 30, true, {}}).ok());
+  BOOST_TEST(!generate_certificates({"h", dir.path, 0, true, {}}).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -63,6 +63,11 @@ MosquittoBroker::MosquittoBroker(Options options) : options_(std::move(options))
   char pattern[] = "/tmp/meross-mosquitto-XXXXXX";
   if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
   dir_ = pattern;
+  if (!options_.config_file.empty()) {
+    port_ = options_.config_port;
+    start();
+    return;
+  }
   port_ = free_loopback_port();
   std::ofstream conf(dir_ + "/mosquitto.conf");
   conf << options_.head_config << (options_.head_config.empty() ? "" : "\n") << "listener " << port_
@@ -87,7 +92,8 @@ MosquittoBroker::~MosquittoBroker() {
 void MosquittoBroker::start() {
   if (pid_ > 0) return;
   const std::string binary = find_mosquitto();
-  const std::string conf = dir_ + "/mosquitto.conf";
+  const std::string conf =
+      options_.config_file.empty() ? dir_ + "/mosquitto.conf" : options_.config_file;
   pid_ = ::fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {

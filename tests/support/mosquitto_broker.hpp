@@ -15,6 +15,10 @@ class MosquittoBroker {
     bool verbose = false;      // keep mosquitto's log on stderr
     // Prepended: options that must come before the first listener (per_listener_settings).
     std::string head_config{};
+    // Run this configuration file as it is instead of a generated one (e.g. what
+    // `meross-bridge broker-config` wrote); `config_port` is a listener in it to wait for.
+    std::string config_file{};
+    int config_port = 0;
   };
 
   MosquittoBroker() : MosquittoBroker(Options{}) {}

@@ -19,7 +19,8 @@ std::string random_client_id() {
 
 }  // namespace
 
-MqttTestClient::MqttTestClient(int port, Options options) {
+MqttTestClient::MqttTestClient(int port, Options options)
+    : probe_root_(std::move(options.probe_root)) {
   static LibraryInit init;
   const std::string id = options.client_id.empty() ? random_client_id() : options.client_id;
   mosq_ = mosquitto_new(id.c_str(), true, this);
@@ -86,7 +87,7 @@ void MqttTestClient::subscribe(const std::string& pattern, int qos) {
   if (mosquitto_subscribe(mosq_, nullptr, pattern.c_str(), qos) != MOSQ_ERR_SUCCESS) {
     throw std::runtime_error("subscribe failed: " + pattern);
   }
-  const std::string probe = "meross-test/probe/" + random_client_id();
+  const std::string probe = probe_root_ + random_client_id();
   mosquitto_subscribe(mosq_, nullptr, probe.c_str(), 1);
   publish(probe, "probe", false, 1);
   if (!wait_for_topic(probe, std::chrono::seconds(10))) {

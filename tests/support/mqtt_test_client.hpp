@@ -27,6 +27,9 @@ class MqttTestClient {
     std::string client_id;  // random when empty
     std::string username;
     std::string password;
+    // subscribe() confirms itself with a round trip on a topic under this root; a client whose
+    // login may only use certain topics needs one of them.
+    std::string probe_root = "meross-test/probe/";
   };
 
   explicit MqttTestClient(int port) : MqttTestClient(port, Options{}) {}
@@ -60,6 +63,7 @@ class MqttTestClient {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Message> messages_;
+  std::string probe_root_;
   std::size_t clears_ = 0;  // lets wait_for notice a clear() between its looks
   bool connected_ = false;
   int connect_rc_ = -1;
