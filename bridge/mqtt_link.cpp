@@ -252,10 +252,17 @@ bool MqttLink::send(const Publication& p) {
 }
 
 void MqttLink::drain_backlog() {
+  const auto now = SteadyClock::now();
   while (connected_ && !backlog_.empty() && unacked_.size() < kWindow) {
     Publication p = std::move(backlog_.front());
     backlog_.pop_front();
     backlog_bytes_ -= p.topic.size() + p.payload.size();
+    if (p.expires && *p.expires < now) {
+      ++expired_;
+      spdlog::debug("mqtt: dropped a request for {} that waited past its deadline ({} so far)",
+                    p.topic, expired_);
+      continue;
+    }
     send(p);
   }
 }

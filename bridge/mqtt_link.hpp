@@ -69,6 +69,8 @@ class MqttLink {
   void on_writable(TimePoint now);
 
   bool connected() const { return connected_; }
+  // Requests that waited for the broker past their deadline and were dropped, never sent late.
+  std::uint64_t expired() const { return expired_; }
   // Sends now, or queues behind earlier messages while QoS 1 messages await their PUBACK beyond
   // the window or the link is down; false (with a rate-limited warning) if the queue is full.
   bool publish(const Publication& publication);
@@ -108,6 +110,7 @@ class MqttLink {
   std::deque<Publication> backlog_;
   std::size_t backlog_bytes_ = 0;
   std::uint64_t dropped_ = 0;
+  std::uint64_t expired_ = 0;  // requests dropped from the backlog after their deadline
   std::optional<TimePoint> last_drop_warning_;
 };
 

@@ -201,7 +201,8 @@ void DeviceSession::transmit(const std::string& message_id, const Pending& pendi
   // so a late answer to an earlier attempt still matches.
   const auto header = protocol::make_request_header(
       pending.method, pending.ns, settings_.reply_topic, settings_.key, now.wall, message_id);
-  outbox_.publish(device_subscribe_topic(), protocol::serialize(header, pending.payload));
+  outbox_.publish_until(device_subscribe_topic(), protocol::serialize(header, pending.payload),
+                        now.mono + settings_.request_timeout);
 }
 
 std::vector<std::string> DeviceSession::pending_in_order(TimePoint due_by) const {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,9 @@ struct Publication {
   std::string payload;
   bool retain = false;
   int qos = 1;
+  // A request to a device is useless after its deadline (the session has retried or given up):
+  // a link that could not send it by then drops it rather than execute a command late.
+  std::optional<TimePoint> expires{};
 };
 
 // What the sessions produce; the daemon drains it into the broker link after each event.
@@ -36,6 +40,9 @@ struct Outbox {
 
   void publish(std::string topic, std::string payload, bool retain = false, int qos = 1) {
     items.push_back(Publication{std::move(topic), std::move(payload), retain, qos});
+  }
+  void publish_until(std::string topic, std::string payload, TimePoint expires) {
+    items.push_back(Publication{std::move(topic), std::move(payload), false, 1, expires});
   }
   std::vector<Publication> take() { return std::exchange(items, {}); }
 };

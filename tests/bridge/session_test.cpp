@@ -180,6 +180,11 @@ BOOST_AUTO_TEST_CASE(requests_ask_for_answers_on_the_devices_own_publish_topic) 
   BOOST_REQUIRE(toggle.size() == 1u);
   BOOST_TEST(toggle[0]->publication.topic == dev.subscribe_topic());
   BOOST_TEST(toggle[0]->message.header.from == dev.publish_topic());
+  // A link that cannot send it before the request's deadline drops it: never a late command.
+  BOOST_REQUIRE(toggle[0]->publication.expires.has_value());
+  BOOST_TEST((*toggle[0]->publication.expires > h.now.mono));
+  BOOST_TEST((*toggle[0]->publication.expires <= h.now.mono + std::chrono::seconds(5)));
+  BOOST_TEST(!acks[0]->publication.expires.has_value());
   const auto pending = h.registry->find(dev.uuid)->pending_requests();
   h.deliver(dev.publish_topic(), dev.reply(toggle[0]->message.header, "{}", h.now.wall));
   BOOST_TEST(h.registry->find(dev.uuid)->pending_requests() == pending - 1);
