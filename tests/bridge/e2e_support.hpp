@@ -75,6 +75,24 @@ inline auto meross_message(std::string topic, std::string ns, protocol::Method m
   };
 }
 
+// Home Assistant's topics for the bridge's default prefixes (homeassistant, meross).
+inline const std::string kBridgeAvailability = "meross/bridge/availability";
+inline std::string device_config_topic(const std::string& uuid) {
+  return "homeassistant/device/meross_" + uuid + "/config";
+}
+inline std::string state_topic(const std::string& uuid, const std::string& key) {
+  return "meross/" + uuid + "/" + key + "/state";
+}
+inline std::string command_topic(const std::string& uuid, const std::string& key) {
+  return "meross/" + uuid + "/" + key + "/set";
+}
+inline std::string availability_topic(const std::string& uuid) {
+  return "meross/" + uuid + "/availability";
+}
+inline auto on_topic(std::string topic) {
+  return [=](const MqttTestClient::Message& m) { return m.topic == topic; };
+}
+
 inline auto payload_on(std::string topic, std::string payload) {
   return [=](const MqttTestClient::Message& m) { return m.topic == topic && m.payload == payload; };
 }

@@ -18,8 +18,6 @@ namespace {
 
 using Trace = protocol::Trace;
 
-const std::string kBridgeAvailability = "meross/bridge/availability";
-
 // A broker, a bridge on it, and an observer that sees everything the bridge publishes.
 struct Setup {
   BridgeConfig settings;

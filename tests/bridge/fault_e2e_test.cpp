@@ -30,7 +30,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-const std::string kBridgeAvailability = "meross/bridge/availability";
 const std::string kGlobalKey = "fault-global-key-8c1f0e";
 const std::string kPlugKey = "fault-plug-key-77d2a4";
 const std::string kPassword = "fault-broker-password-5e93b1";
@@ -39,19 +38,6 @@ constexpr auto kPollPeriod = std::chrono::seconds(4);
 // A real device PUSH (mss100 trace, namespace_pushes) with `onoff` filled in.
 std::string togglex_push(int onoff) {
   return R"({"togglex":[{"lmTime":1719611072,"channel":0,"onoff":)" + std::to_string(onoff) + "}]}";
-}
-
-std::string state_topic(const std::string& uuid, const std::string& key) {
-  return "meross/" + uuid + "/" + key + "/state";
-}
-std::string command_topic(const std::string& uuid, const std::string& key) {
-  return "meross/" + uuid + "/" + key + "/set";
-}
-std::string device_config_topic(const std::string& uuid) {
-  return "homeassistant/device/meross_" + uuid + "/config";
-}
-auto on_topic(std::string topic) {
-  return [=](const MqttTestClient::Message& m) { return m.topic == topic; };
 }
 
 // Device uuids are lower-case hex; the trace's file name spells one with a capital.

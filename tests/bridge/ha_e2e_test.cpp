@@ -20,21 +20,6 @@ using namespace meross::test;
 
 namespace {
 
-const std::string kBridgeAvailability = "meross/bridge/availability";
-
-std::string device_config_topic(const std::string& uuid) {
-  return "homeassistant/device/meross_" + uuid + "/config";
-}
-std::string state_topic(const std::string& uuid, const std::string& key) {
-  return "meross/" + uuid + "/" + key + "/state";
-}
-std::string command_topic(const std::string& uuid, const std::string& key) {
-  return "meross/" + uuid + "/" + key + "/set";
-}
-
-auto on_topic(std::string topic) {
-  return [=](const MqttTestClient::Message& m) { return m.topic == topic; };
-}
 // A state message on `topic` whose payload contains every one of `parts`.
 auto containing(std::string topic, std::vector<std::string> parts) {
   return [=](const MqttTestClient::Message& m) {

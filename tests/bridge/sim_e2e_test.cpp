@@ -17,8 +17,6 @@ using protocol::Method;
 
 namespace {
 
-const std::string kBridgeAvailability = "meross/bridge/availability";
-
 std::vector<std::string> sim_argv(const MosquittoBroker& broker, const std::string& key,
                                   const std::string& profile) {
   return {MEROSS_SIM_BIN,

@@ -19,23 +19,6 @@ using protocol::Method;
 
 namespace {
 
-const std::string kBridgeAvailability = "meross/bridge/availability";
-
-std::string device_config_topic(const std::string& uuid) {
-  return "homeassistant/device/meross_" + uuid + "/config";
-}
-std::string state_topic(const std::string& uuid, const std::string& key) {
-  return "meross/" + uuid + "/" + key + "/state";
-}
-std::string command_topic(const std::string& uuid, const std::string& key) {
-  return "meross/" + uuid + "/" + key + "/set";
-}
-std::string availability_topic(const std::string& uuid) {
-  return "meross/" + uuid + "/availability";
-}
-auto on_topic(std::string topic) {
-  return [=](const MqttTestClient::Message& m) { return m.topic == topic; };
-}
 auto document_of(std::string uuid) {
   return [=](const MqttTestClient::Message& m) {
     return m.topic == device_config_topic(uuid) && !m.payload.empty();
