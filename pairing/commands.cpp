@@ -11,10 +11,12 @@
 #include <rapidjson/document.h>
 #include <CLI/CLI.hpp>
 
+#include "pairing/account_command.hpp"
 #include "pairing/addon_config.hpp"
 #include "pairing/broker_config.hpp"
 #include "pairing/certs.hpp"
 #include "pairing/http_client.hpp"
+#include "pairing/move.hpp"
 #include "pairing/mqtt_call.hpp"
 #include "pairing/requests.hpp"
 #include "protocol/device_profile.hpp"
@@ -495,6 +497,8 @@ void add_commands(CLI::App& app) {
     sub->callback(run(&run_password, options));
   }
   add_addon_command(app);
+  add_lan_commands(app);
+  add_account_command(app);
 }
 
 }  // namespace meross::pairing

@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config ninja-build git ca-certificates
   libmosquitto-dev mosquitto-dev rapidjson-dev libssl-dev libtomlplusplus-dev
   libhowardhinnant-date-dev tzdata libboost-test-dev libcurl4-openssl-dev
+  libboost-dev
   libspdlog-dev libfmt-dev libcli11-dev libbenchmark-dev
   mosquitto mosquitto-clients clang-format openssl
   python3 python3-jsonschema python3-yaml shellcheck clang libclang-rt-14-dev

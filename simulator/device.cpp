@@ -4,11 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <utility>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "pairing/crypto.hpp"
+#include "pairing/requests.hpp"
 #include "protocol/json.hpp"
 #include "protocol/signing.hpp"
 #include "protocol/time_rules.hpp"
@@ -26,6 +29,9 @@ namespace {
 constexpr std::string_view kBind = "Appliance.Control.Bind";
 constexpr std::string_view kClock = "Appliance.System.Clock";
 constexpr std::string_view kConsumptionConfig = "Appliance.Control.ConsumptionConfig";
+constexpr std::string_view kConfigKey = "Appliance.Config.Key";
+constexpr std::string_view kEcdhe = "Appliance.Encrypt.ECDHE";
+constexpr std::string_view kSuite = "Appliance.Encrypt.Suite";
 
 std::string text_of(const rapidjson::StringBuffer& buffer) {
   return std::string(buffer.GetString(), buffer.GetSize());
@@ -156,6 +162,7 @@ Device::Device(std::shared_ptr<const DeviceTemplate> tmpl, std::string uuid, std
       settings_(std::move(settings)),
       rng_(static_cast<std::mt19937::result_type>(fnv1a(uuid_))) {
   seed_from_template(now_ms);
+  ecdhe_ = tmpl_->abilities.count(kEcdhe) != 0;
 }
 
 std::string Device::mqtt_password() const {
@@ -516,6 +523,7 @@ Reaction Device::receive(std::string_view payload, std::int64_t now_ms) {
   std::optional<Answer> a = dispatch(h.method, h.ns, message.payload(), now_ms, pushes);
   if (!answer) r.problem = "request without from: not answered";
   if (a && answer) reply(*a);
+  apply_pending_config(now_ms);
   for (auto& p : pushes)
     r.messages.push_back(std::move(p));
   return r;
@@ -568,6 +576,9 @@ std::optional<Device::Answer> Device::dispatch(Method method, const std::string&
     body += "]}";
     return Answer{Method::SetAck, std::move(body)};
   }
+
+  // Every firmware takes Config.Key (it is how a device is paired), listed or not.
+  if (ns == kConfigKey) return set ? config_key(payload) : bad_payload();
 
   if (!tmpl_->abilities.count(ns)) return error_answer(5000, "unknown namespace");
 
@@ -749,6 +760,142 @@ std::optional<Device::Answer> Device::dispatch(Method method, const std::string&
       return Answer{Method::Push, it->second};
   }
   return std::nullopt;
+}
+
+// --- local HTTP API --------------------------------------------------------------------------
+
+HttpReaction Device::http_request(std::string_view body, std::int64_t now_ms) {
+  HttpReaction r;
+  const auto start = body.find_first_not_of(" \t\r\n");
+  if (start == std::string_view::npos) {
+    r.problem = "empty request";
+    return r;
+  }
+  std::string text(body.substr(start));
+  const bool encrypted = text.front() != '{';
+  // The reply goes back under the key that opened the request, even if the request replaces it.
+  const std::optional<std::string> reply_key = encrypted ? session_key_ : std::nullopt;
+  if (encrypted) {
+    if (!session_key_) {
+      r.problem = "encrypted request before any key exchange";
+      return r;
+    }
+    std::string compact;
+    std::copy_if(text.begin(), text.end(), std::back_inserter(compact),
+                 [](char c) { return c != ' ' && c != '\r' && c != '\n' && c != '\t'; });
+    auto cipher = pairing::base64_decode(compact);
+    if (!cipher) {
+      r.problem = "encrypted request is not base64";
+      return r;
+    }
+    auto plain = pairing::aes_zero_pad_decrypt(*cipher, *session_key_);
+    if (!plain) {
+      r.problem = "undecryptable request: " + plain.error().describe();
+      return r;
+    }
+    text = std::move(*plain);
+  }
+  auto parsed = protocol::parse_message(text);
+  if (!parsed) {
+    r.problem = "unreadable request: " + parsed.error().describe();
+    return r;
+  }
+  const protocol::Message& message = *parsed;
+  const auto& h = message.header;
+  if (ecdhe_ && !encrypted && !pairing::plaintext_namespace(h.ns)) {
+    r.problem = "plaintext " + h.ns + " on ECDHE firmware: connection dropped";
+    return r;
+  }
+  accumulate_energy(now_ms);
+  std::optional<Answer> a;
+  std::vector<Outgoing> pushes;
+  if (!protocol::verify_sign(h.message_id, settings_.key, h.timestamp, h.sign)) {
+    r.problem = "bad signature on " + h.ns;
+    a = error_answer(5001, "sign error");
+  } else if (h.method == Method::GetAck || h.method == Method::SetAck ||
+             h.method == Method::Error) {
+    a = error_answer(5000, "unexpected method");
+  } else if (ecdhe_ && h.ns == kEcdhe) {
+    a = h.method == Method::Set ? ecdhe_exchange(message.payload())
+                                : error_answer(5000, "invalid payload");
+  } else if (ecdhe_ && h.ns == kSuite && h.method == Method::Get) {
+    a = Answer{Method::GetAck, R"({"suite":{"ka":"ecdhe256","se":"mrskey","ds":""}})"};
+  } else {
+    a = dispatch(h.method, h.ns, message.payload(), now_ms, pushes);
+  }
+  if (!a) {
+    r.problem = "nothing to answer to " + std::string(protocol::to_string(h.method)) + " " + h.ns;
+    return r;
+  }
+  std::string reply =
+      make_message(a->method, h.ns, std::move(a->payload), now_ms, h.message_id).payload;
+  apply_pending_config(now_ms);
+  r.body = reply_key ? pairing::base64_encode(pairing::aes_zero_pad_encrypt(reply, *reply_key))
+                     : std::move(reply);
+  if (connected_ && bound_) r.messages = std::move(pushes);
+  return r;
+}
+
+Device::Answer Device::ecdhe_exchange(const JsonValue& payload) {
+  const JsonValue* e = find_member(payload, "ecdhe");
+  const auto pubkey = e ? protocol::string_member(*e, "pubkey") : std::nullopt;
+  if (!pubkey) return error_answer(5000, "invalid payload");
+  const pairing::EcdhKey own;
+  auto session = own.session_key(*pubkey);
+  if (!session) return error_answer(5000, "invalid public key");
+  session_key_ = std::move(*session);
+  return Answer{Method::SetAck, R"({"ecdhe":{"pubkey":")" + own.public_key_base64() + R"("}})"};
+}
+
+Device::Answer Device::config_key(const JsonValue& payload) {
+  const auto invalid = [&](std::string_view field) {
+    return error_answer(5000, "invalid payload: " + std::string(field));
+  };
+  const JsonValue* key = find_member(payload, "key");
+  if (!key || !key->IsObject()) return invalid("key");
+  const JsonValue* gateway = find_member(*key, "gateway");
+  if (!gateway || !gateway->IsObject()) return invalid("key.gateway");
+  PendingConfig config;
+  const auto host = protocol::string_member(*gateway, "host");
+  const auto second_host = protocol::string_member(*gateway, "secondHost");
+  const auto port = int_member(*gateway, "port");
+  const auto second_port = int_member(*gateway, "secondPort");
+  if (!host || host->empty()) return invalid("key.gateway.host");
+  if (!port || *port <= 0 || *port > 65535) return invalid("key.gateway.port");
+  if (!second_host || second_host->empty()) return invalid("key.gateway.secondHost");
+  if (!second_port || *second_port <= 0 || *second_port > 65535) {
+    return invalid("key.gateway.secondPort");
+  }
+  if (!int_member(*gateway, "redirect")) return invalid("key.gateway.redirect");
+  const auto new_key = protocol::string_member(*key, "key");
+  if (!new_key) return invalid("key.key");
+  // userId is sent as a decimal string, reported back as an integer (§6.3): take either.
+  const auto user_id = int_member(*key, "userId");
+  if (!user_id || *user_id < 0) return invalid("key.userId");
+  config.gateway = Gateway{std::string(*host), static_cast<int>(*port), std::string(*second_host),
+                           static_cast<int>(*second_port)};
+  config.key = std::string(*new_key);
+  config.user_id = static_cast<std::uint64_t>(*user_id);
+  pending_config_ = std::move(config);
+  return Answer{Method::SetAck, "{}"};
+}
+
+void Device::apply_pending_config(std::int64_t now_ms) {
+  if (!pending_config_) return;
+  settings_.key = std::move(pending_config_->key);
+  settings_.user_id = pending_config_->user_id;
+  settings_.broker_host = pending_config_->gateway.host;
+  settings_.broker_port = pending_config_->gateway.port;
+  move_ = std::move(pending_config_->gateway);
+  move_at_ms_ = now_ms + settings_.move_delay_ms;
+  pending_config_.reset();
+}
+
+std::optional<Gateway> Device::take_move(std::int64_t now_ms) {
+  if (!move_ || now_ms < move_at_ms_) return std::nullopt;
+  std::optional<Gateway> gateway = std::move(move_);
+  move_.reset();
+  return gateway;
 }
 
 // --- state → JSON --------------------------------------------------------------------------

@@ -51,11 +51,31 @@ struct DeviceSettings {
   std::int64_t clock_interval_ms = 10000;
   std::string broker_host = "127.0.0.1";
   int broker_port = 1883;
+  // How long after a SETACK of Appliance.Config.Key the device leaves for the new broker: long
+  // enough for the SETACK to reach the requester first, as firmware does.
+  std::int64_t move_delay_ms = 500;
 };
 
 struct Outgoing {
   std::string topic;
   std::string payload;
+};
+
+// The brokers of an accepted SET Appliance.Config.Key (meross-protocol.md §6.3).
+struct Gateway {
+  std::string host;
+  int port = 0;
+  std::string second_host;
+  int second_port = 0;
+};
+
+// What a request to the local HTTP API (POST /config) caused.
+struct HttpReaction {
+  // The response body; nullopt to drop the connection unanswered, as firmware does with requests
+  // it cannot read or that are not encrypted when they must be.
+  std::optional<std::string> body;
+  std::vector<Outgoing> messages;  // PUSHes the request caused, for the broker
+  std::string problem;             // why the request was refused or dropped ("" if handled)
 };
 
 // What a received message caused.
@@ -92,6 +112,15 @@ class Device {
 
   // A message that arrived on the subscribe topic.
   Reaction receive(std::string_view payload, std::int64_t now_ms);
+
+  // The body of a POST /config. Works whether or not the MQTT session is up or bound, like the
+  // firmware's local API; on ECDHE firmware only the plaintext namespaces may come unencrypted.
+  HttpReaction http_request(std::string_view body, std::int64_t now_ms);
+  bool ecdhe() const { return ecdhe_; }
+
+  // The broker an accepted Config.Key SET sends the device to, once its delay has passed (then
+  // cleared). The key, userId and broker are already the new ones (mqtt_password() included).
+  std::optional<Gateway> take_move(std::int64_t now_ms);
 
   // Timers: Bind/Clock repeats, doors and shutters moving, energy accumulating. Call often
   // (every few hundred ms); it returns what to publish.
@@ -158,6 +187,11 @@ class Device {
                                  const protocol::JsonValue& payload, std::int64_t now_ms,
                                  std::vector<Outgoing>& pushes);
   Reaction handle_handshake(const protocol::Message& message, std::int64_t now_ms);
+  Answer config_key(const protocol::JsonValue& payload);
+  Answer ecdhe_exchange(const protocol::JsonValue& payload);
+  // Switches to the key, userId and broker of an accepted Config.Key once its SETACK, signed
+  // with the old key, has been built.
+  void apply_pending_config(std::int64_t now_ms);
 
   std::string all_payload(std::int64_t now_ms) const;
   std::string bind_payload(std::int64_t now_ms) const;
@@ -219,6 +253,18 @@ class Device {
   std::vector<protocol::TimeRule> time_rules_;
   int dnd_mode_ = 0;
   std::mt19937 rng_;
+
+  // Local API.
+  bool ecdhe_ = false;                      // the abilities list Appliance.Encrypt.ECDHE
+  std::optional<std::string> session_key_;  // AES key of the last ECDHE exchange
+  struct PendingConfig {
+    Gateway gateway;
+    std::string key;
+    std::uint64_t user_id = 0;
+  };
+  std::optional<PendingConfig> pending_config_;  // accepted, its SETACK not yet built
+  std::optional<Gateway> move_;                  // applied, the broker change still due
+  std::int64_t move_at_ms_ = 0;
 };
 
 }  // namespace meross::sim

@@ -34,6 +34,9 @@ std::int64_t mono_ms() {
 
 constexpr std::uint64_t kControlTag = ~0ull;
 constexpr std::uint64_t kSignalTag = ~0ull - 1;
+constexpr std::uint64_t kHttpTag = ~0ull - 2;
+// Without --cafile, TLS links trust the system's CAs.
+constexpr const char* kSystemCaPath = "/etc/ssl/certs";
 constexpr std::int64_t kTickMs = 200;
 constexpr std::int64_t kMiscMs = 1000;
 constexpr std::size_t kConnectsPerRound = 64;
@@ -56,6 +59,11 @@ struct Fleet::Connection {
   int fd = -1;
   std::uint32_t events = 0;
   std::size_t index = 0;
+  BrokerAddress broker;  // where it connects now
+  // --broker, or the host and secondHost of the last Config.Key: an attempt that fails before
+  // the session is up moves on to the next, as firmware falls back to its second broker.
+  std::vector<BrokerAddress> brokers;
+  std::size_t broker_index = 0;
   enum class State { Idle, Connecting, Connected, Ready } state = State::Idle;
   std::int64_t retry_at_ms = 0;  // monotonic
   std::int64_t backoff_ms = 1000;
@@ -70,6 +78,8 @@ Fleet::Fleet(std::vector<std::unique_ptr<Device>> devices, FleetOptions options,
     auto c = std::make_unique<Connection>();
     c->fleet = this;
     c->index = connections_.size();
+    c->broker = options_.broker;
+    c->brokers = {options_.broker};
     c->device = std::move(device);
     connections_.push_back(std::move(c));
   }
@@ -85,6 +95,16 @@ Fleet::Fleet(std::vector<std::unique_ptr<Device>> devices, FleetOptions options,
   ev.events = EPOLLIN;
   ev.data.u64 = kSignalTag;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, signal_fd_, &ev);
+  if (options_.http_base_port >= 0) {
+    std::vector<int> ports;
+    for (std::size_t i = 0; i < connections_.size(); ++i) {
+      ports.push_back(options_.http_base_port == 0 ? 0
+                                                   : options_.http_base_port + static_cast<int>(i));
+    }
+    http_ = std::make_unique<HttpServer>(ports);
+    ev.data.u64 = kHttpTag;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, http_->wake_fd(), &ev);
+  }
   if (options_.control_fd >= 0) {
     ev.data.u64 = kControlTag;
     if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, options_.control_fd, &ev) != 0) {
@@ -94,6 +114,7 @@ Fleet::Fleet(std::vector<std::unique_ptr<Device>> devices, FleetOptions options,
 }
 
 Fleet::~Fleet() {
+  http_.reset();  // its thread first: nothing may queue requests for devices being destroyed
   for (auto& c : connections_) {
     if (c->mosq) mosquitto_destroy(c->mosq);
   }
@@ -121,13 +142,22 @@ void Fleet::connect(Connection& c, std::int64_t now_ms) {
     mosquitto_disconnect_callback_set(c.mosq, &Fleet::on_disconnect);
     mosquitto_subscribe_callback_set(c.mosq, &Fleet::on_subscribe);
     mosquitto_message_callback_set(c.mosq, &Fleet::on_message);
+    if (c.broker.tls) {
+      const char* cafile = options_.cafile.empty() ? nullptr : options_.cafile.c_str();
+      const int tls = mosquitto_tls_set(c.mosq, cafile, cafile ? nullptr : kSystemCaPath, nullptr,
+                                        nullptr, nullptr);
+      if (tls != MOSQ_ERR_SUCCESS) {
+        throw std::runtime_error(std::string("TLS setup failed: ") + mosquitto_strerror(tls));
+      }
+    }
   }
   const int rc = c.initialised ? mosquitto_reconnect(c.mosq)
-                               : mosquitto_connect(c.mosq, options_.broker.host.c_str(),
-                                                   options_.broker.port, options_.keepalive_s);
+                               : mosquitto_connect(c.mosq, c.broker.host.c_str(), c.broker.port,
+                                                   options_.keepalive_s);
   c.initialised = true;
   if (rc != MOSQ_ERR_SUCCESS) {
     spdlog::debug("{}: connect failed: {}", d.uuid(), mosquitto_strerror(rc));
+    next_broker(c);
     c.retry_at_ms = now_ms + c.backoff_ms;
     c.backoff_ms = std::min<std::int64_t>(c.backoff_ms * 2, 10000);
     return;
@@ -145,9 +175,18 @@ void Fleet::connect(Connection& c, std::int64_t now_ms) {
   sync(c, now_ms);
 }
 
+void Fleet::next_broker(Connection& c) {
+  if (c.brokers.size() < 2) return;
+  c.broker_index = (c.broker_index + 1) % c.brokers.size();
+  c.broker = c.brokers[c.broker_index];
+  c.initialised = false;  // mosquitto_connect to the other host, not a reconnect
+  spdlog::info("{}: trying {}:{}", c.device->uuid(), c.broker.host, c.broker.port);
+}
+
 void Fleet::lost(Connection& c, std::int64_t now_ms, const char* why) {
   if (c.state == Connection::State::Idle) return;
   spdlog::debug("{}: connection lost ({})", c.device->uuid(), why);
+  if (c.state != Connection::State::Ready) next_broker(c);
   if (c.fd >= 0 && mosquitto_socket(c.mosq) == c.fd) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, c.fd, nullptr);
   }
@@ -196,6 +235,53 @@ void Fleet::publish(Connection& c, const std::vector<Outgoing>& messages) {
   if (c.state != Connection::State::Ready) return;
   for (const auto& m : messages)
     publish_one(c, m);
+}
+
+// A Config.Key SET was accepted: leave the current broker and log in to the new one over TLS, as
+// a new client (fresh client id, the new key's password), then bind again.
+void Fleet::move(Connection& c, const Gateway& gateway, std::int64_t now_ms) {
+  if (c.mosq) {
+    if (c.state != Connection::State::Idle) {
+      mosquitto_disconnect(c.mosq);
+      mosquitto_loop_write(c.mosq, 1);  // best effort: the DISCONNECT before the socket closes
+      lost(c, now_ms, "moving to another broker");
+    }
+    mosquitto_destroy(c.mosq);
+    c.mosq = nullptr;
+  }
+  c.initialised = false;
+  c.brokers = {BrokerAddress{gateway.host, gateway.port, true}};
+  if (gateway.second_host != gateway.host || gateway.second_port != gateway.port) {
+    c.brokers.push_back(BrokerAddress{gateway.second_host, gateway.second_port, true});
+  }
+  c.broker_index = 0;
+  c.broker = c.brokers[0];
+  c.retry_at_ms = now_ms;
+  c.backoff_ms = 1000;
+  spdlog::info("{}: moving to {}:{} (TLS)", c.device->uuid(), gateway.host, gateway.port);
+  emit_("device " + c.device->uuid() + " moved to " + gateway.host + ":" +
+        std::to_string(gateway.port));
+}
+
+void Fleet::handle_http(std::int64_t now_ms) {
+  for (auto& request : http_->take()) {
+    if (request.device >= connections_.size()) {
+      request.respond(std::nullopt);
+      continue;
+    }
+    Connection& c = *connections_[request.device];
+    HttpReaction r = c.device->http_request(request.body, wall_ms());
+    if (!r.problem.empty()) spdlog::debug("{}: HTTP: {}", c.device->uuid(), r.problem);
+    request.respond(std::move(r.body));
+    if (!r.messages.empty() && c.state == Connection::State::Ready) {
+      publish(c, r.messages);
+      sync(c, now_ms);
+    }
+  }
+}
+
+int Fleet::http_port(std::size_t index) const {
+  return http_ ? http_->port(index) : -1;
 }
 
 // --- libmosquitto callbacks (run inside mosquitto_loop_read on our thread) -----------------------
@@ -407,6 +493,10 @@ int Fleet::run() {
         handle_control(now);
         continue;
       }
+      if (tag == kHttpTag) {
+        handle_http(now);
+        continue;
+      }
       if (tag >= connections_.size()) continue;
       Connection& c = *connections_[tag];
       if (c.state == Connection::State::Idle) continue;
@@ -436,6 +526,7 @@ int Fleet::run() {
           publish(*c, out);
           sync(*c, now);
         }
+        if (auto gateway = c->device->take_move(wall)) move(*c, *gateway, now);
       }
     }
     if (now - last_misc >= kMiscMs) {

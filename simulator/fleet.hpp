@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "simulator/device.hpp"
+#include "simulator/http_server.hpp"
 #include "simulator/profiles.hpp"
 
 struct mosquitto;
@@ -21,6 +22,12 @@ namespace meross::sim {
 
 struct FleetOptions {
   BrokerAddress broker;
+  // CA certificate (PEM) trusted on TLS links: an mqtts:// broker and every broker a device is
+  // moved to by Appliance.Config.Key. Empty: the system's CAs (/etc/ssl/certs).
+  std::string cafile;
+  // Each device serves its local HTTP API on 127.0.0.1:(http_base_port + index); 0 lets each
+  // take a free port; -1 serves none.
+  int http_base_port = -1;
   int keepalive_s = 30;
   double load_rate = 0;  // PUSH/s across the fleet once every device is bound; 0 = no load mode
   std::int64_t load_duration_ms = 0;
@@ -39,17 +46,23 @@ class Fleet {
   // Runs until `quit`, SIGTERM/SIGINT or the end of load mode; returns the exit code.
   int run();
 
+  // The HTTP port of device `index` (in the order given), or -1 without HTTP.
+  int http_port(std::size_t index) const;
+
   struct Connection;
 
  private:
   void connect(Connection& c, std::int64_t now_ms);
   void lost(Connection& c, std::int64_t now_ms, const char* why);
+  void next_broker(Connection& c);
   void sync(Connection& c, std::int64_t now_ms);
   void publish(Connection& c, const std::vector<Outgoing>& messages);
   bool publish_one(Connection& c, const Outgoing& message);
   void handle_control(std::int64_t now_ms);
   void control_line(const std::string& line, std::int64_t now_ms);
   void load_step(std::int64_t now_ms);
+  void handle_http(std::int64_t now_ms);
+  void move(Connection& c, const Gateway& gateway, std::int64_t now_ms);
   void shutdown();
 
   static void on_connect(mosquitto*, void* self, int rc);
@@ -58,6 +71,7 @@ class Fleet {
   static void on_message(mosquitto*, void* self, const mosquitto_message* message);
 
   std::vector<std::unique_ptr<Connection>> connections_;
+  std::unique_ptr<HttpServer> http_;
   FleetOptions options_;
   std::function<void(const std::string&)> emit_;
   int epoll_fd_ = -1;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -80,11 +81,16 @@ int main(int argc, char** argv) {
   double load_rate = 0;
   std::string load_duration = "10s";
   std::string log_level = "info";
-  app.add_option("--broker", broker_url, "mqtt://host:port of the broker")->required();
+  std::optional<int> http_base_port;
+  std::string cafile;
+  app.add_option("--broker", broker_url, "mqtt://host:port or mqtts://host:port of the broker")
+      ->required();
   app.add_option("--key", key, "the device key (signs every message)")->required();
   app.add_option("--user-id", user_id, "userId in the MQTT password (default 0)");
   app.add_option("--trace", traces, "a meross_lan trace file: one device per trace");
-  app.add_option("--profile", profiles, "built-in profile: mss310, mss425f, msl120, msg100");
+  app.add_option("--profile", profiles,
+                 "built-in profile: mss310, mss425f, msl120, msg100; append +ecdhe for encrypted "
+                 "HTTP firmware, +key=KEY for a device of another account (its own key)");
   app.add_option("--count", counts,
                  "devices per --profile (default 1); one --count applies to every --profile, "
                  "or give one per --profile, in order")
@@ -96,6 +102,14 @@ int main(int argc, char** argv) {
   auto* duration_opt = app.add_option("--load-duration", load_duration, "load mode duration");
   rate_opt->needs(duration_opt);
   duration_opt->needs(rate_opt);
+  app.add_option("--http", http_base_port,
+                 "serve each device's local API (POST /config) on 127.0.0.1:BASE_PORT+index; "
+                 "0 takes a free port per device")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--cafile", cafile,
+                 "CA certificate (PEM) to trust on mqtts:// and on brokers devices are moved to "
+                 "(default: the system's CAs)")
+      ->check(CLI::ExistingFile);
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off (info)");
   CLI11_PARSE(app, argc, argv);
 
@@ -151,20 +165,31 @@ int main(int argc, char** argv) {
       }
       auto tmpl = sim::trace_template(*trace, name);
       if (!tmpl) throw std::runtime_error(path + ": " + tmpl.error().describe());
+      if (http_base_port && (*tmpl)->abilities.count("Appliance.Encrypt.ECDHE")) {
+        spdlog::info("{}: ECDHE firmware, HTTP requests must be encrypted", name);
+      }
       devices.push_back(std::make_unique<sim::Device>(
           *tmpl, trace->uuid, sim::trace_mac(*trace, trace->uuid), settings, now));
     }
     std::map<std::string, int> next_index;
     for (std::size_t p = 0; p < profiles.size(); ++p) {
-      const std::string& profile = profiles[p];
+      const auto spec = sim::parse_profile_spec(profiles[p]);
+      if (!spec) throw std::runtime_error("--profile: " + spec.error().message);
       const int count = counts.empty() ? 1 : counts.size() == 1 ? counts[0] : counts[p];
-      auto tmpl = sim::builtin_template(profile);
+      auto tmpl = sim::builtin_template(spec->name);
       if (!tmpl) throw std::runtime_error("--profile: " + tmpl.error().message);
-      int& index = next_index[profile];
+      if (spec->ecdhe) {
+        tmpl = sim::with_ecdhe(**tmpl);
+        if (!tmpl) throw std::runtime_error("--profile: " + tmpl.error().message);
+      }
+      sim::DeviceSettings own = settings;
+      if (spec->key) own.key = *spec->key;
+      // Variants share the profile's numbering, so every device keeps a uuid of its own.
+      int& index = next_index[spec->name];
       for (int i = 0; i < count; ++i, ++index) {
-        const std::string uuid = sim::builtin_uuid(profile, index);
+        const std::string uuid = sim::builtin_uuid(spec->name, index);
         devices.push_back(
-            std::make_unique<sim::Device>(*tmpl, uuid, sim::mac_from_uuid(uuid), settings, now));
+            std::make_unique<sim::Device>(*tmpl, uuid, sim::mac_from_uuid(uuid), own, now));
       }
     }
   } catch (const std::exception& e) {
@@ -172,17 +197,33 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (http_base_port && *http_base_port > 0 &&
+      *http_base_port + static_cast<long long>(devices.size()) - 1 > 65535) {
+    spdlog::error("--http {}: {} devices need ports up to {}, beyond 65535", *http_base_port,
+                  devices.size(), *http_base_port + static_cast<long long>(devices.size()) - 1);
+    return 2;
+  }
+  std::vector<std::string> device_lines;
   for (const auto& d : devices)
-    emit("device " + d->uuid() + " " + d->type() + " " + d->mac());
-  raise_fd_limit(devices.size());
-  spdlog::info("{} device(s) on {}:{}", devices.size(), broker->host, broker->port);
+    device_lines.push_back("device " + d->uuid() + " " + d->type() + " " + d->mac());
+  // Each HTTP server holds one more descriptor per device.
+  raise_fd_limit(devices.size() + (http_base_port ? devices.size() : 0));
+  spdlog::info("{} device(s) on {}:{}{}", devices.size(), broker->host, broker->port,
+               broker->tls ? " (TLS)" : "");
 
   try {
     sim::FleetOptions options;
     options.broker = *broker;
+    options.cafile = cafile;
+    options.http_base_port = http_base_port.value_or(-1);
     options.load_rate = load_rate;
     options.load_duration_ms = *load_ms;
     sim::Fleet fleet(std::move(devices), options, emit);
+    for (std::size_t i = 0; i < device_lines.size(); ++i) {
+      const int port = fleet.http_port(i);
+      emit(port < 0 ? device_lines[i]
+                    : device_lines[i] + " http 127.0.0.1:" + std::to_string(port));
+    }
     return fleet.run();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

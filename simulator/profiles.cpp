@@ -182,13 +182,66 @@ std::optional<std::int64_t> parse_duration_ms(std::string_view text) {
   return std::nullopt;
 }
 
+protocol::Result<std::shared_ptr<DeviceTemplate>> with_ecdhe(const DeviceTemplate& base) {
+  rapidjson::Document ability;
+  ability.Parse(base.ability_json.data(), base.ability_json.size());
+  if (ability.HasParseError() || !ability.IsObject() || !ability.HasMember("ability") ||
+      !ability["ability"].IsObject()) {
+    return protocol::Error{"ability", "expected an object"};
+  }
+  auto& alloc = ability.GetAllocator();
+  for (const char* ns : {"Appliance.Encrypt.ECDHE", "Appliance.Encrypt.Suite"}) {
+    if (!ability["ability"].HasMember(ns)) {
+      ability["ability"].AddMember(rapidjson::Value(ns, alloc),
+                                   rapidjson::Value(rapidjson::kObjectType), alloc);
+    }
+  }
+  auto t = make_template(base.name + "+ecdhe", protocol::to_json(base.all),
+                         protocol::to_json(ability), base.recorded);
+  if (!t) return t;
+  (*t)->fill_firmware = base.fill_firmware;
+  (*t)->garage_travel_ms = base.garage_travel_ms;
+  (*t)->roller_travel_ms = base.roller_travel_ms;
+  return t;
+}
+
+protocol::Result<ProfileSpec> parse_profile_spec(std::string_view text) {
+  ProfileSpec spec;
+  const auto plus = text.find('+');
+  spec.name = std::string(text.substr(0, plus));
+  if (spec.name.empty()) return protocol::Error{"profile", "no profile name"};
+  std::string_view rest = plus == std::string_view::npos ? "" : text.substr(plus + 1);
+  while (plus != std::string_view::npos) {
+    if (rest.substr(0, 4) == "key=") {
+      spec.key = std::string(rest.substr(4));
+      break;
+    }
+    const auto next = rest.find('+');
+    const std::string_view option = rest.substr(0, next);
+    if (option == "ecdhe") {
+      spec.ecdhe = true;
+    } else {
+      return protocol::Error{"profile", "unknown profile option '" + std::string(option) +
+                                            "' (expected +ecdhe or +key=KEY)"};
+    }
+    if (next == std::string_view::npos) break;
+    rest = rest.substr(next + 1);
+  }
+  return spec;
+}
+
 protocol::Result<BrokerAddress> parse_broker_url(std::string_view url) {
   BrokerAddress address;
   constexpr std::string_view kScheme = "mqtt://";
+  constexpr std::string_view kTlsScheme = "mqtts://";
   if (url.substr(0, kScheme.size()) == kScheme) {
     url.remove_prefix(kScheme.size());
+  } else if (url.substr(0, kTlsScheme.size()) == kTlsScheme) {
+    url.remove_prefix(kTlsScheme.size());
+    address.tls = true;
+    address.port = 8883;
   } else if (url.find("://") != std::string_view::npos) {
-    return protocol::Error{"broker", "only mqtt:// URLs are supported"};
+    return protocol::Error{"broker", "only mqtt:// and mqtts:// URLs are supported"};
   }
   while (!url.empty() && url.back() == '/')
     url.remove_suffix(1);

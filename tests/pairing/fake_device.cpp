@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <memory>
@@ -140,7 +141,10 @@ std::string test_aes_encrypt_zero_padded(const std::string& plain, const std::st
   return cipher(true, padded, key);
 }
 
-FakeDevice::FakeDevice(Options options) : options_(std::move(options)) {
+FakeDevice::FakeDevice(Options options) : FakeDevice(std::move(options), "127.0.0.1", 0) {}
+
+FakeDevice::FakeDevice(Options options, const std::string& address, int port)
+    : options_(std::move(options)), address_(address) {
   const protocol::Trace trace = load_trace(options_.trace);
   // Traces are obfuscated ("####0"); give the device the uuid of the file name and its MAC.
   uuid_ = trace.uuid;
@@ -163,12 +167,16 @@ FakeDevice::FakeDevice(Options options) : options_(std::move(options)) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
   socklen_t length = sizeof(addr);
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+  const int reuse = 1;
+  if (listen_fd_ < 0 || ::inet_pton(AF_INET, address_.c_str(), &addr.sin_addr) != 1 ||
+      (ntohl(addr.sin_addr.s_addr) >> 24) != 127 ||
+      ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) != 0 ||
+      ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       ::listen(listen_fd_, 8) != 0 ||
       ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    throw std::runtime_error("fake device cannot listen on 127.0.0.1");
+    throw std::runtime_error("fake device cannot listen on " + address_);
   }
   port_ = ntohs(addr.sin_port);
   thread_ = std::thread([this] { serve(); });
@@ -183,6 +191,11 @@ FakeDevice::~FakeDevice() {
 std::vector<FakeDevice::Request> FakeDevice::requests() const {
   std::lock_guard lock(mutex_);
   return requests_;
+}
+
+void FakeDevice::drop_requests_for(const std::string& ns) {
+  std::lock_guard lock(mutex_);
+  dropped_namespaces_.push_back(ns);
 }
 
 std::vector<std::string> FakeDevice::namespaces() const {
@@ -271,6 +284,10 @@ std::optional<std::string> FakeDevice::answer(const std::string& body,
     std::lock_guard lock(mutex_);
     requests_.push_back({std::string(protocol::to_string(header.method)), header.ns,
                          protocol::to_json(message->payload()), content_type, encrypted});
+    if (std::find(dropped_namespaces_.begin(), dropped_namespaces_.end(), header.ns) !=
+        dropped_namespaces_.end()) {
+      return std::nullopt;
+    }
   }
   if (ecdhe_ && !encrypted && !plaintext_namespace(header.ns)) return std::nullopt;
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// A Meross device's local HTTP API (POST /config) for tests, on 127.0.0.1 only. It answers
+// A Meross device's local HTTP API (POST /config) for tests, on loopback only. It answers
 // System.All / System.Ability from a recorded trace, plays WifiList, Config.Key, Config.Wifi and
 // WifiX, and, when the trace lists Appliance.Encrypt.ECDHE, does the device side of the key
 // exchange and then only accepts AES-encrypted requests outside the plaintext namespaces (it drops
@@ -32,12 +32,20 @@ class FakeDevice {
   };
 
   explicit FakeDevice(Options options);
+  // Listens on `address` (any 127.0.0.0/8 address) and `port` (0 = a free one), so that several
+  // devices can share a port on different addresses, as a LAN range scan expects.
+  FakeDevice(Options options, const std::string& address, int port);
   ~FakeDevice();
   FakeDevice(const FakeDevice&) = delete;
   FakeDevice& operator=(const FakeDevice&) = delete;
 
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string host() const { return address_ + ":" + std::to_string(port_); }
+  int port() const { return port_; }
   std::vector<Request> requests() const;
+  // From now on, records requests for `ns` and then drops the connection without an answer:
+  // firmware that wants `ns` encrypted (System.All on some ECDHE firmware), or an answer lost
+  // after the device got the request (Config.Key).
+  void drop_requests_for(const std::string& ns);
   std::vector<std::string> namespaces() const;  // of the recorded requests, in order
 
   // The identity the device reports (uuid and MAC filled in from the trace name).
@@ -59,10 +67,12 @@ class FakeDevice {
   bool ecdhe_ = false;
   std::optional<std::string> session_key_;
   int listen_fd_ = -1;
+  std::string address_ = "127.0.0.1";
   int port_ = 0;
   std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::vector<Request> requests_;
+  std::vector<std::string> dropped_namespaces_;
   std::thread thread_;
 };
 

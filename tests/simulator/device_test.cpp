@@ -618,7 +618,13 @@ BOOST_AUTO_TEST_CASE(durations_and_broker_urls) {
   BOOST_TEST(url->host == "127.0.0.1");
   BOOST_TEST(url->port == 18830);
   BOOST_TEST(sim::parse_broker_url("localhost")->port == 1883);
-  BOOST_TEST(!sim::parse_broker_url("mqtts://h:1"));
+  auto tls = sim::parse_broker_url("mqtts://h:1");
+  BOOST_REQUIRE(tls);
+  BOOST_TEST(tls->tls);
+  BOOST_TEST(tls->port == 1);
+  BOOST_TEST(sim::parse_broker_url("mqtts://h")->port == 8883);
+  BOOST_TEST(!url->tls);
+  BOOST_TEST(!sim::parse_broker_url("ws://h:1"));
   BOOST_TEST(!sim::parse_broker_url("mqtt://h:99999"));
   BOOST_TEST(!sim::parse_broker_url("mqtt://:1"));
 }

@@ -1,0 +1,177 @@
+#define BOOST_TEST_MODULE migration_e2e
+// From the Meross app to Home Assistant, as a user does it (README, "Already on the Meross app"):
+// a device that lives on the Meross cloud (here meross-sim on a stand-in cloud broker, answering
+// its local HTTP API like firmware) → `account` signs in to the (fake) Meross cloud and writes the
+// key and the device's name into bridge.toml → `broker-config` writes the local cloud around that
+// file → mosquitto with our auth plugin and TLS, and the bridge on bridge.toml → `scan` finds the
+// device on the LAN → `move` re-points it with Config.Key and watches its Bind → it logs in to the
+// local broker over TLS with its MAC and appears in Home Assistant under its name from the app.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <boost/test/unit_test.hpp>
+
+#include "fake_cloud.hpp"
+#include "support/child_process.hpp"
+#include "support/mosquitto_broker.hpp"
+#include "support/mqtt_test_client.hpp"
+
+namespace fs = std::filesystem;
+using meross::test::ChildProcess;
+using meross::test::FakeCloud;
+using meross::test::MosquittoBroker;
+using meross::test::MqttTestClient;
+
+namespace {
+
+const std::string kEmail = "owner@example.com";
+const std::string kPassword = "app-password-never-printed";
+const std::string kKey = "3b8c1e5d7f9a2c4e6b8d0f1a3c5e7b9d";
+const std::string kToken = "TOKEN-migration-0123456789";
+const std::string kUserId = "4242";
+constexpr auto kWait = std::chrono::seconds(30);
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    char pattern[] = "/tmp/meross-migration-XXXXXX";
+    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
+    path = pattern;
+    ::chmod(path.c_str(), 0755);  // mosquitto, switched to its own user, reads the broker folder
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Run {
+  int code = -1;
+  std::string output;
+};
+
+Run run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120)) {
+  args.insert(args.begin(), MEROSS_BRIDGE_BIN);
+  ChildProcess child(args);
+  child.close_stdin();
+  const auto code = child.wait_exit(timeout);
+  return Run{code.value_or(-1), child.output()};
+}
+
+bool no_secret(const std::string& text) {
+  return text.find(kKey) == std::string::npos && text.find(kPassword) == std::string::npos &&
+         text.find(kToken) == std::string::npos;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its_name) {
+  TempDir dir;
+  const fs::path broker_dir = dir.path / "broker";
+  const fs::path bridge_toml = broker_dir / "bridge.toml";
+  const int tls_port = meross::test::free_loopback_port();
+  int local_port = meross::test::free_loopback_port();
+  while (local_port == tls_port)
+    local_port = meross::test::free_loopback_port();
+
+  // 1. The local cloud (its certificates are what the device will trust once moved).
+  const auto configured =
+      run({"broker-config", "--out", broker_dir.string(), "--key", kKey, "--user-id", kUserId,
+           "--host", "127.0.0.1", "--tls-port", std::to_string(tls_port), "--tls-bind", "127.0.0.1",
+           "--local-port", std::to_string(local_port)});
+  BOOST_REQUIRE_MESSAGE(configured.code == 0, configured.output);
+  BOOST_TEST(no_secret(configured.output));
+  // The device on "the Meross cloud": a plain broker standing in for it, and the device's local
+  // HTTP API on loopback. It will trust our CA once moved (devices take what they are given).
+  MosquittoBroker meross_cloud_broker;
+  ChildProcess sim({MEROSS_SIM_BIN, "--broker", meross_cloud_broker.url(), "--key", kKey,
+                    "--user-id", kUserId, "--http", "0", "--cafile",
+                    (broker_dir / "certs" / "ca.crt").string(), "--bind-interval", "1s",
+                    "--profile", "mss310"});
+  BOOST_REQUIRE_MESSAGE(sim.wait_for_output(" http 127.0.0.1:", kWait), sim.output());
+  std::smatch m;
+  const std::string sim_lines = sim.output();
+  BOOST_REQUIRE(std::regex_search(
+      sim_lines, m, std::regex("device ([0-9a-f]{32}) mss310 \\S+ http 127\\.0\\.0\\.1:(\\d+)")));
+  const std::string uuid = m[1];
+  const std::string http_host = "127.0.0.1:" + std::string(m[2]);
+
+  // 2. The account: key, userId and the names from the app, into the bridge's configuration.
+  FakeCloud::Options account;
+  account.email = kEmail;
+  account.password = kPassword;
+  account.key = kKey;
+  account.token = kToken;
+  account.user_id = kUserId;
+  account.devices_json = R"([{"uuid":")" + uuid +
+                         R"(","devName":"Kitchen plug","deviceType":"mss310",)"
+                         R"("fmwareVersion":"6.1.8","onlineStatus":1}])";
+  FakeCloud cloud(account);
+  fs::create_directories(broker_dir);
+  std::ofstream(dir.path / "password") << kPassword << "\n";
+  const auto signed_in =
+      run({"account", "--email", kEmail, "--password-file", (dir.path / "password").string(),
+           "--api", cloud.base(), "--write-config", bridge_toml.string()});
+  BOOST_REQUIRE_MESSAGE(signed_in.code == 0, signed_in.output);
+  BOOST_TEST(signed_in.output.find("Kitchen plug") != std::string::npos);
+  BOOST_TEST(cloud.problems().empty());
+  BOOST_TEST(no_secret(signed_in.output));
+  BOOST_TEST(read(bridge_toml).find("Kitchen plug") != std::string::npos);
+  // broker-config's connection settings survive the account's update of the same file.
+  BOOST_TEST(read(bridge_toml).find("mqtt://127.0.0.1:" + std::to_string(local_port)) !=
+             std::string::npos);
+
+  MosquittoBroker::Options broker_options;
+  broker_options.config_file = (broker_dir / "mosquitto.conf").string();
+  broker_options.config_port = local_port;
+  MosquittoBroker local_broker(broker_options);
+  ChildProcess bridge({MEROSS_BRIDGE_BIN, "--config", bridge_toml.string()});
+  BOOST_REQUIRE_MESSAGE(bridge.wait_for_output("mqtt: connected", kWait), bridge.output());
+  MqttTestClient::Options login;
+  login.username = "homeassistant";
+  login.password = read(broker_dir / "homeassistant-password");
+  login.password.erase(login.password.find_last_not_of("\r\n") + 1);
+  login.probe_root = "meross/test-probe/";
+  MqttTestClient home_assistant(local_port, login);
+  home_assistant.subscribe("homeassistant/#");
+
+  // 3. The device on the LAN answers with the account's key.
+  const auto scanned = run({"scan", "--host", http_host, "--key", kKey});
+  BOOST_REQUIRE_MESSAGE(scanned.code == 0, scanned.output);
+  BOOST_TEST(scanned.output.find(uuid) != std::string::npos, scanned.output);
+  BOOST_TEST(scanned.output.find("ours") != std::string::npos, scanned.output);
+  BOOST_TEST(no_secret(scanned.output));
+
+  // 4. Move it, and see its Bind on the local broker.
+  const auto moved = run({"move", "--host", http_host, "--key", kKey, "--broker",
+                          "mqtts://127.0.0.1:" + std::to_string(tls_port), "--user-id", kUserId,
+                          "--watch-config", bridge_toml.string()});
+  BOOST_REQUIRE_MESSAGE(moved.code == 0, moved.output + "\n--- sim:\n" + sim.output());
+  BOOST_TEST(moved.output.find("bind: " + uuid) != std::string::npos, moved.output);
+  BOOST_TEST(no_secret(moved.output));
+  BOOST_TEST(sim.wait_for_output(
+      "device " + uuid + " moved to 127.0.0.1:" + std::to_string(tls_port), kWait));
+
+  // 5. Home Assistant has it, under the name the user gave it in the app.
+  const auto document = home_assistant.wait_for(
+      [&](const MqttTestClient::Message& message) {
+        return message.topic == "homeassistant/device/meross_" + uuid + "/config" &&
+               message.payload.find("\"Kitchen plug\"") != std::string::npos;
+      },
+      kWait);
+  BOOST_TEST(document.has_value(), bridge.output());
+  BOOST_TEST(no_secret(bridge.output()));
+}
