@@ -304,6 +304,29 @@ std::string find_auth_plugin() {
   return "";
 }
 
+protocol::Result<StoredAccount> stored_account(const fs::path& bridge_toml) {
+  std::error_code ec;
+  if (!fs::exists(bridge_toml, ec)) {
+    return Error{"key", "no --key, and no " + bridge_toml.string() +
+                            " to take it from (run `meross-bridge account --write-config` there, "
+                            "or pass --key)"};
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(bridge_toml.string());
+  } catch (const toml::parse_error& e) {
+    return Error{"key", bridge_toml.string() + ":" + std::to_string(e.source().begin.line) +
+                            ": not valid TOML"};
+  }
+  const auto key = root["meross"]["key"].value<std::string>();
+  if (!key || key->empty()) {
+    return Error{"key", "no --key, and " + bridge_toml.string() + " has no [meross] key"};
+  }
+  const auto user_id = root["meross"]["user_id"].value<std::int64_t>().value_or(0);
+  if (user_id < 0) return Error{"user_id", bridge_toml.string() + ": [meross] user_id is negative"};
+  return StoredAccount{*key, static_cast<std::uint64_t>(user_id)};
+}
+
 protocol::Result<BrokerConfigFiles> write_broker_config(const BrokerConfigOptions& options) {
   if (auto e = check_options(options)) return *e;
   const std::string plugin = options.plugin_path.empty() ? find_auth_plugin() : options.plugin_path;

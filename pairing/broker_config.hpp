@@ -70,6 +70,14 @@ std::string password_hash(std::string_view password, std::string_view salt, int 
 // (<exe>/../broker/meross-auth.so), then the install locations; "" if none.
 std::string find_auth_plugin();
 
+// The [meross] key and user_id of a bridge configuration (e.g. written by `account`); an Error
+// naming the file when it has no key. Never quotes the key.
+struct StoredAccount {
+  std::string key;  // secret
+  std::uint64_t user_id = 0;
+};
+protocol::Result<StoredAccount> stored_account(const std::filesystem::path& bridge_toml);
+
 // Writes (or refreshes) the folder described above; returns what it holds.
 protocol::Result<BrokerConfigFiles> write_broker_config(const BrokerConfigOptions& options);
 

@@ -254,6 +254,13 @@ int run_broker_config(const BrokerConfigCommandOptions& options, std::ostream& o
   config.cert_dir = options.cert_dir;
   config.keys = options.keys;
   config.user_ids = options.user_ids;
+  if (config.keys.empty()) {
+    // The key `account --write-config` stored in OUT/bridge.toml, so that it is never typed.
+    auto stored = stored_account(std::filesystem::path(options.out_dir) / "bridge.toml");
+    if (!stored) return fail(err, "broker-config", stored.error());
+    config.keys = {stored->key};
+    if (config.user_ids.empty()) config.user_ids = {stored->user_id};
+  }
   config.tls_port = options.tls_port;
   config.tls_bind = options.tls_bind;
   config.local_port = options.local_port;
@@ -433,8 +440,8 @@ void add_commands(CLI::App& app) {
         "and a ready bridge configuration");
     sub->add_option("--out", options->out_dir, "output directory")->required();
     sub->add_option("--key", options->keys,
-                    "the key devices are paired with (repeat for several; never printed)")
-        ->required()
+                    "the key devices are paired with (repeat for several; never printed; "
+                    "default: [meross] key and user_id of OUT/bridge.toml, e.g. from `account`)")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     sub->add_option("--user-id", options->user_ids,
                     "userIds devices may log in with (repeat; default: any)")

@@ -1,7 +1,8 @@
 #pragma once
 
-// The pairing and broker tools of `meross-bridge` (issue 7): info, wifi, pair, certs,
-// broker-config, call, password. add_commands() registers them on the CLI11 app; the run_*
+// The pairing and broker tools of `meross-bridge`: info, wifi, pair, certs, broker-config, call,
+// password here; account, scan, move and addon-config in their own files, registered from
+// add_commands(). add_commands() registers them on the CLI11 app; the run_*
 // functions do the work and are what the tests call. Output goes to `out`, problems to `err`;
 // keys and Wi-Fi passwords are never written to either.
 

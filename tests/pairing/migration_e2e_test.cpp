@@ -87,13 +87,12 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   while (local_port == tls_port)
     local_port = meross::test::free_loopback_port();
 
-  // 1. The local cloud (its certificates are what the device will trust once moved).
-  const auto configured =
-      run({"broker-config", "--out", broker_dir.string(), "--key", kKey, "--user-id", kUserId,
-           "--host", "127.0.0.1", "--tls-port", std::to_string(tls_port), "--tls-bind", "127.0.0.1",
-           "--local-port", std::to_string(local_port)});
-  BOOST_REQUIRE_MESSAGE(configured.code == 0, configured.output);
-  BOOST_TEST(no_secret(configured.output));
+  // 1. The broker's certificates: the simulated device is told now which CA it will trust
+  // once moved (broker-config keeps a certificate set it finds).
+  const auto certs =
+      run({"certs", "--host", "127.0.0.1", "--out", (broker_dir / "certs").string()});
+  BOOST_REQUIRE_MESSAGE(certs.code == 0, certs.output);
+
   // The device on "the Meross cloud": a plain broker standing in for it, and the device's local
   // HTTP API on loopback. It will trust our CA once moved (devices take what they are given).
   MosquittoBroker meross_cloud_broker;
@@ -130,10 +129,16 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   BOOST_TEST(cloud.problems().empty());
   BOOST_TEST(no_secret(signed_in.output));
   BOOST_TEST(read(bridge_toml).find("Kitchen plug") != std::string::npos);
-  // broker-config's connection settings survive the account's update of the same file.
-  BOOST_TEST(read(bridge_toml).find("mqtt://127.0.0.1:" + std::to_string(local_port)) !=
-             std::string::npos);
 
+  // 3. The local cloud around that configuration; the key and userId come from bridge.toml.
+  const auto configured = run({"broker-config", "--out", broker_dir.string(), "--host", "127.0.0.1",
+                               "--tls-port", std::to_string(tls_port), "--tls-bind", "127.0.0.1",
+                               "--local-port", std::to_string(local_port)});
+  BOOST_REQUIRE_MESSAGE(configured.code == 0, configured.output);
+  BOOST_TEST(no_secret(configured.output));
+  // The device names from the account survive broker-config's update of the same file.
+  BOOST_TEST(read(bridge_toml).find("Kitchen plug") != std::string::npos);
+  BOOST_TEST(read(broker_dir / "keys").find(kKey) != std::string::npos);
   MosquittoBroker::Options broker_options;
   broker_options.config_file = (broker_dir / "mosquitto.conf").string();
   broker_options.config_port = local_port;
@@ -148,14 +153,14 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   MqttTestClient home_assistant(local_port, login);
   home_assistant.subscribe("homeassistant/#");
 
-  // 3. The device on the LAN answers with the account's key.
+  // 4. The device on the LAN answers with the account's key.
   const auto scanned = run({"scan", "--host", http_host, "--key", kKey});
   BOOST_REQUIRE_MESSAGE(scanned.code == 0, scanned.output);
   BOOST_TEST(scanned.output.find(uuid) != std::string::npos, scanned.output);
   BOOST_TEST(scanned.output.find("ours") != std::string::npos, scanned.output);
   BOOST_TEST(no_secret(scanned.output));
 
-  // 4. Move it, and see its Bind on the local broker.
+  // 5. Move it, and see its Bind on the local broker.
   const auto moved = run({"move", "--host", http_host, "--key", kKey, "--broker",
                           "mqtts://127.0.0.1:" + std::to_string(tls_port), "--user-id", kUserId,
                           "--watch-config", bridge_toml.string()});
@@ -165,7 +170,7 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   BOOST_TEST(sim.wait_for_output(
       "device " + uuid + " moved to 127.0.0.1:" + std::to_string(tls_port), kWait));
 
-  // 5. Home Assistant has it, under the name the user gave it in the app.
+  // 6. Home Assistant has it, under the name the user gave it in the app.
   const auto document = home_assistant.wait_for(
       [&](const MqttTestClient::Message& message) {
         return message.topic == "homeassistant/device/meross_" + uuid + "/config" &&

@@ -400,6 +400,30 @@ BOOST_AUTO_TEST_CASE(bad_options_are_refused_without_quoting_a_key) {
   BOOST_TEST(!fs::exists(folder.file("mosquitto.conf")));
 }
 
+BOOST_AUTO_TEST_CASE(without_key_the_command_takes_the_one_account_stored) {
+  BrokerFolder folder;
+  BrokerConfigCommandOptions options;
+  options.out_dir = folder.options.out_dir.string();
+  options.plugin = folder.options.plugin_path;
+  std::ostringstream out;
+  std::ostringstream err;
+  BOOST_TEST(run_broker_config(options, out, err) == 1);
+  BOOST_TEST(err.str().find("account --write-config") != std::string::npos, err.str());
+  fs::create_directories(folder.options.out_dir);
+  std::ofstream(folder.file("bridge.toml"))
+      << "[meross]\nkey = \"accountkey123\"\nuser_id = 4242\n\n[[devices]]\n"
+      << "uuid = \"2304253613440052050a48e1e9c4b296\"\nname = \"Kitchen plug\"\n";
+  BOOST_REQUIRE_MESSAGE(run_broker_config(options, out, err) == 0, err.str());
+  BOOST_TEST(meross::test::read_file(folder.file("keys")).find("\naccountkey123\n") !=
+             std::string::npos);
+  BOOST_TEST(
+      meross::test::read_file(folder.file("mosquitto.conf")).find("plugin_opt_user_ids 4242") !=
+      std::string::npos);
+  BOOST_TEST(meross::test::read_file(folder.file("bridge.toml")).find("Kitchen plug") !=
+             std::string::npos);
+  BOOST_TEST((out.str() + err.str()).find("accountkey123") == std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(command_prints_what_to_do_and_no_secret) {
   BrokerFolder folder;
   BrokerConfigCommandOptions options;
