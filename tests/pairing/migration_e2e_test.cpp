@@ -93,20 +93,27 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
       run({"certs", "--host", "127.0.0.1", "--out", (broker_dir / "certs").string()});
   BOOST_REQUIRE_MESSAGE(certs.code == 0, certs.output);
 
-  // The device on "the Meross cloud": a plain broker standing in for it, and the device's local
-  // HTTP API on loopback. It will trust our CA once moved (devices take what they are given).
+  // The devices on "the Meross cloud": a plain broker standing in for it, and each device's local
+  // HTTP API on loopback. The plug is this account's; the second plug belongs to another account
+  // (its own key); the third has firmware that encrypts its local API (ECDHE). Moved, they trust
+  // our CA.
   MosquittoBroker meross_cloud_broker;
   ChildProcess sim({MEROSS_SIM_BIN, "--broker", meross_cloud_broker.url(), "--key", kKey,
                     "--user-id", kUserId, "--http", "0", "--cafile",
                     (broker_dir / "certs" / "ca.crt").string(), "--bind-interval", "1s",
-                    "--profile", "mss310"});
-  BOOST_REQUIRE_MESSAGE(sim.wait_for_output(" http 127.0.0.1:", kWait), sim.output());
-  std::smatch m;
+                    "--profile", "mss310", "--profile", "mss310+key=another-accounts-key",
+                    "--profile", "mss425f+ecdhe"});
+  BOOST_REQUIRE_MESSAGE(sim.wait_for_output("ready", kWait), sim.output());
   const std::string sim_lines = sim.output();
-  BOOST_REQUIRE(std::regex_search(
-      sim_lines, m, std::regex("device ([0-9a-f]{32}) mss310 \\S+ http 127\\.0\\.0\\.1:(\\d+)")));
-  const std::string uuid = m[1];
-  const std::string http_host = "127.0.0.1:" + std::string(m[2]);
+  const std::regex device_line("device ([0-9a-f]{32}) (\\w+) \\S+ http (127\\.0\\.0\\.1:\\d+)");
+  std::vector<std::pair<std::string, std::string>> devices;  // uuid, HTTP host
+  for (auto it = std::sregex_iterator(sim_lines.begin(), sim_lines.end(), device_line);
+       it != std::sregex_iterator(); ++it) {
+    devices.emplace_back((*it)[1], (*it)[3]);
+  }
+  BOOST_REQUIRE_EQUAL(devices.size(), 3u);
+  const std::string uuid = devices[0].first;
+  const std::string http_host = devices[0].second;
 
   // 2. The account: key, userId and the names from the app, into the bridge's configuration.
   FakeCloud::Options account;
@@ -153,11 +160,26 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   MqttTestClient home_assistant(local_port, login);
   home_assistant.subscribe("homeassistant/#");
 
-  // 4. The device on the LAN answers with the account's key.
-  const auto scanned = run({"scan", "--host", http_host, "--key", kKey});
+  // 4. The LAN: exactly the three devices, ours, another account's, and the encrypted one (ours).
+  const auto scanned = run({"scan", "--host", devices[0].second, "--host", devices[1].second,
+                            "--host", devices[2].second, "--key", kKey});
   BOOST_REQUIRE_MESSAGE(scanned.code == 0, scanned.output);
-  BOOST_TEST(scanned.output.find(uuid) != std::string::npos, scanned.output);
-  BOOST_TEST(scanned.output.find("ours") != std::string::npos, scanned.output);
+  BOOST_TEST(scanned.output.find("3 Meross devices among 3 addresses: 2 answer with this key, 1 "
+                                 "with another account's key") != std::string::npos,
+             scanned.output);
+  for (const auto& [id, host] : devices)
+    BOOST_TEST(scanned.output.find(id) != std::string::npos, id);
+  const auto line_with = [&](const std::string& id) {
+    const auto at = scanned.output.find(id);
+    if (at == std::string::npos) return std::string();
+    const auto start = scanned.output.rfind('\n', at) + 1;
+    return scanned.output.substr(start, scanned.output.find('\n', at) - start);
+  };
+  BOOST_TEST(line_with(devices[0].first).find("ours") != std::string::npos, scanned.output);
+  BOOST_TEST(line_with(devices[1].first).find("another account") != std::string::npos,
+             scanned.output);
+  BOOST_TEST(line_with(devices[2].first).find("ours") != std::string::npos, scanned.output);
+  BOOST_TEST(line_with(devices[2].first).find("ECDHE") != std::string::npos, scanned.output);
   BOOST_TEST(no_secret(scanned.output));
 
   // 5. Move it, and see its Bind on the local broker.
