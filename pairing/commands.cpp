@@ -47,6 +47,21 @@ struct Discovered {
 
 std::optional<Discovered> discover(DeviceClient& client, std::ostream& err) {
   auto all = client.request(Method::Get, "Appliance.System.All");
+  if (!all && all.error().message.find("ERROR 5001") == std::string::npos) {
+    // Some encrypted firmware reads only System.Ability in plaintext (meross_lan asks it first);
+    // its header names the uuid the static key is made from.
+    auto ability = client.request(Method::Get, "Appliance.System.Ability");
+    const auto* abilities =
+        ability ? protocol::find_member(ability->payload(), "ability") : nullptr;
+    if (!ability && ability.error().message.find("ERROR 5001") != std::string::npos) {
+      all = ability.error();  // the wrong key says more than a dropped System.All
+    } else if (abilities && protocol::find_member(*abilities, "Appliance.Encrypt.ECDHE") &&
+               !client.start_encryption(protocol::device_uuid_of(ability->header), "")) {
+      if (auto encrypted = client.request(Method::Get, "Appliance.System.All")) {
+        all = std::move(encrypted);
+      }
+    }
+  }
   if (!all) {
     fail(err, "GET Appliance.System.All", all.error());
     return std::nullopt;
@@ -82,7 +97,8 @@ std::optional<std::vector<WifiNetwork>> wifi_list(DeviceClient& client, std::ost
 
 bool start_encryption(DeviceClient& client, const protocol::DeviceProfile& profile,
                       std::ostream& out, std::ostream& err) {
-  if (!profile.has_ability("Appliance.Encrypt.ECDHE")) return true;
+  // discover() may have had to encrypt already to read System.All.
+  if (!profile.has_ability("Appliance.Encrypt.ECDHE") || client.encrypted()) return true;
   if (auto error = client.exchange_keys()) {
     fail(err, "ECDHE key exchange (SET Appliance.Encrypt.ECDHE)", *error);
     return false;

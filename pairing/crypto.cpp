@@ -45,6 +45,24 @@ std::string run_cipher(bool encrypt, std::string_view input, std::string_view ke
   return out;
 }
 
+// text[begin:end] as Python slices a str: by code point, clamped to the text. Keys are usually
+// ASCII, but a key with UTF-8 in it must still give the firmware's (and meross_lan's) AES key.
+std::string_view python_slice(std::string_view text, std::size_t begin, std::size_t end) {
+  std::size_t index = 0;
+  std::size_t from = text.size();
+  std::size_t to = text.size();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;  // continuation byte
+    if (index == begin) from = i;
+    if (index == end) {
+      to = i;
+      break;
+    }
+    ++index;
+  }
+  return from >= to ? std::string_view{} : text.substr(from, to - from);
+}
+
 }  // namespace
 
 std::string base64_encode(std::string_view bytes) {
@@ -90,6 +108,16 @@ protocol::Result<std::string> aes_zero_pad_decrypt(std::string_view cipher, std:
   while (!plain.empty() && plain.back() == '\0')
     plain.pop_back();
   return plain;
+}
+
+std::string static_encryption_key(std::string_view uuid, std::string_view key,
+                                  std::string_view mac) {
+  std::string material;
+  material.append(python_slice(uuid, 3, 22));
+  material.append(python_slice(key, 1, 9));
+  material.append(mac);
+  material.append(python_slice(key, 10, 28));
+  return protocol::md5_hex(material);
 }
 
 EcdhKey::EcdhKey() {

@@ -27,6 +27,13 @@ std::string aes_zero_pad_encrypt(std::string_view plain, std::string_view key);
 // An Error when `cipher` is not a non-empty multiple of 16 bytes.
 protocol::Result<std::string> aes_zero_pad_decrypt(std::string_view cipher, std::string_view key);
 
+// The AES key of encrypted firmware that refuses the ECDHE exchange (meross_lan's
+// compute_message_encryption_key): md5hex(uuid[3:22] + key[1:9] + mac + key[10:28]), the slices
+// taken like Python's (by character, cut short by a short string) and `mac` as the device writes
+// it, lowercase with colons ("48:e1:e9:c4:b2:96").
+std::string static_encryption_key(std::string_view uuid, std::string_view key,
+                                  std::string_view mac);
+
 // An ephemeral P-256 key pair for the Appliance.Encrypt.ECDHE exchange.
 class EcdhKey {
  public:

@@ -121,7 +121,8 @@ protocol::Result<protocol::Message> DeviceClient::request(protocol::Method metho
   const auto header =
       protocol::make_request_header(method, ns, "http://" + host_ + "/config", key_, now_seconds());
   const std::string message = protocol::serialize(header, payload_json);
-  const bool encrypt = session_key_ && !plaintext_namespace(ns);
+  const bool encrypt =
+      session_key_ && (encryption_ == HttpEncryption::StaticKey || !plaintext_namespace(ns));
   auto body = encrypt
                   ? post_config(host_, base64_encode(aes_zero_pad_encrypt(message, *session_key_)),
                                 "application/octet-stream", timeouts_)
@@ -150,6 +151,7 @@ std::optional<protocol::Error> DeviceClient::exchange_keys() {
   const std::string payload =
       R"({"ecdhe":{"step":1,"pubkey":")" + key.public_key_base64() + R"("}})";
   session_key_.reset();
+  encryption_ = HttpEncryption::Plain;
   auto reply = request(protocol::Method::Set, "Appliance.Encrypt.ECDHE", payload);
   if (!reply) return reply.error();
   const auto* ecdhe = protocol::find_member(reply->payload(), "ecdhe");
@@ -158,6 +160,26 @@ std::optional<protocol::Error> DeviceClient::exchange_keys() {
   auto session = key.session_key(*pubkey);
   if (!session) return session.error();
   session_key_ = std::move(*session);
+  encryption_ = HttpEncryption::Ecdhe;
+  return std::nullopt;
+}
+
+void DeviceClient::use_static_key(std::string_view uuid, std::string_view mac) {
+  auto normalized = mac.empty() ? mac_from_uuid(uuid) : normalize_mac(mac);
+  session_key_ = static_encryption_key(uuid, key_, normalized ? *normalized : std::string(mac));
+  encryption_ = HttpEncryption::StaticKey;
+}
+
+std::optional<protocol::Error> DeviceClient::start_encryption(std::string_view uuid,
+                                                              std::string_view mac) {
+  auto refused = exchange_keys();
+  if (!refused) return std::nullopt;
+  const std::string& why = refused->message;
+  if (why.find("ERROR 5001") != std::string::npos || why.starts_with("cannot reach") ||
+      uuid.empty()) {
+    return refused;
+  }
+  use_static_key(uuid, mac);
   return std::nullopt;
 }
 

@@ -161,7 +161,7 @@ ProbeOutcome probe_with_ability(const std::string& host, const std::string& key,
     return {std::move(device), ""};
   }
   DeviceClient client(host, key, timeouts);
-  if (auto error = client.exchange_keys()) {
+  if (auto error = client.start_encryption(device.uuid, device.mac)) {
     if (error->message.find("ERROR 5001") != std::string::npos) {
       device.key = KeyCheck::OtherAccount;
       return {std::move(device), ""};
@@ -169,9 +169,14 @@ ProbeOutcome probe_with_ability(const std::string& host, const std::string& key,
     device.note = "ECDHE key exchange failed: " + short_reason(*error);
     return {std::move(device), ""};
   }
+  device.static_key = client.encryption() == HttpEncryption::StaticKey;
   auto all = client.request(Method::Get, "Appliance.System.All");
   if (!all) {
-    device.note = "System.All unreadable after the ECDHE exchange: " + short_reason(all.error());
+    device.note = std::string("System.All unreadable ") +
+                  (device.static_key ? "with the static key (the device refused the ECDHE "
+                                       "exchange): "
+                                     : "after the ECDHE exchange: ") +
+                  short_reason(all.error());
     return {std::move(device), ""};
   }
   auto profile = protocol::profile_from_system_all(all->payload());
@@ -338,6 +343,7 @@ std::string format_devices(const std::vector<FoundDevice>& devices) {
   rows.push_back({"IP", "MODEL", "FIRMWARE", "MAC", "UUID", "BROKER", "KEY", "HTTP"});
   for (const auto& d : devices) {
     const std::string http = d.key == KeyCheck::OtherAccount && !d.ecdhe ? "-"
+                             : d.static_key                              ? "static key"
                              : d.ecdhe                                   ? "ECDHE"
                                                                          : "plain";
     rows.push_back({d.host, show(d.model), show(d.firmware), show(d.mac), show(d.uuid),

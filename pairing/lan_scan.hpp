@@ -44,9 +44,10 @@ struct FoundDevice {
   std::string model;
   std::string firmware;
   std::string mac;
-  std::string broker;  // firmware.server:port, the broker it uses now
-  bool ecdhe = false;  // lists Appliance.Encrypt.ECDHE: requests past System.All need AES
-  std::string note;    // what could not be read, and why
+  std::string broker;       // firmware.server:port, the broker it uses now
+  bool ecdhe = false;       // lists Appliance.Encrypt.ECDHE: requests past System.All need AES
+  bool static_key = false;  // and refused the exchange: AES with static_encryption_key()
+  std::string note;         // what could not be read, and why
 };
 
 // A probe of one host: the device, or why the host is not one (for --host).
@@ -57,7 +58,8 @@ struct ProbeOutcome {
 
 // GET System.All (then System.Ability, for the encryption it needs) signed with `key`. When
 // System.All is dropped or answered in ciphertext, asks System.Ability (plaintext on every
-// firmware) and, if it lists ECDHE, runs DeviceClient's key exchange and retries.
+// firmware) and, if it lists ECDHE, lets DeviceClient::start_encryption choose the ECDHE exchange
+// or the static key, and retries System.All encrypted.
 ProbeOutcome probe_device(const std::string& host, const std::string& key,
                           const HttpTimeouts& timeouts);
 

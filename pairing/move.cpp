@@ -215,7 +215,11 @@ void move_one(const FoundDevice& device, const MoveOptions& options, const Broke
               std::ostream& out, std::ostream& err, Counts& counts) {
   const std::string name = device.host + (device.uuid.empty() ? "" : " (" + device.uuid + ")");
   DeviceClient client(device.host, options.key, timeouts_of(options.timeout_s));
-  if (device.ecdhe) {
+  if (device.static_key) {
+    // The probe's DeviceClient::start_encryption saw the exchange refused; asking again would
+    // cost a request that firmware may leave to time out.
+    client.use_static_key(device.uuid, device.mac);
+  } else if (device.ecdhe) {
     if (auto error = client.exchange_keys()) {
       err << "error: " << name << ": ECDHE key exchange: " << error->describe()
           << "\n  device state: unchanged (Appliance.Config.Key was not sent)\n";
@@ -236,7 +240,12 @@ void move_one(const FoundDevice& device, const MoveOptions& options, const Broke
   out << "moved: " << name << " acknowledged (SETACK): broker " << address_text(broker)
       << " in both slots, userId " << options.user_id << ", "
       << (options.new_key ? "the new key" : "the same key")
-      << (device.ecdhe ? " (sent AES-encrypted after the ECDHE exchange)" : "") << "\n";
+      << (client.encryption() == HttpEncryption::StaticKey
+              ? " (sent AES-encrypted with the device's static key)"
+          : client.encryption() == HttpEncryption::Ecdhe
+              ? " (sent AES-encrypted after the ECDHE exchange)"
+              : "")
+      << "\n";
   ++counts.moved;
 }
 
@@ -354,8 +363,9 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
       out << "POST http://" << host << "/config\n"
           << masked_config_key_request(host, *broker, options.user_id) << "\n";
     }
-    out << "Sent as is on plain-HTTP firmware; AES-encrypted after an ECDHE key exchange on "
-           "firmware listing Appliance.Encrypt.ECDHE. The key written is "
+    out << "Sent as is on plain-HTTP firmware; AES-encrypted on firmware listing "
+           "Appliance.Encrypt.ECDHE (after the ECDHE key exchange, or with the device's static "
+           "key when it refuses the exchange). The key written is "
         << (options.new_key ? "the --new-key" : "the current --key") << ".\n";
     return 0;
   }

@@ -773,10 +773,13 @@ HttpReaction Device::http_request(std::string_view body, std::int64_t now_ms) {
   }
   std::string text(body.substr(start));
   const bool encrypted = text.front() != '{';
-  // The reply goes back under the key that opened the request, even if the request replaces it.
-  const std::optional<std::string> reply_key = encrypted ? session_key_ : std::nullopt;
+  // The reply goes back under the key that opened the request, even if the request replaces it
+  // (a new ECDHE session, or a Config.Key that changes the key the static AES key is made from).
+  std::optional<std::string> reply_key;
   if (encrypted) {
-    if (!session_key_) {
+    reply_key = tmpl_->static_key ? pairing::static_encryption_key(uuid_, settings_.key, mac_)
+                                  : session_key_;
+    if (!reply_key) {
       r.problem = "encrypted request before any key exchange";
       return r;
     }
@@ -788,7 +791,7 @@ HttpReaction Device::http_request(std::string_view body, std::int64_t now_ms) {
       r.problem = "encrypted request is not base64";
       return r;
     }
-    auto plain = pairing::aes_zero_pad_decrypt(*cipher, *session_key_);
+    auto plain = pairing::aes_zero_pad_decrypt(*cipher, *reply_key);
     if (!plain) {
       r.problem = "undecryptable request: " + plain.error().describe();
       return r;
@@ -802,6 +805,10 @@ HttpReaction Device::http_request(std::string_view body, std::int64_t now_ms) {
   }
   const protocol::Message& message = *parsed;
   const auto& h = message.header;
+  if (tmpl_->static_key && !encrypted && h.ns != "Appliance.System.Ability") {
+    r.problem = "plaintext " + h.ns + " on static-key firmware: connection dropped";
+    return r;
+  }
   if (ecdhe_ && !encrypted && !pairing::plaintext_namespace(h.ns)) {
     r.problem = "plaintext " + h.ns + " on ECDHE firmware: connection dropped";
     return r;
@@ -816,8 +823,8 @@ HttpReaction Device::http_request(std::string_view body, std::int64_t now_ms) {
              h.method == Method::Error) {
     a = error_answer(5000, "unexpected method");
   } else if (ecdhe_ && h.ns == kEcdhe) {
-    a = h.method == Method::Set ? ecdhe_exchange(message.payload())
-                                : error_answer(5000, "invalid payload");
+    a = h.method == Method::Set && !tmpl_->static_key ? ecdhe_exchange(message.payload())
+                                                      : error_answer(5000, "invalid payload");
   } else if (ecdhe_ && h.ns == kSuite && h.method == Method::Get) {
     a = Answer{Method::GetAck, R"({"suite":{"ka":"ecdhe256","se":"mrskey","ds":""}})"};
   } else {

@@ -34,6 +34,9 @@ struct DeviceTemplate {
   // Built-in profiles fill firmware userId/server/port in System.All from the settings; trace
   // answers keep the trace's firmware block.
   bool fill_firmware = false;
+  // Encrypted firmware of the kind that refuses the ECDHE exchange: only System.Ability in
+  // plaintext, everything else AES with pairing::static_encryption_key (meross_lan's kind).
+  bool static_key = false;
   std::int64_t garage_travel_ms = 3000;
   std::int64_t roller_travel_ms = 10000;  // full 0 → 100 travel
 };
@@ -117,6 +120,7 @@ class Device {
   // firmware's local API; on ECDHE firmware only the plaintext namespaces may come unencrypted.
   HttpReaction http_request(std::string_view body, std::int64_t now_ms);
   bool ecdhe() const { return ecdhe_; }
+  bool static_key() const { return tmpl_->static_key; }
 
   // The broker an accepted Config.Key SET sends the device to, once its delay has passed (then
   // cleared). The key, userId and broker are already the new ones (mqtt_password() included).

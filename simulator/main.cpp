@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
   app.add_option("--trace", traces, "a meross_lan trace file: one device per trace");
   app.add_option("--profile", profiles,
                  "built-in profile: mss310, mss425f, msl120, msg100; append +ecdhe for encrypted "
-                 "HTTP firmware, +key=KEY for a device of another account (its own key)");
+                 "HTTP firmware with the ECDHE exchange, +statickey for encrypted HTTP firmware "
+                 "that refuses it (static AES key), +key=KEY for a device of another account "
+                 "(its own key)");
   app.add_option("--count", counts,
                  "devices per --profile (default 1); one --count applies to every --profile, "
                  "or give one per --profile, in order")
@@ -178,8 +180,8 @@ int main(int argc, char** argv) {
       const int count = counts.empty() ? 1 : counts.size() == 1 ? counts[0] : counts[p];
       auto tmpl = sim::builtin_template(spec->name);
       if (!tmpl) throw std::runtime_error("--profile: " + tmpl.error().message);
-      if (spec->ecdhe) {
-        tmpl = sim::with_ecdhe(**tmpl);
+      if (spec->ecdhe || spec->static_key) {
+        tmpl = spec->static_key ? sim::with_static_key(**tmpl) : sim::with_ecdhe(**tmpl);
         if (!tmpl) throw std::runtime_error("--profile: " + tmpl.error().message);
       }
       sim::DeviceSettings own = settings;

@@ -205,6 +205,14 @@ protocol::Result<std::shared_ptr<DeviceTemplate>> with_ecdhe(const DeviceTemplat
   return t;
 }
 
+protocol::Result<std::shared_ptr<DeviceTemplate>> with_static_key(const DeviceTemplate& base) {
+  auto t = with_ecdhe(base);
+  if (!t) return t;
+  (*t)->name = base.name + "+statickey";
+  (*t)->static_key = true;
+  return t;
+}
+
 protocol::Result<ProfileSpec> parse_profile_spec(std::string_view text) {
   ProfileSpec spec;
   const auto plus = text.find('+');
@@ -220,9 +228,16 @@ protocol::Result<ProfileSpec> parse_profile_spec(std::string_view text) {
     const std::string_view option = rest.substr(0, next);
     if (option == "ecdhe") {
       spec.ecdhe = true;
+    } else if (option == "statickey") {
+      spec.static_key = true;
     } else {
       return protocol::Error{"profile", "unknown profile option '" + std::string(option) +
-                                            "' (expected +ecdhe or +key=KEY)"};
+                                            "' (expected +ecdhe, +statickey or +key=KEY)"};
+    }
+    if (spec.ecdhe && spec.static_key) {
+      return protocol::Error{"profile",
+                             "+ecdhe and +statickey are two kinds of firmware: "
+                             "give one"};
     }
     if (next == std::string_view::npos) break;
     rest = rest.substr(next + 1);

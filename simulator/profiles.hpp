@@ -31,11 +31,18 @@ protocol::Result<std::shared_ptr<DeviceTemplate>> trace_template(const protocol:
 // §6.6).
 protocol::Result<std::shared_ptr<DeviceTemplate>> with_ecdhe(const DeviceTemplate& base);
 
-// A --profile argument: "NAME", optionally followed by "+ecdhe" and/or "+key=KEY" (the rest of the
-// argument is the key, so it may hold '+'), e.g. "mss310+ecdhe", "mss310+key=other-account".
+// The same abilities, on the other kind of encrypted firmware: it refuses the ECDHE exchange,
+// answers only System.Ability in plaintext and takes AES with the static key derived from its
+// uuid, MAC and key (DeviceTemplate::static_key).
+protocol::Result<std::shared_ptr<DeviceTemplate>> with_static_key(const DeviceTemplate& base);
+
+// A --profile argument: "NAME", optionally followed by "+ecdhe" or "+statickey", and/or
+// "+key=KEY" (the rest of the argument is the key, so it may hold '+'), e.g. "mss310+ecdhe",
+// "mss310+statickey", "mss310+key=other-account".
 struct ProfileSpec {
   std::string name;
   bool ecdhe = false;
+  bool static_key = false;
   std::optional<std::string> key;  // the device's own key instead of --key
 };
 protocol::Result<ProfileSpec> parse_profile_spec(std::string_view text);

@@ -136,6 +136,21 @@ BOOST_AUTO_TEST_CASE(the_table_lists_every_field_and_dashes_for_unknown_ones) {
   BOOST_TEST(format_devices({}).empty());
 }
 
+BOOST_AUTO_TEST_CASE(the_http_column_tells_the_two_kinds_of_encrypted_firmware_apart) {
+  FoundDevice exchange = plug();
+  exchange.ecdhe = true;
+  FoundDevice fixed = plug();
+  fixed.ecdhe = true;
+  fixed.static_key = true;
+  std::istringstream lines(format_devices({exchange, fixed}));
+  std::string header, first, second;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  std::getline(lines, second);
+  BOOST_TEST(first.ends_with("ECDHE"), first);
+  BOOST_TEST(second.ends_with("static key"), second);
+}
+
 BOOST_AUTO_TEST_CASE(the_summary_counts_both_kinds) {
   FoundDevice other = plug();
   other.key = KeyCheck::OtherAccount;

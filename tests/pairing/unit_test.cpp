@@ -98,6 +98,24 @@ BOOST_AUTO_TEST_CASE(wifix_vector_still_holds) {
                                     "48:e1:e9:c4:b2:96") == "Bm65HOPt+5PLce/V3Ns3Aw==");
 }
 
+BOOST_AUTO_TEST_CASE(static_key_matches_meross_lan) {
+  // Computed with meross_lan's compute_message_encryption_key (commit 111c5e9) on these inputs,
+  // the MAC from its get_macaddress_from_uuid.
+  const std::string uuid = "2304253613440052050a48e1e9c4b296";
+  const std::string mac = "48:e1:e9:c4:b2:96";
+  BOOST_TEST(static_encryption_key(uuid, "0123456789abcdef0123456789abcdef", mac) ==
+             "ecf2cf15f1e342e288887cc9cdb17cce");
+  // The same material spelled out: uuid[3:22] + key[1:9] + mac + key[10:28].
+  BOOST_TEST(static_encryption_key(uuid, "0123456789abcdef0123456789abcdef", mac) ==
+             protocol::md5_hex("4253613440052050a48" + std::string("12345678") + mac +
+                               "abcdef0123456789ab"));
+  // Python slices of a short key are short or empty, not an error.
+  BOOST_TEST(static_encryption_key(uuid, "demo", mac) == "d5c768e2852961519bf5d04d9264f2c4");
+  BOOST_TEST(static_encryption_key(uuid, "", mac) == "5b0b70c6d7c9d3f6bc71d5529f3616f7");
+  BOOST_TEST(static_encryption_key(uuid, "k", "48:E1:E9:C4:B2:96") !=
+             static_encryption_key(uuid, "k", mac));
+}
+
 BOOST_AUTO_TEST_CASE(ecdh_both_sides_derive_the_same_key) {
   EcdhKey a;
   EcdhKey b;

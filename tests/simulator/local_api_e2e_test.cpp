@@ -17,6 +17,8 @@
 
 #include "pairing/certs.hpp"
 #include "pairing/http_client.hpp"
+#include "pairing/lan_scan.hpp"
+#include "pairing/move.hpp"
 #include "pairing/requests.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/json.hpp"
@@ -272,6 +274,69 @@ BOOST_AUTO_TEST_CASE(config_key_moves_a_device_to_a_tls_broker_with_the_new_key)
   const auto& firmware = all->payload()["all"]["system"]["firmware"];
   BOOST_TEST(*protocol::int_member(firmware, "port") == tls_port);
   BOOST_TEST(*protocol::int_member(firmware, "userId") == 99);
+}
+
+BOOST_AUTO_TEST_CASE(scan_and_move_handle_firmware_that_refuses_the_ecdhe_exchange) {
+  MosquittoBroker first;
+  TlsBroker second;
+  MqttTestClient bridge(second.broker->port());
+  bridge.subscribe("#");
+  ChildProcess sim({MEROSS_SIM_BINARY, "--broker", first.url(), "--key", kKey, "--profile",
+                    "mss310+statickey", "--http", "0", "--cafile", second.certs.ca_cert.string(),
+                    "--bind-interval", "1s"});
+  const auto device = devices_of(sim, 1)[0];
+
+  // `scan`: plaintext System.All fails, Ability lists ECDHE, the exchange is refused; System.All
+  // read with the static key tells everything.
+  pairing::ScanOptions scan;
+  scan.hosts = {device.http};
+  scan.key = kKey;
+  std::ostringstream out, err;
+  const auto found = pairing::scan(scan, out, err);
+  BOOST_TEST_MESSAGE(out.str() << err.str());
+  BOOST_REQUIRE(found);
+  BOOST_REQUIRE_EQUAL(found->size(), 1u);
+  const auto& d = found->front();
+  BOOST_TEST((d.key == pairing::KeyCheck::Accepted));
+  BOOST_TEST(d.uuid == device.uuid);
+  BOOST_TEST(d.mac == device.mac);
+  BOOST_TEST(d.model == "mss310");
+  BOOST_TEST(!d.firmware.empty());
+  BOOST_TEST(d.broker == "127.0.0.1:" + std::to_string(first.port()));
+  BOOST_TEST(d.ecdhe);
+  BOOST_TEST(d.static_key);
+  BOOST_TEST(d.note.empty(), d.note);
+  BOOST_TEST(out.str().find("static key") != std::string::npos, out.str());
+
+  // `move`: Config.Key AES-encrypted with the static key; the device goes to the TLS broker.
+  pairing::MoveOptions move;
+  move.hosts = {device.http};
+  move.key = kKey;
+  move.new_key = "moved-key";
+  move.user_id = 7;
+  move.broker = "mqtts://127.0.0.1:" + std::to_string(second.tls_port);
+  std::ostringstream move_out, move_err;
+  const int code = pairing::run_move(move, move_out, move_err);
+  BOOST_TEST_MESSAGE(move_out.str() << move_err.str());
+  BOOST_REQUIRE_EQUAL(code, 0);
+  BOOST_TEST(move_out.str().find("sent AES-encrypted with the device's static key") !=
+             std::string::npos);
+  BOOST_REQUIRE(sim.wait_for_output("device " + device.uuid +
+                                    " moved to 127.0.0.1:" + std::to_string(second.tls_port)));
+  const auto bind =
+      bridge.wait_for([&](const auto& m) { return bind_set(m, device.uuid).has_value(); }, 15s);
+  BOOST_REQUIRE(bind);
+  const auto header = bind_set(*bind, device.uuid)->header;
+  BOOST_TEST(protocol::verify_sign(header.message_id, "moved-key", header.timestamp, header.sign));
+
+  // Its HTTP side now wants the static key made from the new key.
+  pairing::DeviceClient moved(device.http, "moved-key");
+  moved.use_static_key(device.uuid, device.mac);
+  const auto all = moved.request(Method::Get, "Appliance.System.All");
+  BOOST_REQUIRE_MESSAGE(all, (all ? "" : all.error().describe()));
+  const auto& firmware = all->payload()["all"]["system"]["firmware"];
+  BOOST_TEST(*protocol::int_member(firmware, "port") == second.tls_port);
+  BOOST_TEST(*protocol::int_member(firmware, "userId") == 7);
 }
 
 BOOST_AUTO_TEST_CASE(a_moved_device_falls_back_to_the_second_broker) {

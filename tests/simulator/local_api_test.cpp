@@ -33,11 +33,11 @@ sim::DeviceSettings settings() {
   return s;
 }
 
-std::unique_ptr<sim::Device> device(bool ecdhe = false) {
+std::unique_ptr<sim::Device> device(bool ecdhe = false, bool static_key = false) {
   auto tmpl = sim::builtin_template("mss310");
   BOOST_REQUIRE(tmpl);
-  if (ecdhe) {
-    tmpl = sim::with_ecdhe(**tmpl);
+  if (ecdhe || static_key) {
+    tmpl = static_key ? sim::with_static_key(**tmpl) : sim::with_ecdhe(**tmpl);
     BOOST_REQUIRE(tmpl);
   }
   const auto uuid = sim::builtin_uuid("mss310", 0);
@@ -208,6 +208,75 @@ BOOST_AUTO_TEST_CASE(ecdhe_firmware_takes_plaintext_only_for_discovery_and_the_e
   BOOST_TEST(error_code(*protocol::parse_message(*bad_plain)) == 5001);
 }
 
+BOOST_AUTO_TEST_CASE(static_key_firmware_refuses_the_exchange_and_takes_its_derived_key) {
+  auto d = device(false, true);
+  BOOST_TEST(d->ecdhe());
+  BOOST_TEST(d->static_key());
+  // Plaintext: System.Ability only, listing the ECDHE ability all the same.
+  const auto ability = ask(*d, Method::Get, "Appliance.System.Ability", "{}");
+  BOOST_TEST(protocol::find_member(ability.payload()["ability"], "Appliance.Encrypt.ECDHE"));
+  BOOST_TEST(!d->http_request(request(Method::Get, "Appliance.System.All", "{}"), kT0).body);
+  const pairing::EcdhKey client;
+  const std::string exchange =
+      R"({"ecdhe":{"step":1,"pubkey":")" + client.public_key_base64() + R"("}})";
+  BOOST_TEST(!d->http_request(request(Method::Set, "Appliance.Encrypt.ECDHE", exchange), kT0).body);
+
+  // AES with the key meross_lan derives, for every namespace, System.All included.
+  const auto key = pairing::static_encryption_key(d->uuid(), kKey, d->mac());
+  const auto encrypted_ask = [&](std::string_view ns, std::string_view signing_key,
+                                 const std::string& aes_key) -> std::optional<protocol::Message> {
+    const auto r = d->http_request(pairing::base64_encode(pairing::aes_zero_pad_encrypt(
+                                       request(Method::Get, ns, "{}", signing_key), aes_key)),
+                                   kT0);
+    if (!r.body) return std::nullopt;
+    BOOST_TEST(r.body->front() != '{');
+    const auto plain = pairing::aes_zero_pad_decrypt(*pairing::base64_decode(*r.body), aes_key);
+    BOOST_REQUIRE(plain);
+    auto m = protocol::parse_message(*plain);
+    BOOST_REQUIRE(m);
+    return std::move(m).value();
+  };
+  const auto all = encrypted_ask("Appliance.System.All", kKey, key);
+  BOOST_REQUIRE(all);
+  BOOST_TEST((all->header.method == Method::GetAck));
+  BOOST_TEST(*protocol::string_member(all->payload()["all"]["system"]["hardware"], "uuid") ==
+             d->uuid());
+  BOOST_TEST(encrypted_ask("Appliance.System.Ability", kKey, key).has_value());
+  const auto toggle = encrypted_ask("Appliance.Control.ToggleX", kKey, key);
+  BOOST_REQUIRE(toggle);
+  BOOST_TEST(protocol::find_member(toggle->payload(), "togglex"));
+  // Even encrypted, the exchange is refused.
+  const auto refused =
+      d->http_request(pairing::base64_encode(pairing::aes_zero_pad_encrypt(
+                          request(Method::Set, "Appliance.Encrypt.ECDHE", exchange), key)),
+                      kT0);
+  BOOST_REQUIRE(refused.body);
+  BOOST_TEST(error_code(*protocol::parse_message(*pairing::aes_zero_pad_decrypt(
+                 *pairing::base64_decode(*refused.body), key))) == 5000);
+
+  // A key made from another key does not decrypt: dropped. Signed with another key: 5001.
+  BOOST_TEST(!encrypted_ask("Appliance.System.All", kKey,
+                            pairing::static_encryption_key(d->uuid(), "their-key", d->mac())));
+  const auto wrong_sign = encrypted_ask("Appliance.System.All", "their-key", key);
+  BOOST_REQUIRE(wrong_sign);
+  BOOST_TEST(error_code(*wrong_sign) == 5001);
+
+  // Config.Key answers under the old key; the next requests need the key made from the new one.
+  const auto r = d->http_request(
+      pairing::base64_encode(pairing::aes_zero_pad_encrypt(
+          request(Method::Set, "Appliance.Config.Key", config_key("", "new-key")), key)),
+      kT0);
+  BOOST_REQUIRE_MESSAGE(r.body, r.problem);
+  const auto ack = protocol::parse_message(
+      *pairing::aes_zero_pad_decrypt(*pairing::base64_decode(*r.body), key));
+  BOOST_REQUIRE(ack);
+  BOOST_TEST((ack->header.method == Method::SetAck));
+  BOOST_TEST(!encrypted_ask("Appliance.System.All", "new-key", key));
+  BOOST_TEST(encrypted_ask("Appliance.System.All", "new-key",
+                           pairing::static_encryption_key(d->uuid(), "new-key", d->mac()))
+                 .has_value());
+}
+
 BOOST_AUTO_TEST_CASE(config_key_refuses_incomplete_payloads) {
   auto d = device();
   for (const char* field :
@@ -287,6 +356,11 @@ BOOST_AUTO_TEST_CASE(profile_specs) {
   BOOST_TEST(*both->key == "a+b");
   BOOST_TEST(sim::parse_profile_spec("mss310+key=")->key.value() == "");
   BOOST_TEST(!sim::parse_profile_spec("mss310+fast"));
+  auto fixed = sim::parse_profile_spec("mss310+statickey");
+  BOOST_REQUIRE(fixed);
+  BOOST_TEST(fixed->static_key);
+  BOOST_TEST(!fixed->ecdhe);
+  BOOST_TEST(!sim::parse_profile_spec("mss310+ecdhe+statickey"));
   BOOST_TEST(!sim::parse_profile_spec("+ecdhe"));
 }
 
