@@ -1,7 +1,7 @@
 #pragma once
 
-// Internal to mapping/: the per-family pieces that mapping.cpp dispatches to, and the small JSON
-// helpers they share. Not part of the public API (see mapping.hpp).
+// Internal to mapping/: the small JSON helpers the families (families/*.cpp) share. Not part of
+// the public API (see mapping.hpp); the family record itself is in family.hpp.
 
 #include <cstdint>
 #include <optional>
@@ -77,60 +77,9 @@ std::string key_of(std::string_view prefix, int channel);
 // "switch_3" → 3 for prefix "switch_"; nullopt when the key does not have that shape.
 std::optional<int> channel_in_key(std::string_view key, std::string_view prefix);
 
-// --- families ---------------------------------------------------------------------------------
+// --- shared between families ---------------------------------------------------------------
 
-// toggle.cpp — Toggle (legacy) and ToggleX.
-void toggle_entities(const DeviceProfile& p, std::vector<Entity>& out);
-std::optional<Error> toggle_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
-                                   const JsonValue& payload, StateBatch& out);
-Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, int channel,
-                                                  std::string_view command);
-// Applies a ToggleX item to the switch or light it powers.
-void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int onoff,
-                        StateBatch& out);
-
-// light.cpp
-void light_entities(const DeviceProfile& p, const DeviceState& s, std::vector<Entity>& out);
-std::optional<Error> light_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
-                                  const JsonValue& payload, StateBatch& out);
+// light.cpp: the state-topic JSON of a light channel (ToggleX powers lights: toggle.cpp).
 std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int channel);
-Result<std::vector<DeviceRequest>> light_command(const DeviceProfile& p, const DeviceState& s,
-                                                 int channel, std::string_view command);
-// The light object of a System.All digest.
-std::optional<Error> light_digest(const DeviceProfile& p, DeviceState& s, const JsonValue& light,
-                                  StateBatch& out);
-
-// electricity.cpp — Electricity and ElectricityX.
-void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out);
-std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view ns,
-                                        const JsonValue& payload, StateBatch& out);
-
-// consumption.cpp — ConsumptionX and ConsumptionH.
-void consumption_entities(const DeviceProfile& p, std::vector<Entity>& out);
-std::optional<Error> consumption_states(const DeviceProfile& p, std::string_view ns,
-                                        const JsonValue& payload, const Context& ctx,
-                                        StateBatch& out);
-
-// garage_door.cpp
-void garage_entities(const DeviceProfile& p, std::vector<Entity>& out);
-std::optional<Error> garage_states(const DeviceProfile& p, const JsonValue& payload,
-                                   StateBatch& out);
-Result<std::vector<DeviceRequest>> garage_command(const DeviceProfile& p, int channel,
-                                                  std::string_view command);
-
-// roller_shutter.cpp
-void shutter_entities(const DeviceProfile& p, std::vector<Entity>& out);
-std::optional<Error> shutter_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
-                                    const JsonValue& payload, StateBatch& out);
-Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile& p, int channel,
-                                                   std::string_view command);
-
-// diagnostics.cpp — Wi-Fi signal, IP address, firmware, DND (LED) switch.
-void diagnostic_entities(const DeviceProfile& p, std::vector<Entity>& out);
-std::optional<Error> diagnostic_states(const DeviceProfile& p, std::string_view ns,
-                                       const JsonValue& payload, StateBatch& out);
-// ip/firmware from the profile (System.All).
-void identity_states(const DeviceProfile& p, StateBatch& out);
-Result<std::vector<DeviceRequest>> led_command(std::string_view command);
 
 }  // namespace meross::mapping::detail

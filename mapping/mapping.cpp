@@ -9,7 +9,7 @@
 
 #include <rapidjson/document.h>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 #include "protocol/json_document.hpp"
 
 namespace meross::mapping {
@@ -183,28 +183,20 @@ std::optional<Error> system_all_states(const DeviceProfile& p, DeviceState& s,
   const JsonValue* digest = member(*all, "digest");
   if (!digest || !digest->IsObject()) digest = member(*all, "control");
   if (digest && digest->IsObject()) {
-    if (const JsonValue* toggle = member(*digest, "toggle"); toggle && p.legacy_toggle) {
-      if (!toggle->IsObject()) return wrong_type("all.control.toggle", "an object", *toggle);
-      if (const auto onoff = protocol::int_member(*toggle, "onoff")) {
-        out.updates.push_back({"switch_0", on_off(*onoff != 0)});
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const Family* family : families()) {
+        for (const DigestSection& section : family->digest) {
+          if (section.pass != pass) continue;
+          if (const JsonValue* value = member(*digest, section.key)) {
+            if (auto e = section.read(p, s, *value, out)) return e;
+          }
+        }
       }
     }
-    if (const JsonValue* light = member(*digest, "light")) {
-      if (auto e = light_digest(p, s, *light, out)) return e;
-    }
-    if (const JsonValue* togglex = member(*digest, "togglex")) {
-      auto e = for_each_item(*togglex, "all.digest.togglex", [&](const JsonValue& item) {
-        const auto channel = channel_of(item);
-        const auto onoff = protocol::int_member(item, "onoff");
-        if (channel && onoff) apply_togglex_item(p, s, *channel, *onoff != 0 ? 1 : 0, out);
-      });
-      if (e) return e;
-    }
-    if (const JsonValue* garage = member(*digest, "garageDoor")) {
-      if (auto e = garage_states(p, *garage, out)) return e;
-    }
   }
-  identity_states(p, out);
+  for (const Family* family : families()) {
+    if (family->from_profile) family->from_profile(p, out);
+  }
   return std::nullopt;
 }
 
@@ -255,6 +247,16 @@ std::optional<Error> multiple_states(const DeviceProfile& p, DeviceState& s,
   return std::nullopt;
 }
 
+// The family whose messages `ns` carries, or nullptr.
+const Family* family_reading(std::string_view ns) {
+  for (const Family* family : families()) {
+    for (std::string_view owned : family->namespaces) {
+      if (owned == ns) return family;
+    }
+  }
+  return nullptr;
+}
+
 // Namespaces that describe a feature this layer does not map (issue 5: ignored, listed).
 constexpr std::array<std::string_view, 14> kUnmappedPrefixes{
     "Appliance.Control.Thermostat.",  "Appliance.Hub.",
@@ -269,13 +271,9 @@ constexpr std::array<std::string_view, 14> kUnmappedPrefixes{
 
 std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState& state) {
   std::vector<Entity> out;
-  toggle_entities(profile, out);
-  light_entities(profile, state, out);
-  garage_entities(profile, out);
-  shutter_entities(profile, out);
-  electricity_entities(profile, out);
-  consumption_entities(profile, out);
-  diagnostic_entities(profile, out);
+  for (const Family* family : families()) {
+    if (family->entities) family->entities(profile, state, out);
+  }
   // has_entity_name: a device with a single main entity (a plug, a bulb, a one-door opener)
   // shows it under the device's own name.
   if (std::count_if(out.begin(), out.end(), is_primary) == 1) {
@@ -307,22 +305,8 @@ Result<StateBatch> states_from(const DeviceProfile& profile, DeviceState& state,
   if (!payload.IsObject()) return wrong_type("payload", "an object", payload);
 
   std::optional<Error> error;
-  if (ns == "Appliance.Control.ToggleX" || ns == "Appliance.Control.Toggle") {
-    error = toggle_states(profile, state, ns, payload, out);
-  } else if (ns == "Appliance.Control.Light" || ns == "Appliance.Control.Light.Effect") {
-    error = light_states(profile, state, ns, payload, out);
-  } else if (ns == "Appliance.Control.Electricity" || ns == "Appliance.Control.ElectricityX") {
-    error = electricity_states(profile, ns, payload, out);
-  } else if (ns == "Appliance.Control.ConsumptionX" || ns == "Appliance.Control.ConsumptionH") {
-    error = consumption_states(profile, ns, payload, context, out);
-  } else if (ns == "Appliance.GarageDoor.State") {
-    if (const JsonValue* items = member(payload, "state")) {
-      error = garage_states(profile, *items, out);
-    }
-  } else if (ns == "Appliance.RollerShutter.Position" || ns == "Appliance.RollerShutter.State") {
-    error = shutter_states(profile, state, ns, payload, out);
-  } else if (ns == "Appliance.System.Runtime" || ns == "Appliance.System.DNDMode") {
-    error = diagnostic_states(profile, ns, payload, out);
+  if (const Family* family = family_reading(ns)) {
+    error = family->read(profile, state, ns, payload, context, out);
   } else if (ns == "Appliance.System.All") {
     error = system_all_states(profile, state, payload, out);
   } else if (ns == "Appliance.Control.Multiple") {
@@ -354,46 +338,31 @@ Result<std::vector<DeviceRequest>> command_to_request(const DeviceProfile& profi
   if (it == entities.end() || !it->has_command) {
     return Error{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
   }
-  if (auto c = channel_in_key(entity_key, "switch_")) return toggle_command(profile, *c, command);
-  if (auto c = channel_in_key(entity_key, "light_")) {
-    return light_command(profile, state, *c, command);
+  for (const Family* family : families()) {
+    if (!family->command) continue;
+    const std::string_view prefix = family->command_key;
+    if (!prefix.empty() && prefix.back() == '_') {
+      if (auto c = channel_in_key(entity_key, prefix)) {
+        return family->command(profile, state, *c, command);
+      }
+    } else if (!prefix.empty() && entity_key == prefix) {
+      return family->command(profile, state, 0, command);
+    }
   }
-  if (auto c = channel_in_key(entity_key, "garage_")) return garage_command(profile, *c, command);
-  if (auto c = channel_in_key(entity_key, "shutter_")) {
-    return shutter_command(profile, *c, command);
-  }
-  if (entity_key == "led") return led_command(command);
   return Error{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
 }
 
 std::vector<Poll> polls_for(const DeviceProfile& p) {
   std::vector<Poll> out;
-  if (p.has_ability("Appliance.Control.Electricity")) {
-    out.push_back(
-        {PollKind::Electricity, "Appliance.Control.Electricity", R"({"electricity":{}})"});
+  // Grouped by kind, and within a kind the registry read backwards: every device's own polls
+  // (diagnostics, last in the registry) before a family's extras such as the Light.Effect list.
+  // This is the order the bridge has always asked in (its first round goes out in this order).
+  const auto registry = families();
+  for (auto it = registry.rbegin(); it != registry.rend(); ++it) {
+    if ((*it)->polls) (*it)->polls(p, out);
   }
-  if (p.has_ability("Appliance.Control.ElectricityX")) {
-    // em06: {"electricityx":{}} made the device drop the connection (meross-protocol.md §5.5).
-    out.push_back({PollKind::Electricity, "Appliance.Control.ElectricityX",
-                   R"({"electricity":[{"channel":65535}]})"});
-  }
-  if (p.has_ability("Appliance.Control.ConsumptionX")) {
-    out.push_back(
-        {PollKind::Consumption, "Appliance.Control.ConsumptionX", R"({"consumptionx":[]})"});
-  } else if (p.has_ability("Appliance.Control.ConsumptionH")) {
-    out.push_back({PollKind::Consumption, "Appliance.Control.ConsumptionH",
-                   p.electricityx_channels.empty() ? R"({"consumptionH":[{"channel":0}]})"
-                                                   : R"({"consumptionH":{}})"});
-  }
-  if (p.has_ability("Appliance.System.Runtime")) {
-    out.push_back({PollKind::Slow, "Appliance.System.Runtime", R"({"runtime":{}})"});
-  }
-  if (p.has_ability("Appliance.System.DNDMode")) {
-    out.push_back({PollKind::Slow, "Appliance.System.DNDMode", R"({"DNDMode":{}})"});
-  }
-  if (p.has_ability("Appliance.Control.Light.Effect")) {
-    out.push_back({PollKind::Slow, "Appliance.Control.Light.Effect", R"({"effect":[]})"});
-  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Poll& a, const Poll& b) { return a.kind < b.kind; });
   return out;
 }
 

@@ -1,8 +1,9 @@
 #pragma once
 
 // Meross abilities ⇄ Home Assistant entities (issue 5). Pure: values in, values out; no I/O,
-// no clock, no logging. One file per device family implements the pieces (toggle.cpp, light.cpp,
-// electricity.cpp, consumption.cpp, garage_door.cpp, roller_shutter.cpp, diagnostics.cpp).
+// no clock, no logging. Each device family is one file in families/ (toggle, light, electricity,
+// consumption, garage_door, roller_shutter, diagnostics) listed in families/registry.cpp; this
+// API loops over that registry (family.hpp).
 //
 // How the bridge uses it, per device:
 //   1. profile (System.All + System.Ability) → entities_for(profile, state) → discovery.

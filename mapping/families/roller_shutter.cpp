@@ -8,7 +8,7 @@
 #include <charconv>
 #include <string>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
 namespace {
@@ -34,8 +34,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   return s;
 }
-
-}  // namespace
 
 void shutter_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   if (!has_shutter(p)) return;
@@ -111,5 +109,24 @@ Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile&, int cha
       get_request("Appliance.RollerShutter.Position", R"({"position":[]})"),
       get_request("Appliance.RollerShutter.State", R"({"state":[]})")};
 }
+
+constexpr std::string_view kNamespaces[] = {"Appliance.RollerShutter.Position",
+                                            "Appliance.RollerShutter.State"};
+
+}  // namespace
+
+extern const Family roller_shutter_family;
+const Family roller_shutter_family{
+    .name = "roller_shutter",
+    .entities = [](const DeviceProfile& p, const DeviceState&,
+                   std::vector<Entity>& out) { shutter_entities(p, out); },
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
+               const JsonValue& payload, const Context&,
+               StateBatch& out) { return shutter_states(p, s, ns, payload, out); },
+    .command_key = "shutter_",
+    .command = [](const DeviceProfile& p, const DeviceState&, int channel,
+                  std::string_view command) { return shutter_command(p, channel, command); },
+};
 
 }  // namespace meross::mapping::detail

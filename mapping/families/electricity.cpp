@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <string>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 #include "mapping/units.hpp"
 
 namespace meross::mapping::detail {
@@ -36,8 +36,6 @@ void add_channel(int channel, bool numbered, std::vector<Entity>& out) {
     out.push_back(std::move(e));
   }
 }
-
-}  // namespace
 
 void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.Control.Electricity")) add_channel(0, false, out);
@@ -90,5 +88,33 @@ std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view
   if (e) return e;
   return error;
 }
+
+void electricity_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+  if (p.has_ability("Appliance.Control.Electricity")) {
+    out.push_back(
+        {PollKind::Electricity, "Appliance.Control.Electricity", R"({"electricity":{}})"});
+  }
+  if (p.has_ability("Appliance.Control.ElectricityX")) {
+    // em06: {"electricityx":{}} made the device drop the connection (meross-protocol.md §5.5).
+    out.push_back({PollKind::Electricity, "Appliance.Control.ElectricityX",
+                   R"({"electricity":[{"channel":65535}]})"});
+  }
+}
+
+constexpr std::string_view kNamespaces[] = {"Appliance.Control.Electricity",
+                                            "Appliance.Control.ElectricityX"};
+
+}  // namespace
+
+extern const Family electricity_family;
+const Family electricity_family{
+    .name = "electricity",
+    .entities = [](const DeviceProfile& p, const DeviceState&,
+                   std::vector<Entity>& out) { electricity_entities(p, out); },
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState&, std::string_view ns, const JsonValue& payload,
+               const Context&, StateBatch& out) { return electricity_states(p, ns, payload, out); },
+    .polls = electricity_polls,
+};
 
 }  // namespace meross::mapping::detail

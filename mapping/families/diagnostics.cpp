@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
 namespace {
@@ -17,8 +17,6 @@ Entity diagnostic_sensor(std::string key, std::string name) {
   e.category = Category::Diagnostic;
   return e;
 }
-
-}  // namespace
 
 void diagnostic_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.System.DNDMode")) {
@@ -79,5 +77,35 @@ Result<std::vector<DeviceRequest>> led_command(std::string_view command) {
        std::string(R"({"DNDMode":{"mode":)") + (*on ? "0" : "1") + "}}"},
       get_request("Appliance.System.DNDMode", R"({"DNDMode":{}})")};
 }
+
+void diagnostic_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+  if (p.has_ability("Appliance.System.Runtime")) {
+    out.push_back({PollKind::Slow, "Appliance.System.Runtime", R"({"runtime":{}})"});
+  }
+  if (p.has_ability("Appliance.System.DNDMode")) {
+    out.push_back({PollKind::Slow, "Appliance.System.DNDMode", R"({"DNDMode":{}})"});
+  }
+}
+
+constexpr std::string_view kNamespaces[] = {"Appliance.System.Runtime", "Appliance.System.DNDMode"};
+
+}  // namespace
+
+// Every device has these (IP and firmware at least), so it sits last in the registry: its
+// entities come after the device's own features.
+extern const Family diagnostics_family;
+const Family diagnostics_family{
+    .name = "diagnostics",
+    .entities = [](const DeviceProfile& p, const DeviceState&,
+                   std::vector<Entity>& out) { diagnostic_entities(p, out); },
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState&, std::string_view ns, const JsonValue& payload,
+               const Context&, StateBatch& out) { return diagnostic_states(p, ns, payload, out); },
+    .from_profile = identity_states,
+    .polls = diagnostic_polls,
+    .command_key = "led",
+    .command = [](const DeviceProfile&, const DeviceState&, int,
+                  std::string_view command) { return led_command(command); },
+};
 
 }  // namespace meross::mapping::detail

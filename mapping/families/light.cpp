@@ -9,7 +9,7 @@
 
 #include <rapidjson/document.h>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 #include "mapping/units.hpp"
 #include "protocol/json_writer.hpp"
 
@@ -214,8 +214,6 @@ Result<std::string> enabled_effect(const std::string& object_json) {
   return "{\"effect\":[" + protocol::to_json(doc) + "]}";
 }
 
-}  // namespace
-
 void light_entities(const DeviceProfile& p, const DeviceState& s, std::vector<Entity>& out) {
   const auto channels = light_channels(p);
   const int capacity = ability_capacity(p);
@@ -243,6 +241,8 @@ void light_entities(const DeviceProfile& p, const DeviceState& s, std::vector<En
     out.push_back(std::move(e));
   }
 }
+
+}  // namespace
 
 std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int channel) {
   LightState ls;
@@ -293,6 +293,8 @@ std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int c
   w.EndObject();
   return w.take();
 }
+
+namespace {
 
 std::optional<Error> light_digest(const DeviceProfile& p, DeviceState& s, const JsonValue& light,
                                   StateBatch& out) {
@@ -402,5 +404,31 @@ Result<std::vector<DeviceRequest>> light_command(const DeviceProfile& p, const D
   if (togglex) out.push_back(read_togglex);
   return out;
 }
+
+void light_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+  if (p.has_ability("Appliance.Control.Light.Effect")) {
+    out.push_back({PollKind::Slow, "Appliance.Control.Light.Effect", R"({"effect":[]})"});
+  }
+}
+
+constexpr std::string_view kNamespaces[] = {"Appliance.Control.Light",
+                                            "Appliance.Control.Light.Effect"};
+constexpr DigestSection kDigest[] = {{"light", 0, light_digest}};
+
+}  // namespace
+
+extern const Family light_family;
+const Family light_family{
+    .name = "light",
+    .entities = light_entities,
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
+               const JsonValue& payload, const Context&,
+               StateBatch& out) { return light_states(p, s, ns, payload, out); },
+    .digest = kDigest,
+    .polls = light_polls,
+    .command_key = "light_",
+    .command = light_command,
+};
 
 }  // namespace meross::mapping::detail

@@ -9,7 +9,7 @@
 
 #include <date/tz.h>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 #include "mapping/units.hpp"
 
 namespace meross::mapping::detail {
@@ -138,8 +138,6 @@ std::optional<Error> consumption_h(const DeviceProfile& p, const JsonValue& payl
   return error;
 }
 
-}  // namespace
-
 void consumption_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.Control.ConsumptionX")) {
     out.push_back(energy_entity(0, false));
@@ -160,5 +158,33 @@ std::optional<Error> consumption_states(const DeviceProfile& p, std::string_view
   if (!uses_consumption_h(p)) return std::nullopt;
   return consumption_h(p, payload, ctx, out);
 }
+
+void consumption_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+  if (p.has_ability("Appliance.Control.ConsumptionX")) {
+    out.push_back(
+        {PollKind::Consumption, "Appliance.Control.ConsumptionX", R"({"consumptionx":[]})"});
+  } else if (p.has_ability("Appliance.Control.ConsumptionH")) {
+    out.push_back({PollKind::Consumption, "Appliance.Control.ConsumptionH",
+                   p.electricityx_channels.empty() ? R"({"consumptionH":[{"channel":0}]})"
+                                                   : R"({"consumptionH":{}})"});
+  }
+}
+
+constexpr std::string_view kNamespaces[] = {"Appliance.Control.ConsumptionX",
+                                            "Appliance.Control.ConsumptionH"};
+
+}  // namespace
+
+extern const Family consumption_family;
+const Family consumption_family{
+    .name = "consumption",
+    .entities = [](const DeviceProfile& p, const DeviceState&,
+                   std::vector<Entity>& out) { consumption_entities(p, out); },
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState&, std::string_view ns, const JsonValue& payload,
+               const Context& ctx,
+               StateBatch& out) { return consumption_states(p, ns, payload, ctx, out); },
+    .polls = consumption_polls,
+};
 
 }  // namespace meross::mapping::detail

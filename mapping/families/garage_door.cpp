@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <string>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
 namespace {
@@ -24,8 +24,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   return s;
 }
-
-}  // namespace
 
 void garage_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   const auto channels = garage_channels(p);
@@ -81,5 +79,33 @@ Result<std::vector<DeviceRequest>> garage_command(const DeviceProfile&, int chan
   return std::vector<DeviceRequest>{
       channel_set("Appliance.GarageDoor.State", "state", channel, "open", open)};
 }
+
+constexpr std::string_view kNamespaces[] = {"Appliance.GarageDoor.State"};
+constexpr DigestSection kDigest[] = {
+    // Pass 1 only to keep the order updates have always come in (after ToggleX).
+    {"garageDoor", 1,
+     [](const DeviceProfile& p, DeviceState&, const JsonValue& section, StateBatch& out) {
+       return garage_states(p, section, out);
+     }}};
+
+}  // namespace
+
+extern const Family garage_door_family;
+const Family garage_door_family{
+    .name = "garage_door",
+    .entities = [](const DeviceProfile& p, const DeviceState&,
+                   std::vector<Entity>& out) { garage_entities(p, out); },
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState&, std::string_view, const JsonValue& payload,
+               const Context&, StateBatch& out) -> std::optional<Error> {
+      const JsonValue* items = member(payload, "state");
+      if (!items) return std::nullopt;
+      return garage_states(p, *items, out);
+    },
+    .digest = kDigest,
+    .command_key = "garage_",
+    .command = [](const DeviceProfile& p, const DeviceState&, int channel,
+                  std::string_view command) { return garage_command(p, channel, command); },
+};
 
 }  // namespace meross::mapping::detail

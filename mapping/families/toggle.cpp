@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "mapping/families.hpp"
+#include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
 namespace {
@@ -30,8 +30,6 @@ Entity switch_entity(const DeviceProfile& p, int channel, std::size_t count) {
   e.has_command = true;
   return e;
 }
-
-}  // namespace
 
 void toggle_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   if (p.legacy_toggle) {
@@ -99,5 +97,46 @@ Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, int ch
       channel_set("Appliance.Control.ToggleX", "togglex", channel, "onoff", onoff),
       get_request("Appliance.Control.ToggleX", R"({"togglex":[]})")};
 }
+
+// System.All: the legacy relay (all.control.toggle) and the ToggleX channels.
+std::optional<Error> legacy_digest(const DeviceProfile& p, DeviceState&, const JsonValue& toggle,
+                                   StateBatch& out) {
+  if (!p.legacy_toggle) return std::nullopt;
+  if (!toggle.IsObject()) return wrong_type("all.control.toggle", "an object", toggle);
+  if (const auto onoff = protocol::int_member(toggle, "onoff")) {
+    out.updates.push_back({"switch_0", on_off(*onoff != 0)});
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> togglex_digest(const DeviceProfile& p, DeviceState& s,
+                                    const JsonValue& togglex, StateBatch& out) {
+  return for_each_item(togglex, "all.digest.togglex", [&](const JsonValue& item) {
+    const auto channel = channel_of(item);
+    const auto onoff = protocol::int_member(item, "onoff");
+    if (channel && onoff) apply_togglex_item(p, s, *channel, *onoff != 0 ? 1 : 0, out);
+  });
+}
+
+constexpr std::string_view kNamespaces[] = {"Appliance.Control.ToggleX",
+                                            "Appliance.Control.Toggle"};
+constexpr DigestSection kDigest[] = {{"toggle", 0, legacy_digest}, {"togglex", 1, togglex_digest}};
+
+}  // namespace
+
+extern const Family toggle_family;
+const Family toggle_family{
+    .name = "toggle",
+    .entities = [](const DeviceProfile& p, const DeviceState&,
+                   std::vector<Entity>& out) { toggle_entities(p, out); },
+    .namespaces = kNamespaces,
+    .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
+               const JsonValue& payload, const Context&,
+               StateBatch& out) { return toggle_states(p, s, ns, payload, out); },
+    .digest = kDigest,
+    .command_key = "switch_",
+    .command = [](const DeviceProfile& p, const DeviceState&, int channel,
+                  std::string_view command) { return toggle_command(p, channel, command); },
+};
 
 }  // namespace meross::mapping::detail
