@@ -18,10 +18,13 @@
 #include "e2e_support.hpp"
 #include "protocol/json.hpp"
 #include "support/firmware_device.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace meross;
 using namespace meross::test;
 namespace fs = std::filesystem;
+
+using meross::test::TempDir;
 
 namespace {
 
@@ -51,22 +54,6 @@ Identity new_identity() {
   return id;
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/meross-local-cloud-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-    // Like /etc/mosquitto: mosquitto, switched to its own user, must reach the files inside.
-    fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                              fs::perms::others_read | fs::perms::others_exec);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
-
 std::string read_all(const fs::path& path) {
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -74,7 +61,7 @@ std::string read_all(const fs::path& path) {
 
 // The broker-config folder, its mosquitto, the bridge on bridge.toml, and Home Assistant.
 struct LocalCloud {
-  TempDir dir;
+  TempDir dir{"meross-local-cloud", TempDir::Access::Traversable};
   fs::path out = dir.path / "broker";
   int tls_port = free_loopback_port();
   int local_port = free_loopback_port();

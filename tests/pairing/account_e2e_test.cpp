@@ -11,10 +11,13 @@
 #include "pairing/cloud_account.hpp"
 #include "pairing/fake_cloud.hpp"
 #include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
 
 using meross::test::ChildProcess;
 using meross::test::FakeCloud;
 namespace fs = std::filesystem;
+
+using meross::test::TempDir;
 
 namespace {
 
@@ -33,19 +36,6 @@ const std::string kDevices =
 const std::string kHubChildren =
     R"([{"subDeviceId":"01004C4F","subDeviceType":"mts100v3","subDeviceVendor":"Meross",)"
     R"("subDeviceName":"Bedroom valve","subDeviceIconId":"device045_it"}])";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/account-e2e-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string read(const fs::path& path) {
   std::ifstream in(path);
@@ -89,7 +79,7 @@ void check_no_secret(const std::string& output) {
 }
 
 struct Fixture {
-  TempDir dir;
+  TempDir dir{"account-e2e"};
   fs::path password_file = dir.path / "password";
   Fixture() { std::ofstream(password_file) << kPassword << "\n"; }
   std::vector<std::string> args(const std::string& api) const {

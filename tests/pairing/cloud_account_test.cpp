@@ -15,10 +15,13 @@
 #include "pairing/account_command.hpp"
 #include "pairing/cloud_account.hpp"
 #include "pairing/crypto.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace meross::pairing;
 namespace cloud = meross::pairing::cloud;
 namespace fs = std::filesystem;
+
+using meross::test::TempDir;
 
 namespace {
 
@@ -47,19 +50,6 @@ cloud::SignInRequest login() {
   request.password = "pw";
   return request;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/cloud-account-test-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string read(const fs::path& path) {
   std::ifstream in(path);
@@ -358,7 +348,7 @@ BOOST_AUTO_TEST_CASE(mfa_required_is_an_outcome) {
 }
 
 BOOST_AUTO_TEST_CASE(run_account_explains_and_never_prints_secrets) {
-  TempDir dir;
+  TempDir dir{"cloud-account-test"};
   const auto password_file = dir.path / "pw";
   std::ofstream(password_file) << "hunter2-pass\n";
   Script s;
@@ -461,7 +451,7 @@ BOOST_AUTO_TEST_CASE(update_of_an_empty_file_and_refusals) {
 }
 
 BOOST_AUTO_TEST_CASE(file_is_created_and_kept_0600) {
-  TempDir dir;
+  TempDir dir{"cloud-account-test"};
   const auto created = dir.path / "new.toml";
   BOOST_REQUIRE(!update_bridge_config(created, account_update()));
   struct stat st {};

@@ -30,11 +30,14 @@
 #include "protocol/signing.hpp"
 #include "support/fixtures.hpp"
 #include "support/mosquitto_broker.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace meross::pairing;
 using meross::test::FakeDevice;
 namespace protocol = meross::protocol;
 namespace fs = std::filesystem;
+
+using meross::test::TempDir;
 
 namespace {
 
@@ -75,19 +78,6 @@ PairOptions pair_options(const FakeDevice& device) {
   options.user_id = 1234;
   return options;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/meross-pairing-e2e-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 }  // namespace
 
@@ -500,7 +490,7 @@ constexpr const char* kMacB = "34:29:8f:1a:4b:07";
 
 // The generated configuration on a real mosquitto (listeners on loopback, free ports).
 struct GeneratedBroker {
-  TempDir dir;
+  TempDir dir{"meross-pairing-e2e"};
   int tls_port = meross::test::free_loopback_port();
   int local_port = meross::test::free_loopback_port();
   std::string bridge_password;
@@ -616,7 +606,7 @@ BOOST_AUTO_TEST_CASE(wrong_credentials_and_anonymous_clients_are_refused) {
   Client impostor(b_as_a);
   BOOST_TEST(refused_by_broker(impostor.connack()));
   // A client that trusts another CA refuses the broker's certificate.
-  TempDir other;
+  TempDir other{"meross-pairing-e2e"};
   Output certs;
   BOOST_REQUIRE(run_certs({"127.0.0.1", other.path.string(), 30, false}, certs.out, certs.err) ==
                 0);

@@ -21,12 +21,15 @@
 #include "support/child_process.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/mqtt_test_client.hpp"
+#include "support/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using meross::test::ChildProcess;
 using meross::test::FakeCloud;
 using meross::test::MosquittoBroker;
 using meross::test::MqttTestClient;
+
+using meross::test::TempDir;
 
 namespace {
 
@@ -36,20 +39,6 @@ const std::string kKey = "3b8c1e5d7f9a2c4e6b8d0f1a3c5e7b9d";
 const std::string kToken = "TOKEN-migration-0123456789";
 const std::string kUserId = "4242";
 constexpr auto kWait = std::chrono::seconds(30);
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/meross-migration-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-    ::chmod(path.c_str(), 0755);  // mosquitto, switched to its own user, reads the broker folder
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 std::string read(const fs::path& path) {
   std::ifstream in(path);
@@ -79,7 +68,7 @@ bool no_secret(const std::string& text) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its_name) {
-  TempDir dir;
+  TempDir dir{"meross-migration", TempDir::Access::Traversable};
   const fs::path broker_dir = dir.path / "broker";
   const fs::path bridge_toml = broker_dir / "bridge.toml";
   const int tls_port = meross::test::free_loopback_port();

@@ -25,10 +25,13 @@
 #include "protocol/device_profile.hpp"
 #include "protocol/signing.hpp"
 #include "support/fixtures.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace meross::pairing;
 namespace protocol = meross::protocol;
 namespace fs = std::filesystem;
+
+using meross::test::TempDir;
 
 namespace {
 
@@ -38,19 +41,6 @@ rapidjson::Document parse(const std::string& text) {
   BOOST_REQUIRE(!doc.HasParseError());
   return doc;
 }
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char pattern[] = "/tmp/meross-pairing-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-};
 
 protocol::DeviceProfile profile_of(const std::string& trace_fragment) {
   const auto trace = meross::test::load_trace(trace_fragment);
@@ -286,7 +276,7 @@ namespace {
 
 // A readable stand-in for meross-auth.so: write_broker_config only names the plugin.
 struct BrokerFolder {
-  TempDir dir;
+  TempDir dir{"meross-pairing"};
   BrokerConfigOptions options;
   BrokerFolder() {
     const auto plugin = dir.path / "meross-auth.so";
@@ -511,7 +501,7 @@ bool verifies(X509* ca, X509* server, const std::string& host, bool ip) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(ip_certificates_chain_name_and_rsa_keys) {
-  TempDir dir;
+  TempDir dir{"meross-pairing"};
   const auto files = generate_certificates({"192.168.1.7", dir.path, 3650, false, {}});
   BOOST_REQUIRE(files.ok());
   auto ca = read_cert(files->ca_cert);
@@ -552,7 +542,7 @@ BOOST_AUTO_TEST_CASE(ip_certificates_chain_name_and_rsa_keys) {
 }
 
 BOOST_AUTO_TEST_CASE(dns_certificates_and_no_overwrite) {
-  TempDir dir;
+  TempDir dir{"meross-pairing"};
   BOOST_REQUIRE(generate_certificates({"broker.lan", dir.path, 30, false, {}}).ok());
   auto ca = read_cert(dir.path / "ca.crt");
   auto server = read_cert(dir.path / "server.crt");
