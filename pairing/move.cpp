@@ -409,7 +409,7 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
     if (probe.device->key == KeyCheck::OtherAccount) {
       err << "error: " << host << " (" << (probe.device->uuid.empty() ? "-" : probe.device->uuid)
           << ") answered ERROR 5001: it is paired with another key (for an app-paired device, "
-             "the Meross account's key: `meross-bridge account` prints it)\n"
+             "the Meross account's key: `meross-bridge account --write-config FILE` stores it)\n"
              "  device state: unchanged\n";
       return 1;
     }

@@ -198,6 +198,11 @@ void FakeDevice::drop_requests_for(const std::string& ns) {
   dropped_namespaces_.push_back(ns);
 }
 
+void FakeDevice::refuse_requests_for(const std::string& ns) {
+  std::lock_guard lock(mutex_);
+  refused_namespaces_.push_back(ns);
+}
+
 std::vector<std::string> FakeDevice::namespaces() const {
   std::vector<std::string> result;
   for (const auto& r : requests())
@@ -280,6 +285,7 @@ std::optional<std::string> FakeDevice::answer(const std::string& body,
   auto message = protocol::parse_message(json);
   if (!message) return std::nullopt;
   const auto& header = message->header;
+  bool refused = false;
   {
     std::lock_guard lock(mutex_);
     requests_.push_back({std::string(protocol::to_string(header.method)), header.ns,
@@ -288,6 +294,8 @@ std::optional<std::string> FakeDevice::answer(const std::string& body,
         dropped_namespaces_.end()) {
       return std::nullopt;
     }
+    refused = std::find(refused_namespaces_.begin(), refused_namespaces_.end(), header.ns) !=
+              refused_namespaces_.end();
   }
   if (ecdhe_ && !encrypted && !plaintext_namespace(header.ns)) return std::nullopt;
 
@@ -297,6 +305,9 @@ std::optional<std::string> FakeDevice::answer(const std::string& body,
   if (options_.required_key &&
       !protocol::verify_sign(header.message_id, key, header.timestamp, header.sign)) {
     payload = error_payload(5001, "sign error");
+    error = true;
+  } else if (refused) {
+    payload = error_payload(5000, "refused");
     error = true;
   } else if (header.method == protocol::Method::Get && header.ns == "Appliance.System.All") {
     payload = all_json_;

@@ -46,6 +46,8 @@ class FakeDevice {
   // firmware that wants `ns` encrypted (System.All on some ECDHE firmware), or an answer lost
   // after the device got the request (Config.Key).
   void drop_requests_for(const std::string& ns);
+  // Answers requests of `ns` with an ERROR (as firmware refusing a setting does).
+  void refuse_requests_for(const std::string& ns);
   std::vector<std::string> namespaces() const;  // of the recorded requests, in order
 
   // The identity the device reports (uuid and MAC filled in from the trace name).
@@ -73,6 +75,7 @@ class FakeDevice {
   mutable std::mutex mutex_;
   std::vector<Request> requests_;
   std::vector<std::string> dropped_namespaces_;
+  std::vector<std::string> refused_namespaces_;
   std::thread thread_;
 };
 

@@ -299,6 +299,16 @@ BOOST_AUTO_TEST_CASE(move_reports_refusals_and_leaves_the_device_unchanged) {
   BOOST_TEST(config_keys(other).empty());
   check_no_secret(refused.output);
 
+  // A device that refuses the new broker settings themselves.
+  FakeDevice stubborn({"mss310.csv", std::string(kKey), "{}"});
+  stubborn.refuse_requests_for("Appliance.Config.Key");
+  const auto rejected =
+      run({"move", "--host", stubborn.host(), "--key", kKey, "--broker", "mqtts://192.168.1.7"});
+  BOOST_TEST_MESSAGE(rejected.output);
+  BOOST_TEST(rejected.code == 1);
+  BOOST_TEST(rejected.output.find("device state: unchanged") != std::string::npos);
+  check_no_secret(rejected.output);
+
   NotADevice silent(NotADevice::Kind::Silent);
   const auto timeout = run({"move", "--host", silent.host(), "--key", kKey, "--broker",
                             "mqtts://192.168.1.7", "--timeout", "1"});
