@@ -55,7 +55,9 @@ std::optional<std::string> discovery_topic_owner(std::string_view topic,
   if (node == options.bridge_id) return std::string();
   constexpr std::string_view kNodePrefix = "meross_";
   if (!node.starts_with(kNodePrefix) || node.size() == kNodePrefix.size()) return std::nullopt;
-  return std::string(node.substr(kNodePrefix.size()));
+  // meross_<uuid>_<sub id>: a hub's sub-device belongs to the hub (a uuid has no '_').
+  node.remove_prefix(kNodePrefix.size());
+  return std::string(node.substr(0, node.find('_')));
 }
 
 HomeAssistantSettings HomeAssistantSettings::from_config(const Config& config, std::uint64_t seed) {
@@ -153,7 +155,7 @@ void HomeAssistant::finish_readback(Now now) {
   publish_bridge_discovery();
   for (auto& [id, d] : devices_) {
     if (d.profile) {
-      publish_discovery(d);
+      publish_discovery(d, true);
       publish_states(d);
     }
   }
@@ -197,10 +199,21 @@ void HomeAssistant::publish_bridge_discovery() {
   publish_documents("", discovery::bridge_config(settings_.discovery));
 }
 
-void HomeAssistant::publish_discovery(Device& d) {
+void HomeAssistant::publish_discovery(Device& d, bool again) {
   if (!d.profile || !readback_done_) return;
-  publish_documents(lower(d.uuid), discovery::device_config(*d.profile, entities_of(d),
-                                                            settings_.discovery, d.name));
+  auto docs = discovery::device_config(*d.profile, entities_of(d), settings_.discovery, d.name,
+                                       d.state.sub_devices);
+  // A setting's range arriving with its first answer asks for new entities, which are most often
+  // the same ones: Home Assistant is told only what changed (unless asked again, after its own
+  // restart or the read-back).
+  std::size_t digest = docs.size();
+  for (const auto& doc : docs) {
+    digest = digest * 1099511628211u ^ std::hash<std::string>{}(doc.topic);
+    digest = digest * 1099511628211u ^ std::hash<std::string>{}(doc.payload);
+  }
+  if (!again && digest == d.discovery_digest) return;
+  d.discovery_digest = digest;
+  publish_documents(lower(d.uuid), docs);
 }
 
 void HomeAssistant::publish_states(const Device& d) {
@@ -221,7 +234,8 @@ void HomeAssistant::publish_diagnostics() {
       {discovery::kBridgeReplays, stats.replays},
       {discovery::kBridgeUnknownNamespaces, stats.unknown_namespaces},
       {discovery::kBridgeIgnored, stats.ignored},
-      {discovery::kBridgeRequestFailures, stats.request_failures}};
+      {discovery::kBridgeRequestFailures, stats.request_failures},
+      {discovery::kBridgeUnreadableStates, counters_.state_errors}};
   for (const auto& [key, value] : values) {
     io_.publish(
         Publication{discovery::bridge_state_topic(base, key), std::to_string(value), true, 1});
@@ -235,7 +249,7 @@ void HomeAssistant::republish_all() {
   publish_bridge_discovery();
   for (auto& [id, d] : devices_) {
     if (!d.profile) continue;
-    publish_discovery(d);
+    publish_discovery(d, true);
     publish_states(d);
   }
   publish_diagnostics();
@@ -347,46 +361,69 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
       spdlog::debug("{}: abilities not mapped to entities (ignored): {}", uuid, list);
     }
   }
-  if (first) {
-    spdlog::info("{}: {} entities for Home Assistant", uuid, entities_of(d).size());
-  }
-  publish_discovery(d);
+  // System.All's digest comes first: it tells a hub's sub-devices, hence the entities.
+  std::vector<mapping::StateUpdate> updates;
   if (d.early_all) {
     const std::string text = std::move(*d.early_all);
     d.early_all.reset();
     auto batch = mapping::states_from(profile, d.state, kSystemAll, Method::GetAck, text,
                                       mapping::Context{now.wall});
-    if (batch.ok()) {
-      for (const auto& u : batch->updates) {
-        d.states[u.entity_key] = u.payload;
-        io_.publish(Publication{
-            discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key), u.payload,
-            true, 1});
-      }
-    }
+    if (understood(d, kSystemAll, Method::GetAck, batch, now)) updates = std::move(batch->updates);
   }
-  poller_.start(lower(uuid), mapping::polls_for(profile), intervals_for(uuid), now.mono);
+  if (first) {
+    spdlog::info("{}: {} entities for Home Assistant", uuid, entities_of(d).size());
+  }
+  publish_discovery(d);
+  for (const auto& u : updates) {
+    d.states[u.entity_key] = u.payload;
+    io_.publish(
+        Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
+                    u.payload, true, 1});
+  }
+  poller_.start(lower(uuid), mapping::polls_for(profile, d.state), intervals_for(uuid), now.mono);
 }
 
-void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
-                          const protocol::JsonValue& payload, Now now) {
-  auto batch =
-      mapping::states_from(*d.profile, d.state, ns, method, payload, mapping::Context{now.wall});
+bool HomeAssistant::understood(const Device& d, std::string_view ns, Method method,
+                               const protocol::Result<mapping::StateBatch>& batch, Now now) {
   if (!batch.ok()) {
     ++counters_.state_errors;
     if (limiter_.allow("state:" + lower(d.uuid), now.mono)) {
       spdlog::warn("{}: {} {} not understood: {}", d.uuid, protocol::to_string(method),
                    printable(ns), batch.error().describe());
     }
-    return;
+    return false;
   }
+  if (!batch->dropped.empty()) {
+    // Part of the message was left out (a bad item of a hub's list); the rest is published.
+    ++counters_.state_errors;
+    if (limiter_.allow("state:" + lower(d.uuid), now.mono)) {
+      spdlog::warn("{}: {} {}: left out {}", d.uuid, protocol::to_string(method), printable(ns),
+                   batch->dropped.front().describe());
+    }
+  }
+  return true;
+}
+
+void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
+                          const protocol::JsonValue& payload, Now now) {
+  auto batch =
+      mapping::states_from(*d.profile, d.state, ns, method, payload, mapping::Context{now.wall});
+  if (!understood(d, ns, method, batch, now)) return;
   for (const auto& u : batch->updates) {
     d.states[u.entity_key] = u.payload;
     io_.publish(
         Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
                     u.payload, true, 1});
   }
-  if (batch->entities_changed) publish_discovery(d);
+  if (batch->entities_changed) {
+    publish_discovery(d);
+    // A hub's polls name its sub-devices: restart them when those changed (not when only a
+    // setting's range did, which would ask the first round again).
+    auto polls = mapping::polls_for(*d.profile, d.state);
+    if (!poller_.polls(lower(d.uuid), polls)) {
+      poller_.start(lower(d.uuid), polls, intervals_for(d.uuid), now.mono);
+    }
+  }
 }
 
 void HomeAssistant::on_device_message(const std::string& uuid, const protocol::Message& message,

@@ -123,6 +123,7 @@ class HomeAssistant {
     std::map<std::string, std::string> states;  // entity key → last payload
     std::optional<std::string> early_all;       // System.All seen before the profile
     bool unmapped_logged = false;
+    std::size_t discovery_digest = 0;  // of the documents last published
   };
 
   // Derived when needed rather than kept: a few kB per device, thousands of devices.
@@ -131,11 +132,16 @@ class HomeAssistant {
   Device* find(const std::string& uuid);
   void start_readback(Now now);
   void finish_readback(Now now);
-  void publish_discovery(Device& d);
+  // Publishes the device's discovery documents when they changed, or `again` anyway.
+  void publish_discovery(Device& d, bool again = false);
   void publish_bridge_discovery();
   void publish_documents(const std::string& owner, const std::vector<discovery::Publication>& docs);
   void publish_states(const Device& d);
   void publish_diagnostics();
+  // Whether `batch` has states to publish; counts and logs (rate-limited) what it could not
+  // map: a message not understood, or items of it left out.
+  bool understood(const Device& d, std::string_view ns, protocol::Method method,
+                  const protocol::Result<mapping::StateBatch>& batch, Now now);
   void apply(Device& d, std::string_view ns, protocol::Method method,
              const protocol::JsonValue& payload, Now now);
   void handle_command(const std::string& uuid, const std::string& key, std::string_view payload,

@@ -48,6 +48,13 @@ void Poller::start(const std::string& uuid, const std::vector<mapping::Poll>& po
   }
 }
 
+bool Poller::polls(const std::string& uuid, const std::vector<mapping::Poll>& polls) const {
+  const auto it = devices_.find(uuid);
+  if (it == devices_.end()) return polls.empty();
+  return std::equal(it->second.begin(), it->second.end(), polls.begin(), polls.end(),
+                    [](const Entry& e, const mapping::Poll& p) { return e.poll == p; });
+}
+
 void Poller::stop(const std::string& uuid) {
   devices_.erase(uuid);
 }

@@ -41,6 +41,8 @@ class Poller {
   void start(const std::string& uuid, const std::vector<mapping::Poll>& polls,
              const PollIntervals& intervals, TimePoint now);
   // The device went offline: nothing to poll until start() again.
+  // Whether `uuid` is polled for exactly `polls` (in that order).
+  bool polls(const std::string& uuid, const std::vector<mapping::Poll>& polls) const;
   void stop(const std::string& uuid);
   // Polls of `kind` for `uuid` become due at `when` (if sooner), e.g. just after a command.
   void refresh(const std::string& uuid, mapping::PollKind kind, TimePoint when);

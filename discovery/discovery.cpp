@@ -133,9 +133,27 @@ void write_availability(Writer& w, const std::vector<std::string>& topics) {
   if (topics.size() > 1) field(w, "availability_mode", "all");
 }
 
+// The topic of another key of the same device: (key, is_command) → topic.
+using KeyedTopic = std::function<std::string(std::string_view, bool)>;
+
+// Replaces {state_topic:KEY} and {command_topic:KEY} (mapping::Entity::options).
+void substitute_keyed_topics(std::string& text, const KeyedTopic& topic_of) {
+  for (const auto& [marker, command] :
+       {std::pair<std::string_view, bool>{"{state_topic:", false}, {"{command_topic:", true}}) {
+    for (auto pos = text.find(marker); pos != std::string::npos; pos = text.find(marker, pos)) {
+      const auto end = text.find('}', pos + marker.size());
+      if (end == std::string::npos) break;
+      const std::string topic = json_escaped(topic_of(
+          std::string_view(text).substr(pos + marker.size(), end - pos - marker.size()), command));
+      text.replace(pos, end + 1 - pos, topic);
+      pos += topic.size();
+    }
+  }
+}
+
 // The entity's own members. `platform` for device discovery components.
 void write_entity(Writer& w, const Entity& e, std::string_view unique, std::string_view state,
-                  std::string_view command, bool platform) {
+                  std::string_view command, bool platform, const KeyedTopic& topic_of) {
   if (platform) field(w, "platform", mapping::to_string(e.component));
   key(w, "name");
   if (e.name) {
@@ -156,13 +174,16 @@ void write_entity(Writer& w, const Entity& e, std::string_view unique, std::stri
     key(w, "enabled_by_default");
     w.Bool(false);
   }
-  field(w, "state_topic", state);
+  if (e.component != mapping::Component::Climate && e.component != mapping::Component::Button) {
+    field(w, "state_topic", state);
+  }
   if (e.has_command) field(w, "command_topic", command);
   for (const auto& [name, value] : e.options) {
     // The placeholders sit inside JSON strings: substitute the topics JSON-escaped.
     std::string text = value;
     replace_all(text, "{state_topic}", json_escaped(state));
     replace_all(text, "{command_topic}", json_escaped(command));
+    if (topic_of) substitute_keyed_topics(text, topic_of);
     key(w, name);
     w.RawValue(text.data(), text.size(), rapidjson::kObjectType);
   }
@@ -182,7 +203,8 @@ struct Described {
 
 std::vector<Publication> render(const std::vector<Described>& items, const Options& o,
                                 std::string_view node, const std::vector<std::string>& availability,
-                                const std::function<void(Writer&)>& device) {
+                                const std::function<void(Writer&)>& device,
+                                const KeyedTopic& topic_of = {}) {
   std::vector<Publication> out;
   if (o.device_discovery) {
     Writer w(kDeviceDocumentBytes);
@@ -197,7 +219,7 @@ std::vector<Publication> render(const std::vector<Described>& items, const Optio
     for (const auto& d : items) {
       key(w, d.entity->key);
       w.StartObject();
-      write_entity(w, *d.entity, d.unique, d.state, d.command, true);
+      write_entity(w, *d.entity, d.unique, d.state, d.command, true, topic_of);
       w.EndObject();
     }
     w.EndObject();
@@ -208,7 +230,7 @@ std::vector<Publication> render(const std::vector<Described>& items, const Optio
   for (const auto& d : items) {
     Writer w(kComponentDocumentBytes);
     w.StartObject();
-    write_entity(w, *d.entity, d.unique, d.state, d.command, false);
+    write_entity(w, *d.entity, d.unique, d.state, d.command, false, topic_of);
     device(w);
     write_origin(w, o);
     write_availability(w, availability);
@@ -232,6 +254,13 @@ std::string node_id(std::string_view uuid) {
   return sanitize_id(id);
 }
 
+std::string sub_device_node_id(std::string_view uuid, std::string_view sub_id) {
+  std::string id;
+  id.reserve(8 + uuid.size() + sub_id.size());
+  id.append("meross_").append(uuid).append("_").append(sub_id);
+  return sanitize_id(id);
+}
+
 std::string unique_id(std::string_view uuid, std::string_view key) {
   std::string id;
   id.reserve(8 + uuid.size() + key.size());
@@ -249,37 +278,93 @@ std::string default_device_name(const protocol::DeviceProfile& profile) {
 
 std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
                                        const std::vector<mapping::Entity>& entities,
-                                       const Options& options, std::string_view device_name) {
+                                       const Options& options, std::string_view device_name,
+                                       const std::vector<mapping::SubDevice>& sub_devices) {
   const std::string name =
       device_name.empty() ? default_device_name(profile) : std::string(device_name);
   const std::string& base = options.base_topic;
-  std::vector<Described> items;
-  for (const auto& e : entities) {
-    items.push_back({&e, unique_id(profile.uuid, e.key), state_topic(base, profile.uuid, e.key),
-                     command_topic(base, profile.uuid, e.key)});
+  const KeyedTopic topic_of = [&](std::string_view key, bool command) {
+    return command ? command_topic(base, profile.uuid, key) : state_topic(base, profile.uuid, key);
+  };
+  const auto described = [&](std::string_view sub_device) {
+    std::vector<Described> items;
+    for (const auto& e : entities) {
+      if (e.sub_device != sub_device) continue;
+      items.push_back({&e, unique_id(profile.uuid, e.key), state_topic(base, profile.uuid, e.key),
+                       command_topic(base, profile.uuid, e.key)});
+    }
+    return items;
+  };
+  const std::string hub = node_id(profile.uuid);
+  auto out = render(
+      described(""), options, hub,
+      {bridge_availability_topic(base), device_availability_topic(base, profile.uuid)},
+      [&](Writer& w) { write_device(w, profile, options, name); }, topic_of);
+  // Each sub-device of a hub is a device of its own, reached through the hub, available while
+  // the bridge, the hub and the sub-device all are.
+  for (const auto& sub : sub_devices) {
+    const auto items = described(sub.id);
+    if (items.empty()) continue;
+    const std::string node = sub_device_node_id(profile.uuid, sub.id);
+    auto docs = render(
+        items, options, node,
+        {bridge_availability_topic(base), device_availability_topic(base, profile.uuid),
+         state_topic(base, profile.uuid, mapping::sub_device_availability_key(sub.id))},
+        [&](Writer& w) {
+          key(w, "device");
+          w.StartObject();
+          key(w, "identifiers");
+          w.StartArray();
+          str(w, node);
+          w.EndArray();
+          field(w, "name", sub.model + " " + sub.id);
+          field(w, "manufacturer", "Meross");
+          field(w, "model", sub.model);
+          field(w, "model_id", sub.type);
+          field(w, "via_device", hub);
+          w.EndObject();
+        },
+        topic_of);
+    for (auto& d : docs)
+      out.push_back(std::move(d));
   }
-  return render(items, options, node_id(profile.uuid),
-                {bridge_availability_topic(base), device_availability_topic(base, profile.uuid)},
-                [&](Writer& w) { write_device(w, profile, options, name); });
+  return out;
 }
 
 std::vector<Publication> bridge_config(const Options& options) {
   std::vector<Entity> entities;
-  for (auto [k, n, cls] : {std::tuple<std::string_view, std::string_view, std::string_view>{
-                               kBridgeDevicesOnline, "Devices online", "measurement"},
-                           {kBridgeMessagesHandled, "Messages handled", "total_increasing"},
-                           {kBridgeSignatureFailures, "Signature failures", "total_increasing"},
-                           {kBridgeMalformed, "Malformed messages", "total_increasing"},
-                           {kBridgeReplays, "Replayed messages", "total_increasing"},
-                           {kBridgeUnknownNamespaces, "Unknown namespaces", "total_increasing"},
-                           {kBridgeIgnored, "Ignored messages", "total_increasing"},
-                           {kBridgeRequestFailures, "Unanswered requests", "total_increasing"}}) {
+  for (auto [k, n, cls] :
+       {std::tuple<std::string_view, std::string_view, std::string_view>{
+            kBridgeDevicesOnline, "Devices online", "measurement"},
+        {kBridgeMessagesHandled, "Messages handled", "total_increasing"},
+        {kBridgeSignatureFailures, "Signature failures", "total_increasing"},
+        {kBridgeMalformed, "Malformed messages", "total_increasing"},
+        {kBridgeReplays, "Replayed messages", "total_increasing"},
+        {kBridgeUnknownNamespaces, "Unknown namespaces", "total_increasing"},
+        {kBridgeIgnored, "Ignored messages", "total_increasing"},
+        {kBridgeRequestFailures, "Unanswered requests", "total_increasing"},
+        {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"}}) {
     Entity e;
     e.key = k;
     e.name = std::string(n);
     e.state_class = cls;
     e.category = Category::Diagnostic;
     e.display_precision = 0;
+    entities.push_back(std::move(e));
+  }
+  {
+    // ON while a device signs with another key than the configured one; which, in attributes.
+    Entity e;
+    e.key = kBridgeKeyMismatch;
+    e.component = mapping::Component::BinarySensor;
+    e.name = "Device key mismatch";
+    e.device_class = "problem";
+    e.category = Category::Diagnostic;
+    e.options.emplace_back("json_attributes_topic",
+                           "\"" +
+                               json_escaped(options.base_topic + "/bridge/" +
+                                            std::string(kBridgeKeyMismatch) + "/attributes") +
+                               "\"");
     entities.push_back(std::move(e));
   }
   std::vector<Described> items;
@@ -323,7 +408,13 @@ bool is_ours(const Publication& published, const Options& options) {
   const auto* device = full_or_abbreviated(doc, "device", "dev");
   if (!device || !device->IsObject()) return false;
   if (const auto via = protocol::string_member(*device, "via_device")) {
-    return *via == options.bridge_id;
+    if (*via == options.bridge_id) return true;
+    // A hub's sub-device is reached through the hub: ours when its id extends the hub's.
+    const auto* ids = full_or_abbreviated(*device, "identifiers", "ids");
+    if (!via->starts_with("meross_") || !ids || !ids->IsArray() || ids->Empty()) return false;
+    const auto& first = (*ids)[0];
+    return first.IsString() &&
+           std::string_view(first.GetString()).starts_with(std::string(*via) + "_");
   }
   // The bridge's own device has no via_device: it carries the bridge id as identifier.
   const auto* ids = full_or_abbreviated(*device, "identifiers", "ids");

@@ -11,7 +11,8 @@
 // block, origin and availability.
 //
 // Ids: device identifier and node id "meross_<uuid>"; unique_id "meross_<uuid>_<key>";
-// via_device = Options::bridge_id. The main entity's name is null (has_entity_name). No
+// via_device = Options::bridge_id. A hub's sub-devices: "meross_<uuid>_<sub id>", via_device
+// the hub. The main entity's name is null (has_entity_name). No
 // `object_id` (ignored since HA 2026.4).
 
 #include <string>
@@ -44,16 +45,22 @@ struct Publication {
   bool operator==(const Publication&) const = default;
 };
 
-std::string node_id(std::string_view uuid);                          // meross_<uuid>
+std::string node_id(std::string_view uuid);  // meross_<uuid>
+// meross_<uuid>_<sub id>: a hub's sub-device, its identifier and node id.
+std::string sub_device_node_id(std::string_view uuid, std::string_view sub_id);
 std::string unique_id(std::string_view uuid, std::string_view key);  // meross_<uuid>_<key>
 // "MSS310 a1b2": the model and the last four characters of the uuid.
 std::string default_device_name(const protocol::DeviceProfile& profile);
 
-// The discovery documents of a device (one in device mode, one per entity otherwise).
+// The discovery documents of a device (one in device mode, one per entity otherwise), then
+// those of each of its `sub_devices` that has entities (Entity::sub_device): a device of its
+// own, node sub_device_node_id, via_device the hub, with the sub-device's availability
+// (mapping::sub_device_availability_key) after the bridge's and the hub's.
 // `device_name` empty → default_device_name(profile).
 std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
                                        const std::vector<mapping::Entity>& entities,
-                                       const Options& options, std::string_view device_name = {});
+                                       const Options& options, std::string_view device_name = {},
+                                       const std::vector<mapping::SubDevice>& sub_devices = {});
 
 // The bridge's own entities; their states go to bridge_state_topic(base, key).
 inline constexpr std::string_view kBridgeDevicesOnline = "devices_online";
@@ -64,6 +71,11 @@ inline constexpr std::string_view kBridgeReplays = "replayed_messages";
 inline constexpr std::string_view kBridgeUnknownNamespaces = "unknown_namespaces";
 inline constexpr std::string_view kBridgeIgnored = "ignored_messages";
 inline constexpr std::string_view kBridgeRequestFailures = "unanswered_requests";
+// Device messages (or parts of them: one bad item of a hub's list) the mapping could not read.
+inline constexpr std::string_view kBridgeUnreadableStates = "unreadable_states";
+// A problem binary_sensor: ON while some device signs with another key than the one configured
+// for it; the devices are listed (JSON) on <base>/bridge/key_mismatch/attributes.
+inline constexpr std::string_view kBridgeKeyMismatch = "key_mismatch";
 std::vector<Publication> bridge_config(const Options& options);
 
 // Whether a retained discovery document read back from the broker was published by this bridge

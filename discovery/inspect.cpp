@@ -59,20 +59,36 @@ Result<DeviceProfile> profile_from_documents(const JsonValue& all, const JsonVal
   return profile;
 }
 
-Result<DeviceProfile> profile_from_json(const rapidjson::Document& doc) {
+// The System.All object ({"system":..,"digest":..}) of a JSON description.
+const JsonValue* all_of(const rapidjson::Document& doc) {
   const JsonValue* root = &doc;
   if (const JsonValue* payload = protocol::find_member(doc, "payload");
       payload && payload->IsObject() && protocol::find_member(*payload, "all")) {
     root = payload;
   }
-  const JsonValue* all = protocol::find_member(*root, "all");
-  if (!all) return Error{"all", "no System.All document (\"all\") in the file"};
-  return profile_from_documents(*all, protocol::find_member(*root, "ability"));
+  return protocol::find_member(*root, "all");
+}
+
+const JsonValue* ability_of(const rapidjson::Document& doc) {
+  const JsonValue* root = &doc;
+  if (const JsonValue* payload = protocol::find_member(doc, "payload");
+      payload && payload->IsObject() && protocol::find_member(*payload, "all")) {
+    root = payload;
+  }
+  return protocol::find_member(*root, "ability");
+}
+
+// What System.All teaches beyond the profile (a hub's sub-devices, the digest's states).
+void learn_state(InspectedDevice& device, const JsonValue& all) {
+  // A digest the mapping cannot read leaves the state empty: the profile alone still describes
+  // the device (inspect shows what the bridge would announce before its first state).
+  (void)mapping::states_from(device.profile, device.state, "Appliance.System.All",
+                             protocol::Method::GetAck, all, mapping::Context{});
 }
 
 }  // namespace
 
-Result<DeviceProfile> profile_from_file(std::string_view file_name, std::string_view text) {
+Result<InspectedDevice> device_from_file(std::string_view file_name, std::string_view text) {
   std::string_view base = file_name;
   if (const auto slash = base.find_last_of('/'); slash != std::string_view::npos) {
     base.remove_prefix(slash + 1);
@@ -85,9 +101,14 @@ Result<DeviceProfile> profile_from_file(std::string_view file_name, std::string_
   doc.Parse(text.data(), text.size());
   const bool json = !doc.HasParseError() && doc.IsObject();
   if (json && !protocol::find_member(doc, "data")) {
-    auto profile = profile_from_json(doc);
-    if (profile) fix_identity(*profile, "");
-    return profile;
+    const JsonValue* all = all_of(doc);
+    if (!all) return Error{"all", "no System.All document (\"all\") in the file"};
+    auto profile = profile_from_documents(*all, ability_of(doc));
+    if (!profile) return profile.error();
+    InspectedDevice device{std::move(*profile), {}};
+    fix_identity(device.profile, "");
+    learn_state(device, *all);
+    return device;
   }
   auto trace = protocol::parse_trace(base, text);
   if (!trace) return trace.error();
@@ -97,20 +118,29 @@ Result<DeviceProfile> profile_from_file(std::string_view file_name, std::string_
   ability.Parse(trace->ability_json.c_str());
   auto profile = profile_from_documents(all, ability.HasParseError() ? nullptr : &ability);
   if (!profile) return profile.error();
-  fix_identity(*profile, trace->uuid);
-  return profile;
+  InspectedDevice device{std::move(*profile), {}};
+  fix_identity(device.profile, trace->uuid);
+  learn_state(device, all);
+  return device;
+}
+
+Result<DeviceProfile> profile_from_file(std::string_view file_name, std::string_view text) {
+  auto device = device_from_file(file_name, text);
+  if (!device) return device.error();
+  return std::move(device->profile);
 }
 
 Result<InspectOutput> inspect(std::string_view file_name, std::string_view text,
                               const Options& options) {
-  auto profile = profile_from_file(file_name, text);
-  if (!profile) return profile.error();
+  auto device = device_from_file(file_name, text);
+  if (!device) return device.error();
   InspectOutput out;
-  const auto entities = mapping::entities_for(*profile);
-  for (const auto& publication : device_config(*profile, entities, options)) {
+  const auto entities = mapping::entities_for(device->profile, device->state);
+  for (const auto& publication :
+       device_config(device->profile, entities, options, {}, device->state.sub_devices)) {
     out.lines.push_back(publication.topic + " " + publication.payload);
   }
-  out.unmapped = mapping::unmapped_abilities(*profile);
+  out.unmapped = mapping::unmapped_abilities(device->profile);
   return out;
 }
 

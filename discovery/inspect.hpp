@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "discovery/discovery.hpp"
+#include "mapping/mapping.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/result.hpp"
 
@@ -24,6 +25,15 @@ namespace meross::discovery {
 // (meross-protocol.md §2.1).
 protocol::Result<protocol::DeviceProfile> profile_from_file(std::string_view file_name,
                                                             std::string_view text);
+
+// The same, with what the file's System.All digest teaches the mapping (a hub's sub-devices,
+// the states it carries): what the bridge knows of the device once it has answered System.All.
+struct InspectedDevice {
+  protocol::DeviceProfile profile;
+  mapping::DeviceState state;
+};
+protocol::Result<InspectedDevice> device_from_file(std::string_view file_name,
+                                                   std::string_view text);
 
 struct InspectOutput {
   std::vector<std::string> lines;     // "TOPIC PAYLOAD"

@@ -77,6 +77,20 @@ std::string key_of(std::string_view prefix, int channel);
 // "switch_3" → 3 for prefix "switch_"; nullopt when the key does not have that shape.
 std::optional<int> channel_in_key(std::string_view key, std::string_view prefix);
 
+// --- what the device has, from its profile ---------------------------------------------------
+
+// Channels of digest section `section` (togglex, light, garageDoor), sorted; empty when none.
+inline const std::vector<int>& digest_channels(const DeviceProfile& p, std::string_view section) {
+  return p.channels_in(section);
+}
+// Firmware with one relay and Appliance.Control.Toggle instead of ToggleX (all.control.toggle).
+bool legacy_toggle(const DeviceProfile& p);
+// Channels metered by Appliance.Control.ElectricityX: models that list them in no digest.
+const std::vector<int>& electricityx_channels(const DeviceProfile& p);
+// ToggleX channels that are plain switches: those no family says it powers (Family::powers).
+std::vector<int> switch_channels(const DeviceProfile& p);
+bool is_switch_channel(const DeviceProfile& p, int channel);
+
 // --- shared between families ---------------------------------------------------------------
 
 // light.cpp: the state-topic JSON of a light channel (ToggleX powers lights: toggle.cpp).

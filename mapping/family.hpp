@@ -35,6 +35,10 @@ struct Family {
   void (*entities)(const DeviceProfile& p, const DeviceState& s,
                    std::vector<Entity>& out) = nullptr;
 
+  // Whether ToggleX channel `channel` powers this family's thing (a light, a garage door's
+  // relay) rather than a plain switch: the toggle family leaves such channels alone.
+  bool (*powers)(const DeviceProfile& p, int channel) = nullptr;
+
   // --- state: GETACK / SETACK / PUSH, and System.All ---
   // The namespaces `read` maps. A namespace belongs to one family only.
   std::span<const std::string_view> namespaces{};
@@ -47,8 +51,9 @@ struct Family {
   void (*from_profile)(const DeviceProfile& p, StateBatch& out) = nullptr;
 
   // --- polls: what the device does not PUSH ---
-  // Appends the family's polls for `p`. mapping.cpp groups all polls by kind (see polls_for).
-  void (*polls)(const DeviceProfile& p, std::vector<Poll>& out) = nullptr;
+  // Appends the family's polls for `p` (`s` holds a hub's sub-devices). mapping.cpp groups all
+  // polls by kind (see polls_for).
+  void (*polls)(const DeviceProfile& p, const DeviceState& s, std::vector<Poll>& out) = nullptr;
 
   // --- commands: Home Assistant → requests ---
   // Entities it takes commands for: keys "<command_key><channel>" when command_key ends in '_'
@@ -56,6 +61,12 @@ struct Family {
   std::string_view command_key{};
   Result<std::vector<DeviceRequest>> (*command)(const DeviceProfile& p, const DeviceState& s,
                                                 int channel, std::string_view command) = nullptr;
+  // Commands by whole key, for entities whose keys are not "<prefix><channel>" (a climate's
+  // "climate_0_mode", a valve's "0300DF01_target"): mapping.cpp calls it for any commandable
+  // entity this family's `entities` created. Used instead of command_key/command.
+  Result<std::vector<DeviceRequest>> (*keyed_command)(const DeviceProfile& p, const DeviceState& s,
+                                                      std::string_view key,
+                                                      std::string_view command) = nullptr;
 };
 
 // Every family, in registry order (mapping/families/registry.cpp).

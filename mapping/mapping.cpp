@@ -24,6 +24,16 @@ std::string_view to_string(Component component) {
       return "sensor";
     case Component::Cover:
       return "cover";
+    case Component::Climate:
+      return "climate";
+    case Component::BinarySensor:
+      return "binary_sensor";
+    case Component::Number:
+      return "number";
+    case Component::Select:
+      return "select";
+    case Component::Button:
+      return "button";
   }
   return "sensor";
 }
@@ -142,6 +152,40 @@ Result<bool> parse_on_off(std::string_view command) {
   return Error{"command", "expected ON or OFF"};
 }
 
+bool legacy_toggle(const DeviceProfile& p) {
+  if (p.legacy_layout && p.has_digest("toggle")) return true;
+  return p.has_ability("Appliance.Control.Toggle") && digest_channels(p, "togglex").empty();
+}
+
+const std::vector<int>& electricityx_channels(const DeviceProfile& p) {
+  // The Refoss-built em06 meters six circuits on channels 1..6 and reports an empty digest
+  // (trace em06.json.txt).
+  static const std::vector<int> kEm06{1, 2, 3, 4, 5, 6};
+  static const std::vector<int> kNone;
+  return p.type == "em06" ? kEm06 : kNone;
+}
+
+bool is_switch_channel(const DeviceProfile& p, int channel) {
+  const auto& togglex = digest_channels(p, "togglex");
+  if (std::find(togglex.begin(), togglex.end(), channel) == togglex.end()) return false;
+  for (const Family* family : families()) {
+    if (family->powers && family->powers(p, channel)) return false;
+  }
+  // Fans are not a family yet (issue 17): a digest.fan channel, or channel 0 of a fan ability
+  // without that section (map100 purifier), drives the fan, not a switch.
+  const auto& fans = digest_channels(p, "fan");
+  if (std::find(fans.begin(), fans.end(), channel) != fans.end()) return false;
+  return !(fans.empty() && p.has_ability("Appliance.Control.Fan") && channel == 0);
+}
+
+std::vector<int> switch_channels(const DeviceProfile& p) {
+  std::vector<int> out;
+  for (int c : digest_channels(p, "togglex")) {
+    if (is_switch_channel(p, c)) out.push_back(c);
+  }
+  return out;
+}
+
 std::string key_of(std::string_view prefix, int channel) {
   char digits[12];
   const auto end = std::to_chars(digits, digits + sizeof digits, channel).ptr;
@@ -171,7 +215,7 @@ namespace {
 bool is_primary(const Entity& e) {
   return e.category == Category::None &&
          (e.component == Component::Switch || e.component == Component::Light ||
-          e.component == Component::Cover);
+          e.component == Component::Cover || e.component == Component::Climate);
 }
 
 // System.All: digest (or legacy control) states plus identity diagnostics.
@@ -242,6 +286,8 @@ std::optional<Error> multiple_states(const DeviceProfile& p, DeviceState& s,
     if (!batch) return Error{path + "." + batch.error().field, batch.error().message};
     for (auto& u : batch->updates)
       out.updates.push_back(std::move(u));
+    for (auto& e : batch->dropped)
+      out.dropped.push_back(Error{path + "." + e.field, std::move(e.message)});
     out.entities_changed = out.entities_changed || batch->entities_changed;
   }
   return std::nullopt;
@@ -257,7 +303,7 @@ const Family* family_reading(std::string_view ns) {
   return nullptr;
 }
 
-// Namespaces that describe a feature this layer does not map (issue 5: ignored, listed).
+// Namespaces that describe a feature (issue 5); those no family reads are listed as unmapped.
 constexpr std::array<std::string_view, 14> kUnmappedPrefixes{
     "Appliance.Control.Thermostat.",  "Appliance.Hub.",
     "Appliance.Control.Diffuser.",    "Appliance.Control.Fan",
@@ -269,17 +315,26 @@ constexpr std::array<std::string_view, 14> kUnmappedPrefixes{
 
 }  // namespace
 
+std::string sub_device_availability_key(std::string_view id) {
+  std::string key(id);
+  key += "_availability";
+  return key;
+}
+
 std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState& state) {
   std::vector<Entity> out;
   for (const Family* family : families()) {
     if (family->entities) family->entities(profile, state, out);
   }
-  // has_entity_name: a device with a single main entity (a plug, a bulb, a one-door opener)
-  // shows it under the device's own name.
-  if (std::count_if(out.begin(), out.end(), is_primary) == 1) {
-    for (auto& e : out) {
-      if (is_primary(e)) e.name.reset();
-    }
+  // has_entity_name: a device with a single main entity (a plug, a bulb, a one-door opener, a
+  // valve behind a hub) shows it under the device's own name. Each sub-device is a device of its
+  // own in Home Assistant, so the rule applies to each.
+  std::map<std::string_view, int> primaries;
+  for (const auto& e : out) {
+    if (is_primary(e)) ++primaries[e.sub_device];
+  }
+  for (auto& e : out) {
+    if (is_primary(e) && primaries[e.sub_device] == 1) e.name.reset();
   }
   return out;
 }
@@ -287,6 +342,7 @@ std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState
 std::vector<std::string> unmapped_abilities(const DeviceProfile& profile) {
   std::vector<std::string> out;
   for (const auto& [ns, params] : profile.abilities) {
+    if (family_reading(ns)) continue;
     for (std::string_view prefix : kUnmappedPrefixes) {
       if (std::string_view(ns).substr(0, prefix.size()) == prefix) {
         out.push_back(ns);
@@ -332,12 +388,31 @@ Result<std::vector<DeviceRequest>> command_to_request(const DeviceProfile& profi
                                                       const DeviceState& state,
                                                       std::string_view entity_key,
                                                       std::string_view command) {
-  const auto entities = entities_for(profile, state);
-  const auto it = std::find_if(entities.begin(), entities.end(),
-                               [&](const Entity& e) { return e.key == entity_key; });
-  if (it == entities.end() || !it->has_command) {
-    return Error{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
+  const Error unknown{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
+  // The family that created the entity takes its commands.
+  std::vector<Entity> entities;
+  bool found = false;
+  for (const Family* family : families()) {
+    if (!family->entities) continue;
+    entities.clear();
+    family->entities(profile, state, entities);
+    const auto it = std::find_if(entities.begin(), entities.end(), [&](const Entity& e) {
+      return (e.key == entity_key && e.has_command) ||
+             std::find(e.command_keys.begin(), e.command_keys.end(), entity_key) !=
+                 e.command_keys.end();
+    });
+    if (it == entities.end()) {
+      if (std::any_of(entities.begin(), entities.end(),
+                      [&](const Entity& e) { return e.key == entity_key; })) {
+        return unknown;
+      }
+      continue;
+    }
+    if (family->keyed_command) return family->keyed_command(profile, state, entity_key, command);
+    found = true;
+    break;
   }
+  if (!found) return unknown;
   for (const Family* family : families()) {
     if (!family->command) continue;
     const std::string_view prefix = family->command_key;
@@ -349,17 +424,17 @@ Result<std::vector<DeviceRequest>> command_to_request(const DeviceProfile& profi
       return family->command(profile, state, 0, command);
     }
   }
-  return Error{"entity", "no commandable entity '" + std::string(entity_key) + "'"};
+  return unknown;
 }
 
-std::vector<Poll> polls_for(const DeviceProfile& p) {
+std::vector<Poll> polls_for(const DeviceProfile& p, const DeviceState& s) {
   std::vector<Poll> out;
   // Grouped by kind, and within a kind the registry read backwards: every device's own polls
   // (diagnostics, last in the registry) before a family's extras such as the Light.Effect list.
   // This is the order the bridge has always asked in (its first round goes out in this order).
   const auto registry = families();
   for (auto it = registry.rbegin(); it != registry.rend(); ++it) {
-    if ((*it)->polls) (*it)->polls(p, out);
+    if ((*it)->polls) (*it)->polls(p, s, out);
   }
   std::stable_sort(out.begin(), out.end(),
                    [](const Poll& a, const Poll& b) { return a.kind < b.kind; });

@@ -39,8 +39,19 @@ using protocol::JsonValue;
 using protocol::Method;
 using protocol::Result;
 
-enum class Component { Switch, Light, Sensor, Cover };
-std::string_view to_string(Component component);  // "switch", "light", "sensor", "cover"
+enum class Component {
+  Switch,
+  Light,
+  Sensor,
+  Cover,
+  Climate,
+  BinarySensor,
+  Number,
+  Select,
+  Button
+};
+// "switch", "light", "sensor", "cover", "climate", "binary_sensor", "number", "select", "button"
+std::string_view to_string(Component component);
 
 enum class Category { None, Config, Diagnostic };
 std::string_view to_string(Category category);  // "", "config", "diagnostic"
@@ -56,10 +67,34 @@ struct Entity {
   Category category = Category::None;
   std::optional<int> display_precision;
   bool enabled_by_default = true;
-  bool has_command = false;  // gets a command topic <base>/<uuid>/<key>/set
-  // Further discovery members as (key, JSON value text), e.g. {"schema", "\"json\""}.
+  // Gets a command topic <base>/<uuid>/<key>/set. Every entity but a climate and a button gets
+  // state_topic <base>/<uuid>/<key>/state (those two read and write through their options).
+  bool has_command = false;
+  // Further discovery members as (key, JSON value text), e.g. {"schema", "\"json\""}. Inside
+  // the text, {state_topic} and {command_topic} stand for the entity's own topics, and
+  // {state_topic:KEY} / {command_topic:KEY} for those of another key of the same device: a
+  // climate entity reads its mode, target and action each from a key of its own
+  // ("climate_0_mode"), and a command on such a key reaches the family like any other.
   std::vector<std::pair<std::string, std::string>> options;
+  // Further keys whose command topics this entity uses through {command_topic:KEY}; a command on
+  // one reaches the entity's family like a command on `key` ("climate_0_mode").
+  std::vector<std::string> command_keys;
+  // The hub sub-device (SubDevice::id) this entity belongs to; "" = the device itself. Keys
+  // stay unique across the whole device (sub-device entities carry the id in their key).
+  std::string sub_device;
 };
+
+// A device behind a hub (a radiator valve, a sensor): its own Home Assistant device, reached
+// through the hub. Learned from the hub's digest; kept while the hub reports it.
+struct SubDevice {
+  std::string id;     // the hub's id for it: 8 or 12 hex characters
+  std::string type;   // the digest's type tag: "mts150", "ms100", "doorWindow", "smokeAlarm"
+  std::string model;  // for people: "MTS150", "MS200", "GS559"
+  bool operator==(const SubDevice&) const = default;
+};
+
+// The state key whose value ("online"/"offline") is the availability of sub-device `id`.
+std::string sub_device_availability_key(std::string_view id);
 
 // Last known light of one channel; -1 = unknown.
 struct LightState {
@@ -83,6 +118,10 @@ struct DeviceState {
   std::vector<std::string> effect_names;    // Light.Effect effectName, in device order
   std::vector<std::string> effect_objects;  // the same effects as JSON object text
   std::map<int, ShutterState> shutters;     // by channel
+  std::vector<SubDevice> sub_devices;       // a hub's, in digest order
+  // What a family must remember between messages to build a command (a thermostat's mode, a
+  // valve's preset), under keys the family prefixes with its own name ("mts.0.mode").
+  std::map<std::string, std::int64_t, std::less<>> numbers;
 };
 
 // What states_from needs besides the message.
@@ -99,6 +138,9 @@ struct StateUpdate {
 struct StateBatch {
   std::vector<StateUpdate> updates;
   bool entities_changed = false;  // re-run entities_for and re-publish discovery
+  // Parts of the message left out for a bad shape while the rest was mapped (one item of a hub's
+  // list, a duplicated sub-device id): log and count them as an Error, and publish `updates`.
+  std::vector<Error> dropped;
 };
 
 struct DeviceRequest {
@@ -124,7 +166,8 @@ struct Poll {
   bool operator==(const Poll&) const = default;
 };
 
-// The entities of a device. `state` supplies what only messages teach (the effect list).
+// The entities of a device. `state` supplies what only messages teach (the effect list, a hub's
+// sub-devices).
 std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState& state = {});
 
 // Feature namespaces the device has that no entity maps (thermostats, hubs, diffusers, fans,
@@ -157,7 +200,8 @@ Result<std::vector<DeviceRequest>> command_to_request(const DeviceProfile& profi
 using protocol::json_nesting_at_most;
 using protocol::kMaxJsonNesting;
 
-// What to poll (devices do not PUSH these): only for the abilities the device has.
-std::vector<Poll> polls_for(const DeviceProfile& profile);
+// What to poll (devices do not PUSH these): only for the abilities the device has. `state`
+// supplies a hub's sub-devices (their queries name them, in chunks).
+std::vector<Poll> polls_for(const DeviceProfile& profile, const DeviceState& state = {});
 
 }  // namespace meross::mapping

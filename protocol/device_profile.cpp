@@ -11,15 +11,6 @@
 namespace meross::protocol {
 namespace {
 
-// Models whose metering channels are not listed in any digest. The Refoss-built em06 meters six
-// circuits on channels 1..6 and reports an empty digest (trace em06.json.txt).
-struct ModelChannels {
-  std::string_view type;
-  int first;
-  int count;
-};
-constexpr std::array<ModelChannels, 1> kElectricityXChannels{{{"em06", 1, 6}}};
-
 const JsonValue& unwrap(const JsonValue& payload, std::string_view key) {
   const JsonValue* inner = find_member(payload, key);
   return (inner && inner->IsObject()) ? *inner : payload;
@@ -102,15 +93,6 @@ std::optional<Error> read_identity(DeviceProfile& p, const JsonValue& system,
   return std::nullopt;
 }
 
-void apply_model_channels(DeviceProfile& p) {
-  for (const auto& model : kElectricityXChannels) {
-    if (p.type == model.type && p.electricityx_channels.empty()) {
-      for (int i = 0; i < model.count; ++i)
-        p.electricityx_channels.push_back(model.first + i);
-    }
-  }
-}
-
 // int_member(<text parsed as Document::Parse parses it>, key), without building the document:
 // the first member `key` of the top-level object, read by to_int from the same value the
 // document would hold; nullopt when the text does not parse or is no object. Asked for every
@@ -190,33 +172,10 @@ std::optional<std::int64_t> DeviceProfile::ability_param(std::string_view ns,
   return handler.value();
 }
 
-namespace {
-
-bool in(const std::vector<int>& v, int c) {
-  return std::find(v.begin(), v.end(), c) != v.end();
-}
-
-// Whether a ToggleX channel powers a light, fan or garage door rather than a plain switch.
-bool claimed(const DeviceProfile& p, int c) {
-  // A fan ability without a digest.fan section drives channel 0 (map100 purifier).
-  const bool implicit_fan =
-      p.fan_channels.empty() && p.has_ability("Appliance.Control.Fan") && c == 0;
-  return in(p.light_channels, c) || in(p.garage_channels, c) || in(p.fan_channels, c) ||
-         implicit_fan;
-}
-
-}  // namespace
-
-std::vector<int> DeviceProfile::switch_channels() const {
-  std::vector<int> result;
-  for (int c : togglex_channels) {
-    if (!claimed(*this, c)) result.push_back(c);
-  }
-  return result;
-}
-
-bool DeviceProfile::is_switch_channel(int channel) const {
-  return in(togglex_channels, channel) && !claimed(*this, channel);
+const std::vector<int>& DeviceProfile::channels_in(std::string_view section) const {
+  static const std::vector<int> kNone;
+  const auto it = digest_channels.find(section);
+  return it == digest_channels.end() ? kNone : it->second;
 }
 
 Result<DeviceProfile> profile_from_system_all(const JsonValue& payload) {
@@ -238,16 +197,18 @@ Result<DeviceProfile> profile_from_system_all(const JsonValue& payload) {
     for (const auto& member : digest->GetObject()) {
       p.digest_sections.emplace(member.name.GetString(), member.name.GetStringLength());
     }
-    if (p.legacy_layout) {
-      p.legacy_toggle = find_member(*digest, "toggle") != nullptr;
-    } else {
-      p.togglex_channels = channels_of(find_member(*digest, "togglex"));
-      p.light_channels = channels_of(find_member(*digest, "light"));
-      p.garage_channels = channels_of(find_member(*digest, "garageDoor"));
-      p.fan_channels = channels_of(find_member(*digest, "fan"));
+    // Legacy firmware (all.control) names no channels: one relay, channel 0.
+    if (!p.legacy_layout) {
+      for (const auto& member : digest->GetObject()) {
+        auto channels = channels_of(&member.value);
+        if (!channels.empty()) {
+          p.digest_channels.emplace(
+              std::string(member.name.GetString(), member.name.GetStringLength()),
+              std::move(channels));
+        }
+      }
     }
   }
-  apply_model_channels(p);
   return p;
 }
 
@@ -256,7 +217,6 @@ Result<DeviceProfile> profile_from_bind(const JsonValue& payload) {
   const JsonValue& bind = unwrap(payload, "bind");
   DeviceProfile p;
   if (auto e = read_identity(p, bind, "bind")) return *e;
-  apply_model_channels(p);
   return p;
 }
 
@@ -270,9 +230,6 @@ std::optional<Error> apply_abilities(DeviceProfile& profile, const JsonValue& pa
     abilities[std::move(ns)] = member.value.IsObject() ? to_json(member.value) : "{}";
   }
   profile.abilities = Abilities(std::move(abilities));
-  if (profile.has_ability("Appliance.Control.Toggle") && profile.togglex_channels.empty()) {
-    profile.legacy_toggle = true;
-  }
   return std::nullopt;
 }
 

@@ -42,12 +42,10 @@ struct DeviceProfile {
   std::set<std::string, std::less<>> digest_sections;
   bool legacy_layout = false;  // all.control instead of all.digest
 
-  std::vector<int> togglex_channels;       // digest.togglex[*].channel
-  bool legacy_toggle = false;              // all.control.toggle or Control.Toggle ability
-  std::vector<int> light_channels;         // digest.light (a dict) channel
-  std::vector<int> garage_channels;        // digest.garageDoor[*].channel
-  std::vector<int> fan_channels;           // digest.fan[*].channel
-  std::vector<int> electricityx_channels;  // metering channels (ElectricityX; from the model)
+  // Section → the channels its items name (digest.<section>[*].channel, or the section's own
+  // channel when it is one object), sorted; only sections naming at least one channel. Which
+  // section is what (a relay, a light) is the mapping layer's business, not this one's.
+  std::map<std::string, std::vector<int>, std::less<>> digest_channels;
 
   bool has_ability(std::string_view ns) const { return abilities.count(ns) != 0; }
   // An integer parameter of an ability, e.g. ("Appliance.Control.Light", "capacity").
@@ -57,10 +55,8 @@ struct DeviceProfile {
   }
   bool has_digest(std::string_view section) const { return digest_sections.count(section) != 0; }
 
-  // ToggleX channels that are plain switches: those not powering a light, fan or garage door.
-  std::vector<int> switch_channels() const;
-  // Whether switch_channels() holds `channel` (without building the list).
-  bool is_switch_channel(int channel) const;
+  // digest_channels[section], or an empty list.
+  const std::vector<int>& channels_in(std::string_view section) const;
 };
 
 // From a System.All GETACK payload ({"all":{...}}) or its inner object ({"system":..}).

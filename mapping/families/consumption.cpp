@@ -37,7 +37,7 @@ std::int64_t local_midnight(const std::string& zone_name, std::int64_t now) {
 }
 
 std::vector<int> consumption_h_channels(const DeviceProfile& p) {
-  if (!p.electricityx_channels.empty()) return p.electricityx_channels;
+  if (!electricityx_channels(p).empty()) return electricityx_channels(p);
   return {0};
 }
 
@@ -159,14 +159,14 @@ std::optional<Error> consumption_states(const DeviceProfile& p, std::string_view
   return consumption_h(p, payload, ctx, out);
 }
 
-void consumption_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+void consumption_polls(const DeviceProfile& p, const DeviceState&, std::vector<Poll>& out) {
   if (p.has_ability("Appliance.Control.ConsumptionX")) {
     out.push_back(
         {PollKind::Consumption, "Appliance.Control.ConsumptionX", R"({"consumptionx":[]})"});
   } else if (p.has_ability("Appliance.Control.ConsumptionH")) {
     out.push_back({PollKind::Consumption, "Appliance.Control.ConsumptionH",
-                   p.electricityx_channels.empty() ? R"({"consumptionH":[{"channel":0}]})"
-                                                   : R"({"consumptionH":{}})"});
+                   electricityx_channels(p).empty() ? R"({"consumptionH":[{"channel":0}]})"
+                                                    : R"({"consumptionH":{}})"});
   }
 }
 

@@ -2,12 +2,21 @@
 // (System.All), and System.DNDMode as the "LED" config switch (mode 1 = LED off)
 // (meross-protocol.md §5.18, §5.20).
 
+#include <arpa/inet.h>
+
 #include <string>
 
 #include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
 namespace {
+
+// Whether the device reported an address (traces mask it; firmware without Wi-Fi has none).
+bool reports_ip(const DeviceProfile& p) {
+  unsigned char address[16];
+  return inet_pton(AF_INET, p.inner_ip.c_str(), address) == 1 ||
+         inet_pton(AF_INET6, p.inner_ip.c_str(), address) == 1;
+}
 
 Entity diagnostic_sensor(std::string key, std::string name) {
   Entity e;
@@ -36,12 +45,12 @@ void diagnostic_entities(const DeviceProfile& p, std::vector<Entity>& out) {
     signal.display_precision = 0;
     out.push_back(std::move(signal));
   }
-  out.push_back(diagnostic_sensor("ip", "IP address"));
+  if (reports_ip(p)) out.push_back(diagnostic_sensor("ip", "IP address"));
   out.push_back(diagnostic_sensor("firmware", "Firmware"));
 }
 
 void identity_states(const DeviceProfile& p, StateBatch& out) {
-  if (!p.inner_ip.empty()) out.updates.push_back({"ip", p.inner_ip});
+  if (reports_ip(p)) out.updates.push_back({"ip", p.inner_ip});
   if (!p.firmware_version.empty()) out.updates.push_back({"firmware", p.firmware_version});
 }
 
@@ -78,7 +87,7 @@ Result<std::vector<DeviceRequest>> led_command(std::string_view command) {
       get_request("Appliance.System.DNDMode", R"({"DNDMode":{}})")};
 }
 
-void diagnostic_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+void diagnostic_polls(const DeviceProfile& p, const DeviceState&, std::vector<Poll>& out) {
   if (p.has_ability("Appliance.System.Runtime")) {
     out.push_back({PollKind::Slow, "Appliance.System.Runtime", R"({"runtime":{}})"});
   }

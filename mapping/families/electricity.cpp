@@ -40,7 +40,7 @@ void add_channel(int channel, bool numbered, std::vector<Entity>& out) {
 void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.Control.Electricity")) add_channel(0, false, out);
   if (p.has_ability("Appliance.Control.ElectricityX")) {
-    for (int c : p.electricityx_channels)
+    for (int c : electricityx_channels(p))
       add_channel(c, true, out);
   }
 }
@@ -59,9 +59,9 @@ std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view
     if (error) return;
     const auto channel = channel_of(item);
     if (!channel) return;
-    const bool known =
-        x ? std::count(p.electricityx_channels.begin(), p.electricityx_channels.end(), *channel) > 0
-          : *channel == 0;
+    const bool known = x ? std::count(electricityx_channels(p).begin(),
+                                      electricityx_channels(p).end(), *channel) > 0
+                         : *channel == 0;
     if (!known) return;
     std::int64_t raw_values[3] = {};
     bool present[3] = {};
@@ -89,7 +89,7 @@ std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view
   return error;
 }
 
-void electricity_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+void electricity_polls(const DeviceProfile& p, const DeviceState&, std::vector<Poll>& out) {
   if (p.has_ability("Appliance.Control.Electricity")) {
     out.push_back(
         {PollKind::Electricity, "Appliance.Control.Electricity", R"({"electricity":{}})"});

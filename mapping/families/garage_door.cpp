@@ -12,8 +12,9 @@ namespace meross::mapping::detail {
 namespace {
 
 std::vector<int> garage_channels(const DeviceProfile& p) {
-  if (!p.garage_channels.empty()) return p.garage_channels;
-  if (p.has_ability("Appliance.GarageDoor.State") && p.togglex_channels.empty()) return {0};
+  if (!digest_channels(p, "garageDoor").empty()) return digest_channels(p, "garageDoor");
+  if (p.has_ability("Appliance.GarageDoor.State") && digest_channels(p, "togglex").empty())
+    return {0};
   return {};
 }
 
@@ -95,6 +96,12 @@ const Family garage_door_family{
     .name = "garage_door",
     .entities = [](const DeviceProfile& p, const DeviceState&,
                    std::vector<Entity>& out) { garage_entities(p, out); },
+    // The opener's relay is on its ToggleX channel (msg100).
+    .powers =
+        [](const DeviceProfile& p, int channel) {
+          const auto& doors = digest_channels(p, "garageDoor");
+          return std::find(doors.begin(), doors.end(), channel) != doors.end();
+        },
     .namespaces = kNamespaces,
     .read = [](const DeviceProfile& p, DeviceState&, std::string_view, const JsonValue& payload,
                const Context&, StateBatch& out) -> std::optional<Error> {

@@ -26,16 +26,17 @@ bool contains(const std::vector<int>& v, int c) {
 }
 
 std::vector<int> light_channels(const DeviceProfile& p) {
-  if (!p.light_channels.empty()) return p.light_channels;
+  if (!digest_channels(p, "light").empty()) return digest_channels(p, "light");
   // A Bind-only profile has no digest: a Light ability alone means one light on channel 0.
-  if (p.has_ability("Appliance.Control.Light") && p.togglex_channels.empty()) return {0};
+  if (p.has_ability("Appliance.Control.Light") && digest_channels(p, "togglex").empty()) return {0};
   return {};
 }
 
 // Whether light_channels(p) holds `channel`, without building the list (once per light item).
 bool is_light_channel(const DeviceProfile& p, int channel) {
-  if (!p.light_channels.empty()) return contains(p.light_channels, channel);
-  return channel == 0 && p.has_ability("Appliance.Control.Light") && p.togglex_channels.empty();
+  if (!digest_channels(p, "light").empty()) return contains(digest_channels(p, "light"), channel);
+  return channel == 0 && p.has_ability("Appliance.Control.Light") &&
+         digest_channels(p, "togglex").empty();
 }
 
 int ability_capacity(const DeviceProfile& p) {
@@ -110,7 +111,7 @@ std::optional<Error> apply_light(const DeviceProfile& p, DeviceState& s, const J
     const auto channel = channel_of(item);
     if (!channel || !is_light_channel(p, *channel)) return;
     // On/off of a ToggleX-powered light comes from ToggleX, not from the light object.
-    const bool own_onoff = !contains(p.togglex_channels, *channel);
+    const bool own_onoff = !contains(digest_channels(p, "togglex"), *channel);
     error = read_light(item, path, own_onoff, s.lights[*channel]);
     if (!error)
       out.updates.push_back({key_of("light_", *channel), light_state_json(p, s, *channel)});
@@ -336,7 +337,7 @@ Result<std::vector<DeviceRequest>> light_command(const DeviceProfile& p, const D
   auto parsed = parse_command(p, s, command);
   if (!parsed) return parsed.error();
   const LightCommand& cmd = *parsed;
-  const bool togglex = contains(p.togglex_channels, channel);
+  const bool togglex = contains(digest_channels(p, "togglex"), channel);
   const auto onoff_request = [&](int onoff) {
     return togglex ? channel_set("Appliance.Control.ToggleX", "togglex", channel, "onoff", onoff)
                    : channel_set("Appliance.Control.Light", "light", channel, "onoff", onoff);
@@ -405,7 +406,7 @@ Result<std::vector<DeviceRequest>> light_command(const DeviceProfile& p, const D
   return out;
 }
 
-void light_polls(const DeviceProfile& p, std::vector<Poll>& out) {
+void light_polls(const DeviceProfile& p, const DeviceState&, std::vector<Poll>& out) {
   if (p.has_ability("Appliance.Control.Light.Effect")) {
     out.push_back({PollKind::Slow, "Appliance.Control.Light.Effect", R"({"effect":[]})"});
   }
@@ -421,6 +422,8 @@ extern const Family light_family;
 const Family light_family{
     .name = "light",
     .entities = light_entities,
+    .powers = [](const DeviceProfile& p,
+                 int channel) { return contains(digest_channels(p, "light"), channel); },
     .namespaces = kNamespaces,
     .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
                const JsonValue& payload, const Context&,

@@ -12,15 +12,18 @@ extern const Family toggle_family;
 extern const Family light_family;
 extern const Family garage_door_family;
 extern const Family roller_shutter_family;
+extern const Family thermostat_family;
 extern const Family electricity_family;
 extern const Family consumption_family;
+extern const Family hub_family;
 extern const Family diagnostics_family;
 
 namespace {
 
 constexpr std::array kFamilies{
-    &toggle_family,      &light_family,       &garage_door_family, &roller_shutter_family,
-    &electricity_family, &consumption_family, &diagnostics_family,
+    &toggle_family,         &light_family,      &garage_door_family,
+    &roller_shutter_family, &thermostat_family, &electricity_family,
+    &consumption_family,    &hub_family,        &diagnostics_family,
 };
 
 }  // namespace

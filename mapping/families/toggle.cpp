@@ -32,23 +32,23 @@ Entity switch_entity(const DeviceProfile& p, int channel, std::size_t count) {
 }
 
 void toggle_entities(const DeviceProfile& p, std::vector<Entity>& out) {
-  if (p.legacy_toggle) {
+  if (legacy_toggle(p)) {
     out.push_back(switch_entity(p, 0, 1));
     return;
   }
-  const auto channels = p.switch_channels();
+  const auto channels = switch_channels(p);
   for (int c : channels)
     out.push_back(switch_entity(p, c, channels.size()));
 }
 
 void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int onoff,
                         StateBatch& out) {
-  if (contains(p.light_channels, channel)) {
+  if (contains(digest_channels(p, "light"), channel)) {
     s.lights[channel].onoff = onoff;
     out.updates.push_back({key_of("light_", channel), light_state_json(p, s, channel)});
     return;
   }
-  if (p.is_switch_channel(channel)) {
+  if (is_switch_channel(p, channel)) {
     out.updates.push_back({key_of("switch_", channel), on_off(onoff != 0)});
   }
 }
@@ -61,7 +61,7 @@ std::optional<Error> toggle_states(const DeviceProfile& p, DeviceState& s, std::
     if (!toggle->IsObject()) return wrong_type("toggle", "an object", *toggle);
     auto onoff = optional_int(*toggle, "onoff", "toggle");
     if (!onoff) return onoff.error();
-    if (*onoff && p.legacy_toggle) out.updates.push_back({"switch_0", on_off(**onoff != 0)});
+    if (*onoff && legacy_toggle(p)) out.updates.push_back({"switch_0", on_off(**onoff != 0)});
     return std::nullopt;
   }
   const JsonValue* togglex = member(payload, "togglex");
@@ -87,7 +87,7 @@ Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, int ch
   auto on = parse_on_off(command);
   if (!on) return on.error();
   const int onoff = *on ? 1 : 0;
-  if (p.legacy_toggle) {
+  if (legacy_toggle(p)) {
     return std::vector<DeviceRequest>{
         {Method::Set, "Appliance.Control.Toggle",
          std::string(R"({"toggle":{"onoff":)") + std::to_string(onoff) + "}}"},
@@ -101,7 +101,7 @@ Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, int ch
 // System.All: the legacy relay (all.control.toggle) and the ToggleX channels.
 std::optional<Error> legacy_digest(const DeviceProfile& p, DeviceState&, const JsonValue& toggle,
                                    StateBatch& out) {
-  if (!p.legacy_toggle) return std::nullopt;
+  if (!legacy_toggle(p)) return std::nullopt;
   if (!toggle.IsObject()) return wrong_type("all.control.toggle", "an object", toggle);
   if (const auto onoff = protocol::int_member(toggle, "onoff")) {
     out.updates.push_back({"switch_0", on_off(*onoff != 0)});

@@ -105,6 +105,8 @@ BOOST_AUTO_TEST_CASE(discovery_topic_owners) {
   BOOST_TEST(*discovery_topic_owner("homeassistant/device/meross_bridge/config", o) == "");
   BOOST_TEST(*discovery_topic_owner("homeassistant/device/meross_ABC123/config", o) == "ABC123");
   BOOST_TEST(*discovery_topic_owner("homeassistant/switch/meross_abc/switch_0/config", o) == "abc");
+  // A hub's sub-device belongs to the hub.
+  BOOST_TEST(*discovery_topic_owner("homeassistant/device/meross_abc_0300DF01/config", o) == "abc");
   BOOST_TEST(!discovery_topic_owner("homeassistant/device/other_abc/config", o));
   BOOST_TEST(!discovery_topic_owner("homeassistant/status", o));
   BOOST_TEST(!discovery_topic_owner("homeassistant/device/meross_/config", o));
@@ -291,8 +293,13 @@ BOOST_AUTO_TEST_CASE(removals_across_restarts) {
   BOOST_TEST(docs[0].payload == docs[1].payload.substr(0, docs[1].payload.size() - 2) +
                                     R"(,"switch_7":{"platform":"switch"}}})");
   BOOST_TEST(docs[0].retain);
-  // Learned again later with the same entities: no more removals.
+  // Learned again later with the same entities: no more removals, and the same document is not
+  // sent again (Home Assistant holds it retained).
   f.ha->on_profile(profile.uuid, profile, at(2));
+  BOOST_TEST(f.io.on(f.doc_topic()).size() == 2u);
+  // Home Assistant restarted: everything again.
+  f.ha->on_message("homeassistant/status", "online", false, at(3));
+  f.ha->tick(at(100));
   BOOST_TEST(f.io.on(f.doc_topic()).size() == 3u);
   BOOST_TEST(f.io.on(f.doc_topic()).back().payload == docs[1].payload);
 }
@@ -370,10 +377,10 @@ BOOST_AUTO_TEST_CASE(per_component_mode_removals_across_restarts) {
   BOOST_TEST(io.on(kept_topic).size() == 1u);
   BOOST_TEST(io.last(kept_topic) != "");
   BOOST_TEST(io.on(before.doc_topic()).empty());  // never a device document in this mode
-  // Learned again: nothing more to remove.
+  // Learned again: nothing more to remove, nothing changed to announce.
   ha.on_profile(profile.uuid, profile, at(2));
   BOOST_TEST(io.on(ghost_topic).size() == 1u);
-  BOOST_TEST(io.on(kept_topic).size() == 2u);
+  BOOST_TEST(io.on(kept_topic).size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_component_dropped_within_a_run_is_stubbed_then_omitted) {
@@ -385,7 +392,7 @@ BOOST_AUTO_TEST_CASE(a_component_dropped_within_a_run_is_stubbed_then_omitted) {
   const std::string topic = "homeassistant/device/meross_" + strip.uuid + "/config";
   BOOST_REQUIRE(f.io.on(topic).size() == 1u);
   auto smaller = strip;
-  smaller.togglex_channels = {0, 1, 2, 3};
+  smaller.digest_channels["togglex"] = {0, 1, 2, 3};
   f.ha->on_profile(strip.uuid, smaller, at(2));
   const auto docs = f.io.on(topic);
   BOOST_REQUIRE(docs.size() == 3u);
@@ -456,6 +463,49 @@ BOOST_AUTO_TEST_CASE(device_name_and_poll_overrides_from_the_configuration) {
   });
   BOOST_TEST(polls >= 7);  // every 5 s, not every 30 s
   BOOST_TEST(polls <= 9);
+}
+
+BOOST_AUTO_TEST_CASE(hub_sub_devices_appear_go_and_a_bad_item_is_counted_not_fatal) {
+  Fixture f;
+  f.connect();
+  const auto hub = test::trace_profile("msh300hk-ms200-gs559");
+  const std::string valve_doc = "homeassistant/device/meross_" + hub.uuid + "_0300DF01/config";
+  const std::string door_doc = "homeassistant/device/meross_" + hub.uuid + "_160020100486/config";
+  f.ha->on_profile(hub.uuid, hub, at(1));
+  const auto digest = [&](const std::string& subdevices) {
+    return R"({"all":{"system":{"hardware":{"type":"msh300hk"}},"digest":{"hub":{"hubId":1,)"
+           R"("mode":0,"subdevice":[)" +
+           subdevices + "]}}}}";
+  };
+  const std::string door =
+      R"({"id":"160020100486","status":1,"doorWindow":{"status":1,"lmTime":1}})";
+  const std::string valve =
+      R"({"id":"0300DF01","status":1,"onoff":1,"mts150":{"mode":1,"currentSet":150}})";
+  // The door twice (first kept, the copy left out and counted), a valve, and a sub-device of a
+  // type nobody knows: every other sub-device still appears with its state.
+  f.ha->on_device_message(
+      hub.uuid,
+      device_message(hub.uuid, Method::GetAck, "Appliance.System.All",
+                     digest(door + "," + valve + "," + door +
+                            R"(,{"id":"9900AA01","status":1,"teapot":{"t":1}})")),
+      at(2));
+  BOOST_TEST(!f.io.on(valve_doc).empty());
+  BOOST_TEST(!f.io.on(door_doc).empty());
+  BOOST_TEST(f.io.last(discovery::state_topic("meross", hub.uuid, "160020100486_window")) == "ON");
+  BOOST_TEST(f.io.last(discovery::state_topic("meross", hub.uuid, "0300DF01_availability")) ==
+             "online");
+  BOOST_TEST(f.ha->counters().state_errors >= 1u);
+  f.ha->tick(at(120));  // the diagnostics carry the count
+  BOOST_TEST(
+      f.io.last(discovery::bridge_state_topic("meross", discovery::kBridgeUnreadableStates)) ==
+      std::to_string(f.ha->counters().state_errors));
+
+  // The door leaves the hub: its device is removed from Home Assistant, the valve stays.
+  f.ha->on_device_message(
+      hub.uuid, device_message(hub.uuid, Method::GetAck, "Appliance.System.All", digest(valve)),
+      at(130));
+  BOOST_TEST(f.io.last(door_doc) == "");
+  BOOST_TEST(f.io.last(valve_doc) != "");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (auto profile : {profile_from_system_all(doc), profile_from_bind(doc)}) {
     if (!profile) continue;
     (void)apply_abilities(*profile, doc);
-    (void)profile->switch_channels();
+    (void)profile->channels_in("togglex");
     (void)profile->light_capacity();
     (void)profile->ability_param("Appliance.Control.Multiple", "maxCmdNum");
     const std::int64_t now = 1750000000;

@@ -183,13 +183,15 @@ BOOST_AUTO_TEST_CASE(bridge_device) {
   BOOST_TEST(docs[0].topic == "homeassistant/device/meross_bridge/config");
   const auto doc = parse(docs[0].payload);
   BOOST_TEST(s(doc["device"]["identifiers"][0]) == "meross_bridge");
-  BOOST_TEST(doc["components"].MemberCount() == 8u);
+  // Nine counters and the key-mismatch problem sensor.
+  BOOST_TEST(doc["components"].MemberCount() == 10u);
   BOOST_TEST(s(doc["components"]["messages_handled"]["state_topic"]) ==
              discovery::bridge_state_topic("meross", discovery::kBridgeMessagesHandled));
   // Every kind of bad input has its counter in Home Assistant.
-  for (const auto key : {discovery::kBridgeSignatureFailures, discovery::kBridgeMalformed,
-                         discovery::kBridgeReplays, discovery::kBridgeUnknownNamespaces,
-                         discovery::kBridgeIgnored, discovery::kBridgeRequestFailures}) {
+  for (const auto key :
+       {discovery::kBridgeSignatureFailures, discovery::kBridgeMalformed, discovery::kBridgeReplays,
+        discovery::kBridgeUnknownNamespaces, discovery::kBridgeIgnored,
+        discovery::kBridgeRequestFailures, discovery::kBridgeUnreadableStates}) {
     const auto& c = doc["components"][std::string(key).c_str()];
     BOOST_TEST(s(c["state_topic"]) == discovery::bridge_state_topic("meross", key));
     BOOST_TEST(s(c["entity_category"]) == "diagnostic");
@@ -358,7 +360,7 @@ BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
 
   // The USB channel disappears: the device document is first sent with switch_4 as a stub.
   auto smaller = strip;
-  smaller.togglex_channels = {0, 1, 2, 3};
+  smaller.digest_channels["togglex"] = {0, 1, 2, 3};
   const auto after = discovery::device_config(smaller, mapping::entities_for(smaller), o);
   const auto removal = discovery::removals(kept(before, o), after);
   BOOST_REQUIRE_EQUAL(removal.size(), 1u);

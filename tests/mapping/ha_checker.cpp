@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -106,7 +107,122 @@ const std::map<std::string, SensorClass> kSensorClasses{
     {"signal_strength", {{"dB", "dBm"}, {"measurement"}}},
     {"temperature", {{"°C", "°F", "K"}, {"measurement"}}},
     {"humidity", {{"%"}, {"measurement"}}},
-    {"battery", {{"%"}, {"measurement"}}}};
+    {"battery", {{"%"}, {"measurement"}}},
+    {"illuminance", {{"lx"}, {"measurement"}}},
+    {"distance", {{"km", "m", "cm", "mm", "mi", "nmi", "yd", "in", "ft"}, {"measurement"}}},
+    {"enum", {{""}, {}}}};
+// Keys a climate entity accepts (C-schemas climate.py PLATFORM_SCHEMA_MODERN + entity and
+// availability schemas). A misspelt topic key would be a climate that silently never updates.
+const std::set<std::string> kClimateKeys{"platform",
+                                         "name",
+                                         "unique_id",
+                                         "default_entity_id",
+                                         "device",
+                                         "origin",
+                                         "availability",
+                                         "availability_mode",
+                                         "availability_template",
+                                         "availability_topic",
+                                         "payload_available",
+                                         "payload_not_available",
+                                         "enabled_by_default",
+                                         "entity_category",
+                                         "entity_picture",
+                                         "icon",
+                                         "json_attributes_template",
+                                         "json_attributes_topic",
+                                         "qos",
+                                         "retain",
+                                         "encoding",
+                                         "optimistic",
+                                         "value_template",
+                                         "action_template",
+                                         "action_topic",
+                                         "current_humidity_template",
+                                         "current_humidity_topic",
+                                         "current_temperature_template",
+                                         "current_temperature_topic",
+                                         "fan_mode_command_template",
+                                         "fan_mode_command_topic",
+                                         "fan_mode_state_template",
+                                         "fan_mode_state_topic",
+                                         "fan_modes",
+                                         "initial",
+                                         "max_humidity",
+                                         "max_temp",
+                                         "min_humidity",
+                                         "min_temp",
+                                         "mode_command_template",
+                                         "mode_command_topic",
+                                         "mode_state_template",
+                                         "mode_state_topic",
+                                         "modes",
+                                         "payload_off",
+                                         "payload_on",
+                                         "power_command_template",
+                                         "power_command_topic",
+                                         "precision",
+                                         "preset_mode_command_template",
+                                         "preset_mode_command_topic",
+                                         "preset_mode_state_topic",
+                                         "preset_mode_value_template",
+                                         "preset_modes",
+                                         "swing_mode_command_template",
+                                         "swing_mode_command_topic",
+                                         "swing_mode_state_template",
+                                         "swing_mode_state_topic",
+                                         "swing_modes",
+                                         "target_humidity_command_template",
+                                         "target_humidity_command_topic",
+                                         "target_humidity_state_template",
+                                         "target_humidity_state_topic",
+                                         "temperature_command_template",
+                                         "temperature_command_topic",
+                                         "temperature_high_command_template",
+                                         "temperature_high_command_topic",
+                                         "temperature_high_state_template",
+                                         "temperature_high_state_topic",
+                                         "temperature_low_command_template",
+                                         "temperature_low_command_topic",
+                                         "temperature_low_state_template",
+                                         "temperature_low_state_topic",
+                                         "temperature_state_template",
+                                         "temperature_state_topic",
+                                         "temperature_unit",
+                                         "temp_step"};
+const std::set<std::string> kHvacModes{"auto", "off",      "cool",     "heat",
+                                       "dry",  "fan_only", "heat_cool"};
+const std::set<std::string> kBinarySensorClasses{"battery",
+                                                 "battery_charging",
+                                                 "carbon_monoxide",
+                                                 "cold",
+                                                 "connectivity",
+                                                 "door",
+                                                 "garage_door",
+                                                 "gas",
+                                                 "heat",
+                                                 "light",
+                                                 "lock",
+                                                 "moisture",
+                                                 "motion",
+                                                 "moving",
+                                                 "occupancy",
+                                                 "opening",
+                                                 "plug",
+                                                 "power",
+                                                 "presence",
+                                                 "problem",
+                                                 "running",
+                                                 "safety",
+                                                 "smoke",
+                                                 "sound",
+                                                 "tamper",
+                                                 "update",
+                                                 "vibration",
+                                                 "window"};
+const std::set<std::string> kButtonClasses{"identify", "restart", "update"};
+const std::set<std::string> kNumberModes{"auto", "box", "slider"};
+
 const std::set<std::string> kStateClasses{"measurement", "measurement_angle", "total",
                                           "total_increasing"};
 const std::set<std::string> kColorModes{"onoff", "brightness", "color_temp", "hs",   "xy",
@@ -243,6 +359,12 @@ struct Checker {
     if (get(e, "options", "ops") && device_class != "enum") {
       fail(where, "options only with device_class enum");
     }
+    if (device_class == "enum") {
+      const JsonValue* options = get(e, "options", "ops");
+      if (!options || !options->IsArray() || options->Empty()) {
+        fail(where, "an enum sensor needs a non-empty options list");
+      }
+    }
     if (get(e, "last_reset_value_template", "lrst_val_tpl") && state_class != "total") {
       fail(where, "last_reset_value_template only with state_class total");
     }
@@ -253,6 +375,112 @@ struct Checker {
     if (const JsonValue* p = get(e, "suggested_display_precision", "sug_dsp_prc");
         p && (!p->IsInt() || p->GetInt() < 0)) {
       fail(where, "suggested_display_precision must be an integer >= 0");
+    }
+  }
+
+  void check_class(const std::string& where, const JsonValue& e,
+                   const std::set<std::string>& classes) {
+    if (const JsonValue* dc = get(e, "device_class", "dev_cla")) {
+      if (!dc->IsString() || !classes.count(dc->GetString())) fail(where, "invalid device_class");
+    }
+  }
+
+  // A non-empty list of distinct strings under `name`; returns them.
+  std::set<std::string> check_options_list(const std::string& where, const JsonValue& e,
+                                           const char* name, bool required = true) {
+    std::set<std::string> out;
+    const JsonValue* list = get(e, name);
+    if (!list) {
+      if (required) fail(where, std::string(name) + " is required");
+      return out;
+    }
+    if (!list->IsArray() || list->Empty()) {
+      fail(where, std::string(name) + " must be a non-empty list");
+      return out;
+    }
+    for (const auto& item : list->GetArray()) {
+      if (!item.IsString()) {
+        fail(where, std::string(name) + " must hold strings");
+      } else if (!out.insert(item.GetString()).second) {
+        fail(where, std::string(name) + " has a duplicate '" + item.GetString() + "'");
+      }
+    }
+    return out;
+  }
+
+  std::optional<double> number_of(const std::string& where, const JsonValue& e, const char* name) {
+    const JsonValue* v = get(e, name);
+    if (!v) return std::nullopt;
+    if (!v->IsNumber()) {
+      fail(where, std::string(name) + " must be a number");
+      return std::nullopt;
+    }
+    return v->GetDouble();
+  }
+
+  void check_climate(const std::string& where, const JsonValue& e) {
+    for (const auto& m : e.GetObject()) {
+      if (!kClimateKeys.count(m.name.GetString())) {
+        fail(where, std::string("'") + m.name.GetString() + "' is not a climate option");
+      }
+    }
+    for (const auto& mode : check_options_list(where, e, "modes", false)) {
+      if (!kHvacModes.count(mode)) fail(where, "invalid HVAC mode '" + mode + "'");
+    }
+    const auto presets = check_options_list(where, e, "preset_modes", false);
+    if (presets.count("none")) fail(where, "preset_modes must not contain none");
+    if (!presets.empty() && !get(e, "preset_mode_command_topic")) {
+      fail(where, "preset_modes need preset_mode_command_topic");
+    }
+    check_options_list(where, e, "fan_modes", false);
+    const auto min = number_of(where, e, "min_temp");
+    const auto max = number_of(where, e, "max_temp");
+    if (min && max && *min >= *max) fail(where, "min_temp must be below max_temp");
+    if (const auto step = number_of(where, e, "temp_step"); step && *step <= 0) {
+      fail(where, "temp_step must be positive");
+    }
+    if (const auto precision = number_of(where, e, "precision");
+        precision && *precision != 0.1 && *precision != 0.5 && *precision != 1.0) {
+      fail(where, "precision must be 0.1, 0.5 or 1.0");
+    }
+    if (const JsonValue* unit = get(e, "temperature_unit")) {
+      const std::string u = unit->IsString() ? unit->GetString() : "";
+      if (u != "C" && u != "F") fail(where, "temperature_unit must be C or F");
+    }
+    for (const char* pair : {"mode", "temperature", "temperature_low", "temperature_high",
+                             "fan_mode", "preset_mode"}) {
+      const std::string command = std::string(pair) + "_command_topic";
+      const std::string state = std::string(pair) + "_state_topic";
+      if (get(e, state.c_str()) && !get(e, command.c_str())) {
+        fail(where, state + " without " + command +
+                        " (read-only climate settings are not "
+                        "supported by HA)");
+      }
+    }
+  }
+
+  void check_number(const std::string& where, const JsonValue& e) {
+    const auto min = number_of(where, e, "min");
+    const auto max = number_of(where, e, "max");
+    if (min && max && *min >= *max) fail(where, "min must be below max");
+    if (const auto step = number_of(where, e, "step"); step && *step <= 0) {
+      fail(where, "step must be positive");
+    }
+    if (const JsonValue* mode = get(e, "mode")) {
+      if (!mode->IsString() || !kNumberModes.count(mode->GetString())) {
+        fail(where, "number mode must be auto, box or slider");
+      }
+    }
+    const JsonValue* dc = get(e, "device_class", "dev_cla");
+    const JsonValue* unit = get(e, "unit_of_measurement", "unit_of_meas");
+    if (dc && dc->IsString()) {
+      const auto it = kSensorClasses.find(dc->GetString());
+      const std::string u = unit && unit->IsString() ? unit->GetString() : "";
+      if (it == kSensorClasses.end() || std::string(dc->GetString()) == "enum") {
+        fail(where, std::string("number device_class '") + dc->GetString() + "' unknown");
+      } else if (!it->second.units.count(u)) {
+        fail(where, "unit '" + u + "' is not valid with device class " + dc->GetString());
+      }
     }
   }
 
@@ -335,6 +563,14 @@ struct Checker {
     }
     check_availability(where, e);
     if (platform == "sensor") check_sensor(where, e);
+    if (platform == "climate") check_climate(where, e);
+    if (platform == "number") check_number(where, e);
+    if (platform == "select") check_options_list(where, e, "options");
+    if (platform == "binary_sensor") check_class(where, e, kBinarySensorClasses);
+    if (platform == "button") {
+      check_class(where, e, kButtonClasses);
+      if (get(e, "state_topic", "stat_t")) fail(where, "a button has no state_topic");
+    }
     if (platform == "light") check_light(where, e);
     if (platform == "switch") {
       if (const JsonValue* dc = get(e, "device_class", "dev_cla")) {

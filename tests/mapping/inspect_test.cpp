@@ -1,5 +1,6 @@
 // `meross-bridge inspect FILE`: the pure rendering on every fixture trace, and the command.
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -25,6 +26,25 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// The sub-device ids a trace's System.All digest lists (digest.hub.subdevice[].id), each once.
+std::vector<std::string> digest_sub_devices(const std::filesystem::path& path) {
+  const auto trace = protocol::parse_trace(path.filename().string(), test::read_file(path));
+  BOOST_REQUIRE(trace.ok());
+  rapidjson::Document all;
+  all.Parse(trace->all_json.c_str());
+  std::vector<std::string> ids;
+  const auto* digest = protocol::find_member(all, "all");
+  digest = digest ? protocol::find_member(*digest, "digest") : nullptr;
+  const auto* hub = digest ? protocol::find_member(*digest, "hub") : nullptr;
+  const auto* list = hub ? protocol::find_member(*hub, "subdevice") : nullptr;
+  if (!list || !list->IsArray()) return ids;
+  for (const auto& item : list->GetArray()) {
+    const auto id = protocol::string_member(item, "id");
+    if (id && std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.emplace_back(*id);
+  }
+  return ids;
+}
+
 std::filesystem::path temp_file(const std::string& name, const std::string& text) {
   const auto path = std::filesystem::temp_directory_path() / name;
   std::ofstream(path, std::ios::binary) << text;
@@ -41,19 +61,37 @@ BOOST_AUTO_TEST_CASE(every_trace_renders_its_discovery_messages) {
     BOOST_TEST_CONTEXT(name) {
       const auto result = discovery::inspect(name, test::read_file(path));
       BOOST_REQUIRE_MESSAGE(result.ok(), (result.ok() ? std::string() : result.error().describe()));
-      BOOST_REQUIRE_EQUAL(result->lines.size(), 1u);
-      const std::string& line = result->lines[0];
-      const auto space = line.find(' ');
-      BOOST_REQUIRE(space != std::string::npos);
-      const std::string topic = line.substr(0, space);
-      const std::string payload = line.substr(space + 1);
-      BOOST_TEST(topic.find(test::trace_profile(name).uuid) != std::string::npos);
-      for (const auto& problem : test::check_discovery({{topic, payload}}))
-        BOOST_ERROR(problem);
-      // The same as the bridge would publish.
+      // The device's own document, then one per sub-device its digest lists (a hub's; each has
+      // its battery at least), in digest order.
       const auto profile = test::trace_profile(name);
-      BOOST_TEST(payload ==
-                 discovery::device_config(profile, mapping::entities_for(profile), {})[0].payload);
+      const auto sub_ids = digest_sub_devices(path);
+      BOOST_REQUIRE_EQUAL(result->lines.size(), 1 + sub_ids.size());
+      std::vector<discovery::Publication> published;
+      for (std::size_t i = 0; i < result->lines.size(); ++i) {
+        const std::string& line = result->lines[i];
+        const auto space = line.find(' ');
+        BOOST_REQUIRE(space != std::string::npos);
+        const std::string topic = line.substr(0, space);
+        BOOST_TEST(topic ==
+                   "homeassistant/device/" +
+                       (i == 0 ? discovery::node_id(profile.uuid)
+                               : discovery::sub_device_node_id(profile.uuid, sub_ids[i - 1])) +
+                       "/config");
+        published.push_back({topic, line.substr(space + 1)});
+      }
+      for (const auto& problem : test::check_discovery(published))
+        BOOST_ERROR(problem);
+      // The same as the bridge would publish once it has the device's System.All.
+      const auto device = discovery::device_from_file(name, test::read_file(path));
+      BOOST_REQUIRE(device.ok());
+      const auto expected = discovery::device_config(
+          device->profile, mapping::entities_for(device->profile, device->state), {}, {},
+          device->state.sub_devices);
+      BOOST_REQUIRE_EQUAL(expected.size(), published.size());
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        BOOST_TEST(published[i].topic == expected[i].topic);
+        BOOST_TEST(published[i].payload == expected[i].payload);
+      }
     }
   }
 }
@@ -74,7 +112,8 @@ BOOST_AUTO_TEST_CASE(a_system_all_document_gives_the_same_messages_as_its_trace)
   BOOST_REQUIRE(from_json.ok());
   BOOST_REQUIRE(from_trace.ok());
   BOOST_TEST(from_json->lines == from_trace->lines, boost::test_tools::per_element());
-  BOOST_TEST(!from_trace->unmapped.empty());  // a hub: its subdevices are not mapped yet
+  BOOST_TEST(from_trace->lines.size() == 4u);  // the hub and its three sub-devices
+  BOOST_TEST(!from_trace->unmapped.empty());   // a hub: schedules and more stay unmapped
 }
 
 BOOST_AUTO_TEST_CASE(run_inspect_prints_topic_and_payload_lines) {
@@ -93,7 +132,7 @@ BOOST_AUTO_TEST_CASE(run_inspect_prints_topic_and_payload_lines) {
       R"("macAddress":"48:e1:e9:aa:bb:02","version":"2.0.0"},"firmware":{"version":"2.1.5",)"
       R"("innerIp":"10.0.0.7"}},"digest":{"togglex":[{"channel":0,"onoff":1}],)"
       R"("light":{"channel":0,"capacity":6}}},"ability":{"Appliance.Control.ToggleX":{},)"
-      R"("Appliance.Control.Light":{"capacity":7},"Appliance.Hub.Battery":{}}})");
+      R"("Appliance.Control.Light":{"capacity":7},"Appliance.Hub.Mts100.ScheduleB":{}}})");
   std::ostringstream bulb_out, bulb_err;
   BOOST_TEST(bridge::run_inspect(bulb.string(), bulb_out, bulb_err) == 0);
   const auto lines = lines_of(bulb_out.str());
@@ -102,7 +141,7 @@ BOOST_AUTO_TEST_CASE(run_inspect_prints_topic_and_payload_lines) {
                             0) == 0);
   BOOST_TEST(lines[0].find(R"("supported_color_modes":["rgb","color_temp"])") != std::string::npos);
   BOOST_TEST(lines[0].find("http://10.0.0.7/") != std::string::npos);
-  BOOST_TEST(bulb_err.str().find("Appliance.Hub.Battery") != std::string::npos);
+  BOOST_TEST(bulb_err.str().find("Appliance.Hub.Mts100.ScheduleB") != std::string::npos);
   std::filesystem::remove(bulb);
 }
 

@@ -346,4 +346,26 @@ BOOST_AUTO_TEST_CASE(bad_payloads_are_errors_not_crashes) {
   BOOST_TEST(get->updates.empty());
 }
 
+BOOST_AUTO_TEST_CASE(togglex_channels_that_power_a_light_door_or_fan_are_no_switches) {
+  // Moved from the profile (protocol/ knows no family): the families say which ToggleX channels
+  // they power (Family::powers); the rest are switches.
+  auto p = test::mss425f_profile();
+  p.digest_channels["togglex"] = {0, 1, 2, 3};
+  p.digest_channels["light"] = {1};
+  p.digest_channels["garageDoor"] = {2};
+  std::vector<std::string> switches;
+  for (const auto& e : mapping::entities_for(p)) {
+    if (e.key.rfind("switch_", 0) == 0) switches.push_back(e.key);
+  }
+  BOOST_TEST(switches == (std::vector<std::string>{"switch_0", "switch_3"}),
+             boost::test_tools::per_element());
+  // A fan ability without a digest.fan section drives channel 0 (map100).
+  p.abilities.set("Appliance.Control.Fan", "{}");
+  switches.clear();
+  for (const auto& e : mapping::entities_for(p)) {
+    if (e.key.rfind("switch_", 0) == 0) switches.push_back(e.key);
+  }
+  BOOST_TEST(switches == (std::vector<std::string>{"switch_3"}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

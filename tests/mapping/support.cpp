@@ -1,5 +1,6 @@
 #include "mapping/support.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <rapidjson/document.h>
@@ -131,6 +132,21 @@ std::string state_of(const mapping::StateBatch& batch, const std::string& key) {
     if (u.entity_key == key) found = u.payload;
   }
   return found;
+}
+
+const mapping::Entity& entity(const std::vector<mapping::Entity>& entities,
+                              const std::string& key) {
+  const auto it = std::find_if(entities.begin(), entities.end(),
+                               [&](const mapping::Entity& e) { return e.key == key; });
+  BOOST_REQUIRE_MESSAGE(it != entities.end(), "no entity " + key);
+  return *it;
+}
+
+std::string option(const mapping::Entity& e, const std::string& name) {
+  for (const auto& [k, v] : e.options) {
+    if (k == name) return v;
+  }
+  return "";
 }
 
 }  // namespace meross::test

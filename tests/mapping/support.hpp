@@ -36,4 +36,9 @@ mapping::StateBatch states(const protocol::DeviceProfile& profile, mapping::Devi
 // The payload published for `key` in `batch` ("" when absent, the last one when repeated).
 std::string state_of(const mapping::StateBatch& batch, const std::string& key);
 
+// The entity with `key` (a failed requirement when there is none).
+const mapping::Entity& entity(const std::vector<mapping::Entity>& entities, const std::string& key);
+// The discovery option `name` of `e` as JSON text, "" when it has none.
+std::string option(const mapping::Entity& e, const std::string& name);
+
 }  // namespace meross::test

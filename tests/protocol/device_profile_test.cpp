@@ -31,10 +31,8 @@ struct Expected {
   std::string type;
   std::string firmware;
   std::vector<int> togglex;
-  std::vector<int> switches;
   std::vector<int> garage;
   std::vector<int> lights;
-  bool legacy_toggle;
   std::vector<std::string> abilities;
   std::set<std::string, std::less<>> sections;
 };
@@ -47,8 +45,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Control.Diffuser.Spray", "Appliance.Control.Diffuser.Light"},
      {"triggerx", "timerx", "diffuser"}},
     {"mrs100-1631368847.csv",
@@ -57,18 +53,14 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.RollerShutter.Position", "Appliance.RollerShutter.State"},
      {"triggerx", "timerx"}},
     {"msg100-1637650619.csv",
      "msg100",
      "4.2.1",
      {0},
-     {},
      {0},
      {},
-     false,
      {"Appliance.GarageDoor.State", "Appliance.Control.ToggleX"},
      {"togglex", "triggerx", "timerx", "garageDoor"}},
     {"mss210.json.txt",
@@ -77,8 +69,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     true,
      {"Appliance.Control.Toggle", "Appliance.System.DNDMode"},
      {"toggle", "trigger", "timer"}},
     {"smokeAlarm.json.txt",
@@ -87,8 +77,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Hub.Sensor.Smoke"},
      {"hub"}},
     {"msl320.json.txt",
@@ -96,9 +84,7 @@ const std::vector<Expected> kExpected{
      "4.3.5",
      {0},
      {},
-     {},
      {0},
-     false,
      {"Appliance.Control.Light", "Appliance.Control.Light.Effect"},
      {"togglex", "triggerx", "timerx", "light"}},
     {"mts200b-1674112759.csv",
@@ -107,8 +93,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Control.Thermostat.Mode"},
      {"thermostat"}},
     {"msl450-1672762073.csv",
@@ -116,29 +100,16 @@ const std::vector<Expected> kExpected{
      "7.3.9",
      {0},
      {},
-     {},
      {0},
-     false,
      {"Appliance.Control.Light", "Appliance.Control.Light.Effect"},
      {"togglex", "triggerx", "timerx", "light"}},
-    {"msh300-2024-02-23",
-     "msh300",
-     "4.1.26",
-     {},
-     {},
-     {},
-     {},
-     false,
-     {"Appliance.Hub.Mts100.All"},
-     {"hub"}},
+    {"msh300-2024-02-23", "msh300", "4.1.26", {}, {}, {}, {"Appliance.Hub.Mts100.All"}, {"hub"}},
     {"msh300hk-ms200-gs559",
      "msh300hk",
      "4.5.23",
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Hub.Sensor.DoorWindow"},
      {"hub"}},
     {"mts960.csv",
@@ -147,8 +118,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Control.Thermostat.ModeB", "Appliance.Control.Electricity"},
      {"thermostat"}},
     {"map100.json.txt",
@@ -157,18 +126,14 @@ const std::vector<Expected> kExpected{
      {0},
      {},
      {},
-     {},
-     false,
      {"Appliance.Control.Fan", "Appliance.Control.FilterMaintenance"},
      {"togglex", "triggerx", "timerx"}},
     {"891A-Kpippo-mss310.csv",
      "mss310",
      "2.1.17",
      {0},
-     {0},
      {},
      {},
-     false,
      {"Appliance.Control.ToggleX", "Appliance.Control.Electricity",
       "Appliance.Control.ConsumptionX"},
      {"togglex", "triggerx", "timerx"}},
@@ -178,8 +143,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     true,
      {"Appliance.Control.Toggle", "Appliance.Control.Electricity",
       "Appliance.Control.ConsumptionX"},
      {"toggle", "trigger", "timer"}},
@@ -187,20 +150,16 @@ const std::vector<Expected> kExpected{
      "msg200",
      "4.2.8",
      {0, 1, 2, 3},
-     {0},
      {1, 2, 3},
      {},
-     false,
      {"Appliance.GarageDoor.State", "Appliance.GarageDoor.MultipleConfig"},
      {"togglex", "triggerx", "timerx", "garageDoor"}},
     {"mss100.json.txt",
      "mss110",
      "7.3.37",
      {0},
-     {0},
      {},
      {},
-     false,
      {"Appliance.Control.ToggleX", "Appliance.Encrypt.ECDHE"},
      {"togglex", "triggerx", "timerx"}},
     {"em06.json.txt",
@@ -209,8 +168,6 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Control.ElectricityX", "Appliance.Control.ConsumptionH"},
      {}},
     {"ms600.json.txt",
@@ -219,18 +176,14 @@ const std::vector<Expected> kExpected{
      {},
      {},
      {},
-     {},
-     false,
      {"Appliance.Control.Sensor.LatestX", "Appliance.Control.Presence.Config"},
      {}},
     {"mss305.json.txt",
      "mss305",
      "8.3.15",
      {0},
-     {0},
      {},
      {},
-     false,
      {"Appliance.Control.ConsumptionH", "Appliance.Control.ConsumptionX",
       "Appliance.Control.Electricity"},
      {"togglex"}},
@@ -251,11 +204,9 @@ BOOST_AUTO_TEST_CASE(profiles_match_the_traces) {
       BOOST_TEST(p.type == e.type);
       if (!e.firmware.empty()) BOOST_TEST(p.firmware_version == e.firmware);
       BOOST_TEST(!p.hardware_version.empty());
-      BOOST_TEST(p.togglex_channels == e.togglex, boost::test_tools::per_element());
-      BOOST_TEST(p.switch_channels() == e.switches, boost::test_tools::per_element());
-      BOOST_TEST(p.garage_channels == e.garage, boost::test_tools::per_element());
-      BOOST_TEST(p.light_channels == e.lights, boost::test_tools::per_element());
-      BOOST_TEST(p.legacy_toggle == e.legacy_toggle);
+      BOOST_TEST(p.channels_in("togglex") == e.togglex, boost::test_tools::per_element());
+      BOOST_TEST(p.channels_in("garageDoor") == e.garage, boost::test_tools::per_element());
+      BOOST_TEST(p.channels_in("light") == e.lights, boost::test_tools::per_element());
       for (const auto& ns : e.abilities)
         BOOST_TEST(p.has_ability(ns), ns);
       BOOST_TEST(p.has_ability("Appliance.System.All"));
@@ -267,8 +218,7 @@ BOOST_AUTO_TEST_CASE(profiles_match_the_traces) {
 
 BOOST_AUTO_TEST_CASE(em06_meters_six_channels) {
   const DeviceProfile p = profile_of_trace("em06.json.txt");
-  BOOST_TEST(p.electricityx_channels == (std::vector<int>{1, 2, 3, 4, 5, 6}),
-             boost::test_tools::per_element());
+  BOOST_TEST(p.digest_channels.empty());  // its metering channels are the model's (mapping)
   BOOST_TEST(p.timezone == "Europe/Berlin");
   BOOST_TEST(p.time_rules.size() == 2u);
 }
@@ -311,20 +261,23 @@ BOOST_AUTO_TEST_CASE(ability_parameters_read_as_a_document_would) {
   BOOST_TEST(!param(R"({"capacity":6})", "luminance"));
 }
 
-BOOST_AUTO_TEST_CASE(switch_channels_one_by_one) {
-  DeviceProfile p;
-  p.togglex_channels = {0, 1, 2, 3};
-  p.light_channels = {1};
-  p.garage_channels = {2};
-  BOOST_TEST(p.switch_channels() == (std::vector<int>{0, 3}));
-  for (int c = -1; c < 6; ++c) {
-    const auto all = p.switch_channels();
-    BOOST_TEST(p.is_switch_channel(c) == (std::find(all.begin(), all.end(), c) != all.end()));
-  }
-  // A fan ability without a digest.fan section claims channel 0.
-  p.abilities.set("Appliance.Control.Fan", "{}");
-  BOOST_TEST(!p.is_switch_channel(0));
-  BOOST_TEST(p.is_switch_channel(3));
+BOOST_AUTO_TEST_CASE(digest_channels_of_every_section) {
+  rapidjson::Document doc;
+  doc.Parse(R"({"all":{"system":{"hardware":{"type":"msg200"}},
+    "digest":{"togglex":[{"channel":1},{"channel":0}],"garageDoor":[{"channel":2,"open":0}],
+              "light":{"channel":0,"capacity":6},"hub":{"hubId":1,"subdevice":[{"id":"01"}]},
+              "thermostat":{"mode":[{"channel":0}]}}}})");
+  auto p = profile_from_system_all(doc);
+  BOOST_REQUIRE(p.ok());
+  BOOST_TEST(p->channels_in("togglex") == (std::vector<int>{0, 1}),
+             boost::test_tools::per_element());
+  BOOST_TEST(p->channels_in("garageDoor") == (std::vector<int>{2}),
+             boost::test_tools::per_element());
+  BOOST_TEST(p->channels_in("light") == (std::vector<int>{0}), boost::test_tools::per_element());
+  // Sections that name no channel at their first level are not listed.
+  BOOST_TEST(p->digest_channels.size() == 3u);
+  BOOST_TEST(p->channels_in("hub").empty());
+  BOOST_TEST(p->channels_in("nope").empty());
 }
 
 BOOST_AUTO_TEST_CASE(obfuscated_numbers_are_left_unset) {
@@ -389,7 +342,8 @@ BOOST_AUTO_TEST_CASE(channel_sentinels_are_not_channels) {
                          {"channel":65535},{"channel":0}]}}})");
   auto p = profile_from_system_all(doc);
   BOOST_REQUIRE(p.ok());
-  BOOST_TEST(p->togglex_channels == (std::vector<int>{0, 1, 3}), boost::test_tools::per_element());
+  BOOST_TEST(p->channels_in("togglex") == (std::vector<int>{0, 1, 3}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
