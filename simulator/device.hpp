@@ -2,10 +2,12 @@
 
 // One simulated Meross device: the firmware's state machine without any socket or clock.
 // It takes messages and the current time and returns the messages to publish
-// (meross-protocol.md §2–§5). The MQTT side lives in fleet.hpp.
+// (meross-protocol.md §2–§5). The device's families (relays, lights, thermostats, hubs...) live in
+// families/, listed in families/registry.cpp; this class is the firmware around them: connecting,
+// Bind and Clock, signing, ERROR answers, the local HTTP API, Config.Key. The MQTT side lives in
+// fleet.hpp.
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -18,9 +20,14 @@
 #include <rapidjson/document.h>
 
 #include "protocol/envelope.hpp"
-#include "protocol/time_rules.hpp"
+#include "simulator/clock.hpp"
 
 namespace meross::sim {
+
+namespace detail {
+struct Answer;
+struct Context;
+}  // namespace detail
 
 // What devices of one kind share: the System.All/Ability answers and recorded GETACKs. Built once
 // per trace or built-in profile and shared by every device of that kind.
@@ -29,7 +36,8 @@ struct DeviceTemplate {
   rapidjson::Document all;   // {"all":{...}} with obfuscated identity fields
   std::string ability_json;  // {"ability":{...}}
   std::set<std::string, std::less<>> abilities;
-  // Namespace → recorded GETACK payload (traces), answers GETs of namespaces not modelled live.
+  // Namespace → recorded GETACK payload (traces): answers GETs of namespaces not modelled live,
+  // and seeds those that are.
   std::map<std::string, std::string, std::less<>> recorded;
   // Built-in profiles fill firmware userId/server/port in System.All from the settings; trace
   // answers keep the trace's firmware block.
@@ -79,6 +87,7 @@ struct HttpReaction {
   std::optional<std::string> body;
   std::vector<Outgoing> messages;  // PUSHes the request caused, for the broker
   std::string problem;             // why the request was refused or dropped ("" if handled)
+  std::string warning;             // a request firmware would never answer ("" if none)
 };
 
 // What a received message caused.
@@ -86,6 +95,13 @@ struct Reaction {
   std::vector<Outgoing> messages;
   bool became_bound = false;
   std::string problem;  // why the message was dropped or refused, for the log ("" if handled)
+  std::string warning;  // a request firmware would never answer: worth more than a debug line
+};
+
+// What a stdin test command caused (see Device::command).
+struct CommandResult {
+  std::vector<Outgoing> messages;  // the PUSHes (none while unbound)
+  std::string error;               // why it was refused ("" if done)
 };
 
 // A MAC "xx:xx:xx:xx:xx:xx" from the uuid's last 12 hex characters (meross-protocol.md §2.1);
@@ -134,6 +150,10 @@ class Device {
   // PUSHes (none while unbound, as real firmware); nullopt when the device has no such channel.
   std::optional<std::vector<Outgoing>> press(std::optional<int> channel, std::int64_t now_ms);
 
+  // A stdin test command, the words after the uuid: {"room", "<subid-or-channel>", "21.5"},
+  // {"subdevice", id, "offline"}, {"window", …}, {"door", …}, {"smoke", …} (README "stdin").
+  CommandResult command(const std::vector<std::string>& words, std::int64_t now_ms);
+
   // One state PUSH for load mode.
   Outgoing load_push(std::int64_t now_ms);
 
@@ -141,86 +161,27 @@ class Device {
   std::string state_json(std::int64_t now_ms) const;
 
  private:
-  struct Answer {
-    protocol::Method method;
-    std::string payload;
-  };
-  struct ToggleChannel {
-    int channel = 0;
-    int onoff = 0;
-    std::int64_t lm_time = 0;
-  };
-  struct LightState {
-    int channel = 0;
-    int capacity = 6;
-    std::int64_t rgb = 16753920;
-    int temperature = 50;
-    int luminance = 80;
-    int onoff = 1;  // used only when the light has no ToggleX channel
-    bool has_onoff = false;
-    int transform = 0;
-  };
-  struct GarageChannel {
-    int channel = 0;
-    int open = 0;
-    std::int64_t lm_time = 0;
-    bool moving = false;
-    int target = 0;
-    std::int64_t done_at_ms = 0;
-  };
-  struct RollerChannel {
-    int channel = 0;
-    double position = 0;
-    int target = 0;
-    int state = 0;  // 0 idle, 1 opening, 2 closing
-    std::int64_t lm_time = 0;
-  };
-  struct ConsumptionDay {
-    std::string date;
-    std::int64_t time = 0;
-    double wh = 0;
-  };
-
-  void seed_from_template(std::int64_t now_ms);
+  detail::Context context(std::int64_t now_ms);
+  // Time passing for every family (doors, shutters, energy), then the PUSHes it caused.
+  void advance(detail::Context& ctx);
+  // The PUSHes a context collected, as messages; none unless connected and bound.
+  void flush(detail::Context& ctx, std::vector<Outgoing>& out) const;
   Outgoing make_message(protocol::Method method, std::string_view ns, std::string payload,
                         std::int64_t now_ms, std::string message_id = {},
                         std::string_view from = {}) const;
   Outgoing make_push(std::string_view ns, std::string payload, std::int64_t now_ms) const;
-  Answer error_answer(int code, std::string_view detail) const;
-  std::optional<Answer> dispatch(protocol::Method method, const std::string& ns,
-                                 const protocol::JsonValue& payload, std::int64_t now_ms,
-                                 std::vector<Outgoing>& pushes);
+  std::optional<detail::Answer> dispatch(detail::Context& ctx, protocol::Method method,
+                                         const std::string& ns, const protocol::JsonValue& payload);
+  detail::Answer multiple(detail::Context& ctx, const protocol::JsonValue& payload);
   Reaction handle_handshake(const protocol::Message& message, std::int64_t now_ms);
-  Answer config_key(const protocol::JsonValue& payload);
-  Answer ecdhe_exchange(const protocol::JsonValue& payload);
+  detail::Answer config_key(const protocol::JsonValue& payload);
+  detail::Answer ecdhe_exchange(const protocol::JsonValue& payload);
   // Switches to the key, userId and broker of an accepted Config.Key once its SETACK, signed
   // with the old key, has been built.
   void apply_pending_config(std::int64_t now_ms);
 
   std::string all_payload(std::int64_t now_ms) const;
   std::string bind_payload(std::int64_t now_ms) const;
-  std::string time_object(std::int64_t now_ms) const;
-  std::string togglex_payload(bool as_get) const;
-  std::string togglex_push(const std::vector<int>& channels) const;
-  std::string light_payload() const;
-  std::string garage_payload(bool as_list, int execute = -1, int only_channel = -1) const;
-  std::string roller_position_payload() const;
-  std::string roller_state_payload() const;
-  std::string electricity_payload(std::int64_t now_ms);
-  std::string consumption_payload() const;
-
-  ToggleChannel* find_toggle(int channel);
-  GarageChannel* find_garage(int channel);
-  RollerChannel* find_roller(int channel);
-  bool channel_on(int channel) const;
-  double load_watts() const;  // current simulated load (0 when off)
-  std::int32_t local_offset(std::int64_t now_s) const;
-  std::string local_date(std::int64_t now_s) const;
-  void accumulate_energy(std::int64_t now_ms);
-  void start_garage(GarageChannel& door, int target, std::int64_t now_ms);
-  void start_roller(RollerChannel& roller, int target, std::int64_t now_ms,
-                    std::vector<Outgoing>& pushes);
-  void advance_rollers(std::int64_t now_ms, std::vector<Outgoing>& pushes);
 
   std::shared_ptr<const DeviceTemplate> tmpl_;
   std::string uuid_;
@@ -235,27 +196,10 @@ class Device {
   std::int64_t next_bind_ms_ = 0;
   bool clock_pending_ = false;
   std::int64_t next_clock_ms_ = 0;
-  std::set<std::string> clock_ids_;  // messageIds of our unanswered Clock PUSHes
 
-  // Live state.
-  std::vector<ToggleChannel> toggles_;
-  bool togglex_dict_shape_ = false;  // old firmware answers ToggleX GET with a dict
-  bool legacy_toggle_ = false;       // Appliance.Control.Toggle (single relay)
-  ToggleChannel toggle_;
-  std::optional<LightState> light_;
-  std::vector<GarageChannel> garages_;
-  bool garage_dict_shape_ = false;
-  std::vector<RollerChannel> rollers_;
-  std::int64_t roller_last_ms_ = 0;
-  bool metering_ = false;
-  double base_load_w_ = 100;
-  std::string consumption_config_ = R"({"voltageRatio":188,"electricityRatio":100})";
-  std::vector<ConsumptionDay> days_;
-  double today_wh_ = 0;
-  std::int64_t energy_last_ms_ = 0;
-  std::string timezone_;
-  std::vector<protocol::TimeRule> time_rules_;
-  int dnd_mode_ = 0;
+  // Live state: one section per family (simulator/families/), and the firmware's clock.
+  rapidjson::Document state_;
+  DeviceClock clock_;
   std::mt19937 rng_;
 
   // Local API.

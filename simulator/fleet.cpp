@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -272,6 +273,7 @@ void Fleet::handle_http(std::int64_t now_ms) {
     Connection& c = *connections_[request.device];
     HttpReaction r = c.device->http_request(request.body, wall_ms());
     if (!r.problem.empty()) spdlog::debug("{}: HTTP: {}", c.device->uuid(), r.problem);
+    if (!r.warning.empty()) spdlog::warn("{}: HTTP: {}", c.device->uuid(), r.warning);
     request.respond(std::move(r.body));
     if (!r.messages.empty() && c.state == Connection::State::Ready) {
       publish(c, r.messages);
@@ -326,6 +328,7 @@ void Fleet::on_message(mosquitto*, void* self, const mosquitto_message* message)
       message->payload ? static_cast<std::size_t>(message->payloadlen) : 0);
   Reaction r = c.device->receive(payload, wall_ms());
   if (!r.problem.empty()) spdlog::debug("{}: {}", c.device->uuid(), r.problem);
+  if (!r.warning.empty()) spdlog::warn("{}: {}", c.device->uuid(), r.warning);
   c.fleet->publish(c, r.messages);
   if (r.became_bound) {
     ++c.fleet->bound_count_;
@@ -374,8 +377,13 @@ void Fleet::control_line(const std::string& line, std::int64_t now_ms) {
   for (auto& c : connections_) {
     if (c->device->uuid() == uuid) target = c.get();
   }
-  if (command != "press" && command != "state") {
-    spdlog::warn("unknown command '{}' (press <uuid> [channel], state <uuid>, quit)", command);
+  static const std::set<std::string, std::less<>> kDeviceCommands = {
+      "press", "state", "subdevice", "room", "window", "door", "smoke"};
+  if (!kDeviceCommands.count(command)) {
+    spdlog::warn(
+        "unknown command '{}' (press, state, subdevice, room, window, door, smoke, quit: see "
+        "simulator/README.md)",
+        command);
     return;
   }
   if (!target) {
@@ -384,6 +392,16 @@ void Fleet::control_line(const std::string& line, std::int64_t now_ms) {
   }
   if (command == "state") {
     emit_("state " + uuid + " " + target->device->state_json(wall_ms()));
+    return;
+  }
+  if (command != "press") {
+    std::vector<std::string> words{command};
+    for (std::string word; in >> word;)
+      words.push_back(word);
+    CommandResult result = target->device->command(words, wall_ms());
+    if (!result.error.empty()) spdlog::warn("{} {}: {}", command, uuid, result.error);
+    publish(*target, result.messages);
+    sync(*target, now_ms);
     return;
   }
   std::optional<int> channel;

@@ -88,11 +88,12 @@ int main(int argc, char** argv) {
   app.add_option("--key", key, "the device key (signs every message)")->required();
   app.add_option("--user-id", user_id, "userId in the MQTT password (default 0)");
   app.add_option("--trace", traces, "a meross_lan trace file: one device per trace");
-  app.add_option("--profile", profiles,
-                 "built-in profile: mss310, mss425f, msl120, msg100; append +ecdhe for encrypted "
-                 "HTTP firmware with the ECDHE exchange, +statickey for encrypted HTTP firmware "
-                 "that refuses it (static AES key), +key=KEY for a device of another account "
-                 "(its own key)");
+  app.add_option(
+      "--profile", profiles,
+      "built-in profile: mss310, mss425f, msl120, msg100, mts300; append +ecdhe for encrypted "
+      "HTTP firmware with the ECDHE exchange, +statickey for encrypted HTTP firmware "
+      "that refuses it (static AES key), +key=KEY for a device of another account "
+      "(its own key)");
   app.add_option("--count", counts,
                  "devices per --profile (default 1); one --count applies to every --profile, "
                  "or give one per --profile, in order")

@@ -22,11 +22,23 @@ constexpr std::string_view kBaseAbilities =
     R"("Appliance.Control.Bind":{},"Appliance.Control.Unbind":{},"Appliance.Control.Upgrade":{},)"
     R"("Appliance.Digest.TriggerX":{},"Appliance.Digest.TimerX":{})";
 
+// An mts300 (device-families.md §1.4; there is no trace of one): no relay, the HVAC namespaces.
+constexpr std::string_view kThermostatAbilities =
+    R"("Appliance.Config.Key":{},"Appliance.Config.WifiList":{},"Appliance.Config.Wifi":{},)"
+    R"("Appliance.Config.WifiX":{},"Appliance.Config.Trace":{},"Appliance.Config.Info":{},)"
+    R"("Appliance.System.All":{},"Appliance.System.Hardware":{},"Appliance.System.Firmware":{},)"
+    R"("Appliance.System.Debug":{},"Appliance.System.Online":{},"Appliance.System.Time":{},)"
+    R"("Appliance.System.Clock":{},"Appliance.System.Ability":{},"Appliance.System.Runtime":{},)"
+    R"("Appliance.System.Report":{},"Appliance.System.Position":{},)"
+    R"("Appliance.Control.Multiple":{"maxCmdNum":5},"Appliance.Control.Bind":{},)"
+    R"("Appliance.Control.Unbind":{},"Appliance.Control.Upgrade":{})";
+
 struct Builtin {
   std::string_view type, sub_type, hw, fw, chip, compile_time;
-  std::string_view extra_abilities;  // appended to kBaseAbilities
+  std::string_view extra_abilities;  // appended to `base`
   std::string_view digest;           // the all.digest object
   std::vector<std::pair<std::string, std::string>> recorded;
+  std::string_view base = kBaseAbilities;
 };
 
 const std::map<std::string, Builtin, std::less<>>& builtins() {
@@ -81,6 +93,29 @@ const std::map<std::string, Builtin, std::less<>>& builtins() {
         {{"Appliance.GarageDoor.Config",
           R"({"config":{"signalDuration":1000,"buzzerEnable":0,"doorOpenDuration":30000,)"
           R"("doorCloseDuration":30000}})"}}}},
+      {"mts300",
+       {"mts300",
+        "us",
+        "9.0.0",
+        "9.1.12",
+        "rtl8720cf",
+        "2024/03/12-10:21:33",
+        R"("Appliance.Control.Thermostat.ModeC":{},"Appliance.Control.Thermostat.Calibration":{},)"
+        R"("Appliance.Control.Thermostat.HoldAction":{},"Appliance.Control.Thermostat.ScheduleB":{},)"
+        R"("Appliance.Control.Thermostat.System":{},"Appliance.Control.Screen.Brightness":{},)"
+        R"("Appliance.Control.PhysicalLock":{},"Appliance.Control.TempUnit":{},)"
+        R"("Appliance.Control.FilterMaintenance":{},"Appliance.Control.Sensor.HistoryX":{},)"
+        R"("Appliance.Config.DeviceCfg":{},"Appliance.Config.Sensor.Association":{},)"
+        R"("Appliance.Control.Sensor.Association":{},"Appliance.Control.AlertConfig":{})",
+        "{}",
+        {{"Appliance.Control.Thermostat.Calibration",
+          R"({"calibration":[{"channel":0,"value":0,"min":-450,"max":450,"humiValue":0}]})"},
+         {"Appliance.Control.TempUnit", R"({"tempUnit":[{"channel":0,"tempUnit":2}]})"},
+         {"Appliance.Control.FilterMaintenance",
+          R"({"filter":[{"channel":0,"life":100,"lmTime":0}]})"},
+         {"Appliance.Control.Sensor.Association",
+          R"({"control":[{"channel":0,"value":["temp"]}]})"}},
+        kThermostatAbilities}},
   };
   return table;
 }
@@ -114,7 +149,7 @@ protocol::Result<std::shared_ptr<DeviceTemplate>> builtin_template(std::string_v
   auto it = builtins().find(profile);
   if (it == builtins().end()) {
     return protocol::Error{"profile", "unknown profile '" + std::string(profile) +
-                                          "' (known: mss310, mss425f, msl120, msg100)"};
+                                          "' (known: msg100, msl120, mss310, mss425f, mts300)"};
   }
   const Builtin& b = it->second;
   std::string all = R"({"all":{"system":{"hardware":{"type":")" + std::string(b.type) +
@@ -126,7 +161,7 @@ protocol::Result<std::shared_ptr<DeviceTemplate>> builtin_template(std::string_v
                     R"("port":0,"userId":0},"time":{"timestamp":0,"timezone":"","timeRule":[]},)"
                     R"("online":{"status":1}},"digest":)" +
                     std::string(b.digest) + "}}";
-  std::string ability = "{\"ability\":{" + std::string(kBaseAbilities);
+  std::string ability = "{\"ability\":{" + std::string(b.base);
   if (!b.extra_abilities.empty()) ability += "," + std::string(b.extra_abilities);
   ability += "}}";
   std::map<std::string, std::string, std::less<>> recorded(b.recorded.begin(), b.recorded.end());
@@ -164,7 +199,9 @@ std::string trace_mac(const protocol::Trace& trace, std::string_view uuid) {
       for (char& c : out) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       }
-      return out;
+      // Firmware's uuid ends with its MAC, and the broker's login check relies on it: a trace
+      // recorded under another uuid than its file name's (msh300 2024) keeps the uuid's MAC.
+      if (mac_from_uuid(uuid) == out) return out;
     }
   }
   return mac_from_uuid(uuid);

@@ -503,3 +503,72 @@ BOOST_AUTO_TEST_CASE(devices_reconnect_and_bind_again_after_a_broker_restart) {
   sim.signal(SIGTERM);
   BOOST_TEST(sim.wait_exit(5s).value_or(-1) == 0);
 }
+
+BOOST_AUTO_TEST_CASE(thermostats_and_hub_subdevices_follow_stdin_commands) {
+  MosquittoBroker broker;
+  MqttTestClient bridge(broker.port());
+  bridge.subscribe("#");
+  const std::string thermostat = load_trace("mts200b").uuid;
+  const std::string hub = load_trace("msh300hk-ms200-gs559").uuid;
+  const std::string hvac = sim::builtin_uuid("mts300", 0);
+  ChildProcess sim(sim_args(
+      broker, {"--trace", trace_path("mts200b"), "--trace", trace_path("msh300hk-ms200-gs559"),
+               "--profile", "mts300", "--bind-interval", "1s"}));
+  BOOST_REQUIRE(sim.wait_for_output("ready"));
+  for (const auto& uuid : {thermostat, hub, hvac}) {
+    auto bind = bridge.wait_for([&](const auto& m) {
+      return is(m, "/appliance/" + uuid + "/publish", "Appliance.Control.Bind", Method::Set);
+    });
+    BOOST_REQUIRE(bind);
+    ack_bind(bridge, uuid, *bind);
+    BOOST_REQUIRE(sim.wait_for_output("bound " + uuid));
+  }
+  // Waits for a PUSH of `ns` from `uuid` whose payload holds `part`.
+  const auto pushed = [&](const std::string& uuid, std::string_view ns, const std::string& part) {
+    return bridge
+        .wait_for([&](const auto& m) {
+          return is(m, "/appliance/" + uuid + "/publish", ns, Method::Push) &&
+                 m.payload.find(part) != std::string::npos;
+        })
+        .has_value();
+  };
+
+  sim.write_stdin("subdevice " + hub + " 0300DF01 offline\n");
+  BOOST_TEST(pushed(hub, "Appliance.Hub.Online", R"({"id":"0300DF01","status":2,)"));
+  sim.write_stdin("door " + hub + " 160020100486 open\n");
+  BOOST_TEST(pushed(hub, "Appliance.Hub.Sensor.DoorWindow", R"("status":1)"));
+  sim.write_stdin("smoke " + hub + " 28004811B776 25\n");
+  BOOST_TEST(pushed(hub, "Appliance.Hub.Sensor.Smoke", R"("status":25)"));
+  sim.write_stdin("room " + thermostat + " 0 18.5\n");
+  BOOST_TEST(pushed(thermostat, "Appliance.Control.Thermostat.Mode", R"("currentTemp":185)"));
+  sim.write_stdin("window " + thermostat + " 0 open\n");
+  BOOST_TEST(pushed(thermostat, "Appliance.Control.Thermostat.WindowOpened", R"("status":1)"));
+  sim.write_stdin("room " + hvac + " 0 24\n");
+  BOOST_TEST(pushed(hvac, "Appliance.Control.Thermostat.ModeC", R"("currentTemp":2400)"));
+
+  // A SET over MQTT: the full channel in the SETACK, then the PUSH.
+  const std::string id = send(bridge, thermostat, Method::Set, "Appliance.Control.Thermostat.Mode",
+                              R"({"mode":[{"channel":0,"mode":4,"manualTemp":225}]})");
+  auto ack = bridge.wait_for([&](const auto& m) { return m.topic == kReply && has_id(m, id); });
+  BOOST_REQUIRE(ack);
+  BOOST_TEST(parse(*ack)->payload()["mode"][0]["targetTemp"].GetInt() == 225);
+  BOOST_TEST(pushed(thermostat, "Appliance.Control.Thermostat.Mode", R"("targetTemp":225)"));
+
+  // A GET firmware never answers is logged, not answered; bad commands are logged.
+  const std::string lock =
+      send(bridge, thermostat, Method::Get, "Appliance.Control.PhysicalLock", R"({"lock":[]})");
+  BOOST_TEST(sim.wait_for_output("GET Appliance.Control.PhysicalLock is never answered"));
+  BOOST_TEST(
+      !bridge.wait_for([&](const auto& m) { return m.topic == kReply && has_id(m, lock); }, 500ms));
+  sim.write_stdin("room " + thermostat + " 9 20\n");
+  BOOST_TEST(sim.wait_for_output("room " + thermostat + ": no sub-device or channel '9'"));
+
+  // The live state carries both.
+  sim.write_stdin("state " + hub + "\n");
+  BOOST_REQUIRE(sim.wait_for_output("state " + hub + " {"));
+  BOOST_TEST(sim.output().find(R"("id":"0300DF01","type":"mts150","status":2)") !=
+             std::string::npos);
+  sim.write_stdin("quit\n");
+  BOOST_TEST(sim.wait_exit(5s).value_or(-1) == 0);
+  BOOST_TEST(sim.output().find(kKey) == std::string::npos);
+}

@@ -1,0 +1,207 @@
+// Garage door openers (meross-protocol.md §5.10): the door takes DeviceTemplate::garage_travel_ms
+// to move; the SETACK reports the reed contact as it is now plus whether the relay was pulsed,
+// and the PUSH comes when the door stops. Section "garageDoor":
+// {"dictShape":bool,"doors":[{channel,open,lmTime,moving,target,doneAtMs}]}.
+
+#include "simulator/family.hpp"
+
+namespace meross::sim::detail {
+namespace {
+
+constexpr std::string_view kState = "Appliance.GarageDoor.State";
+
+JsonValue* doors(JsonValue* section) {
+  JsonValue* list = section ? member(*section, "doors") : nullptr;
+  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+}
+const JsonValue* doors(const JsonValue* section) {
+  const JsonValue* list = section ? member(*section, "doors") : nullptr;
+  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+}
+
+void add_door(JsonValue& list, const JsonValue* seen, Alloc& alloc) {
+  JsonValue door(rapidjson::kObjectType);
+  const std::int64_t open = seen && int_of(*seen, "open") ? 1 : 0;
+  door.AddMember("channel", seen ? int_of(*seen, "channel") : 0, alloc);
+  door.AddMember("open", open, alloc);
+  door.AddMember("lmTime", seen ? int_of(*seen, "lmTime") : 0, alloc);
+  door.AddMember("moving", false, alloc);
+  door.AddMember("target", open, alloc);
+  door.AddMember("doneAtMs", std::int64_t{0}, alloc);
+  list.PushBack(door, alloc);
+}
+
+void seed(Context& ctx) {
+  const View v = ctx.view();
+  const JsonValue* digest = v.digest();
+  const JsonValue* listed = digest ? member(*digest, "garageDoor") : nullptr;
+  auto items = items_of(listed);
+  auto recorded = v.recorded(kState);
+  const JsonValue* recorded_state = recorded ? member(*recorded, "state") : nullptr;
+  if (items.empty()) items = items_of(recorded_state);
+  const bool ability = v.has(kState);
+  if (items.empty() && !ability) return;
+  auto& section = ctx.make_section("garageDoor", rapidjson::kObjectType);
+  auto& list = ensure(section, "doors", rapidjson::kArrayType, ctx.alloc());
+  for (const JsonValue* item : items)
+    add_door(list, item, ctx.alloc());
+  // msg100-class firmware answers with a dict, msg200 with a list (meross-protocol.md §5.10):
+  // the recorded answer says which; without one, a single channel-0 door is a dict.
+  bool dict_shape = true;
+  if (recorded) {
+    dict_shape = recorded_state && recorded_state->IsObject();
+  } else if (!items.empty()) {
+    dict_shape = list.Size() == 1 && listed && listed->IsArray() && int_of(list[0], "channel") == 0;
+  }
+  if (list.Empty()) {
+    add_door(list, nullptr, ctx.alloc());
+    dict_shape = true;
+  }
+  set(section, "dictShape", JsonValue(dict_shape), ctx.alloc());
+}
+
+bool dict_shape(const JsonValue& section) {
+  const JsonValue* d = member(section, "dictShape");
+  return d && d->IsTrue();
+}
+
+// {"state":[…]} (or one object), optionally only `only_channel`, with "execute" when >= 0.
+std::string state_payload(const JsonValue& list, bool as_list, int execute = -1,
+                          std::int64_t only_channel = -1) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key("state");
+  if (as_list) w.StartArray();
+  for (const auto& door : list.GetArray()) {
+    if (only_channel >= 0 && int_of(door, "channel") != only_channel) continue;
+    w.StartObject();
+    for (const char* name : {"channel", "open", "lmTime"}) {
+      w.Key(name);
+      w.Int64(int_of(door, name));
+    }
+    if (execute >= 0) {
+      w.Key("execute");
+      w.Int(execute);
+    }
+    w.EndObject();
+    if (!as_list) break;
+  }
+  if (as_list) w.EndArray();
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
+bool moving(const JsonValue& door) {
+  const JsonValue* m = member(door, "moving");
+  return m && m->IsTrue();
+}
+
+void start(Context& ctx, JsonValue& door, std::int64_t target) {
+  set(door, "moving", JsonValue(true), ctx.alloc());
+  set_int(door, "target", target, ctx.alloc());
+  set_int(door, "doneAtMs", ctx.now_ms + ctx.tmpl.garage_travel_ms, ctx.alloc());
+}
+
+std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
+                             const JsonValue& payload) {
+  JsonValue* section = ctx.section("garageDoor");
+  JsonValue* list = doors(section);
+  if (!list) return recorded_answer(ctx, method, ns, payload);
+  const bool dict = dict_shape(*section);
+  if (method == Method::Get) return Answer{Method::GetAck, state_payload(*list, !dict)};
+  if (method != Method::Set) return recorded_answer(ctx, method, ns, payload);
+  const auto items = items_of(member(payload, "state"));
+  if (items.empty()) return bad_payload();
+  std::string body;
+  for (const JsonValue* item : items) {
+    const auto channel = channel_of(*item, int_of((*list)[0], "channel"));
+    const auto open = protocol::int_member(*item, "open");
+    JsonValue* door = channel ? find_channel(*list, *channel) : nullptr;
+    if (!open || !door) return bad_payload();
+    const std::int64_t target = *open ? 1 : 0;
+    const bool execute =
+        moving(*door) ? int_of(*door, "target") != target : int_of(*door, "open") != target;
+    body = state_payload(*list, !dict || items.size() > 1, execute ? 1 : 0, *channel);
+    if (execute) start(ctx, *door, target);
+  }
+  return Answer{Method::SetAck, std::move(body)};
+}
+
+void advance(Context& ctx) {
+  JsonValue* list = doors(ctx.section("garageDoor"));
+  if (!list) return;
+  for (auto& door : list->GetArray()) {
+    if (!moving(door) || ctx.now_ms < int_of(door, "doneAtMs")) continue;
+    set(door, "moving", JsonValue(false), ctx.alloc());
+    set_int(door, "open", int_of(door, "target"), ctx.alloc());
+    set_int(door, "lmTime", ctx.now_s(), ctx.alloc());
+    ctx.push(kState, state_payload(*list, true, -1, int_of(door, "channel")));
+  }
+}
+
+void digest(const View& view, JsonValue& all, Alloc& alloc) {
+  const JsonValue* live = doors(view.section("garageDoor"));
+  JsonValue* d = member(all, "digest");
+  JsonValue* list = d ? member(*d, "garageDoor") : nullptr;
+  if (!live || !list || !list->IsArray()) return;
+  for (auto& item : list->GetArray()) {
+    const auto channel = protocol::int_member(item, "channel");
+    const JsonValue* door = channel ? find_channel(*live, *channel) : nullptr;
+    if (!door || !item.IsObject()) continue;
+    set_int(item, "open", int_of(*door, "open"), alloc);
+    set_int(item, "lmTime", int_of(*door, "lmTime"), alloc);
+  }
+}
+
+// The PUSH comes when the door stops (advance).
+bool press(Context& ctx, std::optional<int> channel) {
+  JsonValue* list = doors(ctx.section("garageDoor"));
+  JsonValue* door = !list ? nullptr : channel ? find_channel(*list, *channel) : &(*list)[0];
+  if (!door) return false;
+  start(ctx, *door, moving(*door) ? int_of(*door, "open") : (int_of(*door, "open") ? 0 : 1));
+  return true;
+}
+
+bool load_push(Context& ctx) {
+  const JsonValue* list = doors(ctx.section("garageDoor"));
+  if (!list) return false;
+  ctx.push(kState, state_payload(*list, true));
+  return true;
+}
+
+void summary(const View& view, Writer& w) {
+  const JsonValue* list = doors(view.section("garageDoor"));
+  if (!list) return;
+  w.Key("garageDoor");
+  w.StartArray();
+  for (const auto& door : list->GetArray()) {
+    w.StartObject();
+    w.Key("channel");
+    w.Int64(int_of(door, "channel"));
+    w.Key("open");
+    w.Int64(int_of(door, "open"));
+    w.Key("moving");
+    w.Bool(moving(door));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+constexpr std::string_view kNamespaces[] = {kState};
+
+}  // namespace
+
+extern const Family garage_door_family{
+    .name = "garage_door",
+    .seed = seed,
+    .namespaces = kNamespaces,
+    .handle = handle,
+    .digest = digest,
+    .advance = advance,
+    .press = press,
+    .load_push = load_push,
+    .summary = summary,
+};
+
+}  // namespace meross::sim::detail

@@ -1,0 +1,179 @@
+#include "simulator/families/hub.hpp"
+
+#include <cctype>
+
+namespace meross::sim::detail::hub {
+namespace {
+
+bool same_key(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const JsonValue* member_any_case(const JsonValue& payload, std::string_view key) {
+  if (const JsonValue* exact = member(payload, key)) return exact;
+  if (!payload.IsObject()) return nullptr;
+  for (const auto& m : payload.GetObject()) {
+    if (same_key(std::string_view(m.name.GetString(), m.name.GetStringLength()), key)) {
+      return &m.value;
+    }
+  }
+  return nullptr;
+}
+
+std::string_view string_of(const JsonValue& object, std::string_view name) {
+  return protocol::string_member(object, name).value_or(std::string_view());
+}
+
+void write_item(Writer& w, const JsonValue& sub, ItemWriter write) {
+  w.StartObject();
+  w.Key("id");
+  const std::string_view id = id_of(sub);
+  w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+  write(sub, w);
+  w.EndObject();
+}
+
+}  // namespace
+
+JsonValue* subdevices(Context& ctx) {
+  JsonValue* section = ctx.section("hub");
+  JsonValue* list = section ? member(*section, "subdevice") : nullptr;
+  return list && list->IsArray() ? list : nullptr;
+}
+
+const JsonValue* subdevices(const View& view) {
+  const JsonValue* section = view.section("hub");
+  const JsonValue* list = section ? member(*section, "subdevice") : nullptr;
+  return list && list->IsArray() ? list : nullptr;
+}
+
+JsonValue* find(Context& ctx, std::string_view id) {
+  JsonValue* list = subdevices(ctx);
+  return list ? find_id(*list, id) : nullptr;
+}
+
+std::string_view id_of(const JsonValue& sub) {
+  return string_of(sub, "id");
+}
+
+std::string_view type_of(const JsonValue& sub) {
+  return string_of(sub, "type");
+}
+
+bool online(const JsonValue& sub) {
+  return int_of(sub, "status") == 1;
+}
+
+bool is_valve(const JsonValue& sub) {
+  const std::string_view type = type_of(sub);
+  return type == "mts100" || type == "mts100v3" || type == "mts150" || type == "mts150p";
+}
+
+JsonValue* type_object(JsonValue& sub) {
+  JsonValue* digest = member(sub, "digest");
+  JsonValue* object = digest ? member(*digest, type_of(sub)) : nullptr;
+  return object && object->IsObject() ? object : nullptr;
+}
+
+void touch(Context& ctx, JsonValue& sub) {
+  set_int(sub, "lastActiveTime", ctx.now_s(), ctx.alloc());
+}
+
+void write_online(Writer& w, const JsonValue& sub) {
+  w.StartObject();
+  w.Key("status");
+  w.Int64(int_of(sub, "status"));
+  w.Key("lastActiveTime");
+  w.Int64(int_of(sub, "lastActiveTime"));
+  w.EndObject();
+}
+
+Answer get(const View& view, std::string_view key, const JsonValue& payload, Accept accept,
+           ItemWriter write) {
+  const JsonValue* asked = member_any_case(payload, key);
+  if (!asked) return error_answer(5000, "invalid payload");
+  std::vector<const JsonValue*> subs;
+  const JsonValue* all = subdevices(view);
+  if (all && asked->IsArray()) {
+    if (asked->Empty()) {
+      for (const auto& sub : all->GetArray()) {
+        if (accept(sub)) subs.push_back(&sub);
+      }
+    }
+    for (const auto& want : asked->GetArray()) {
+      const auto id = protocol::string_member(want, "id");
+      const JsonValue* sub = id ? find_id(*all, *id) : nullptr;
+      if (sub && accept(*sub)) subs.push_back(sub);
+    }
+  }
+  return Answer{Method::GetAck, items(key, subs, write)};
+}
+
+std::optional<Answer> read(const View& view, std::span<const Reader> readers, Method method,
+                           std::string_view ns, const JsonValue& payload) {
+  for (const Reader& r : readers) {
+    if (r.ns != ns) continue;
+    if (method == Method::Get) return get(view, r.key, payload, r.accept, r.write);
+    if (method != Method::Push || !payload.IsObject() || !payload.ObjectEmpty()) break;
+    std::vector<const JsonValue*> subs;
+    if (const JsonValue* all = subdevices(view)) {
+      for (const auto& sub : all->GetArray()) {
+        if (r.accept(sub)) subs.push_back(&sub);
+      }
+    }
+    return Answer{Method::Push, items(r.key, subs, r.write)};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<Target>> targets(Context& ctx, std::string_view key,
+                                           const JsonValue& payload, Accept accept,
+                                           std::optional<Answer>& error) {
+  const auto requests = items_of(member(payload, key));
+  std::vector<Target> out;
+  for (const JsonValue* request : requests) {
+    const auto id = protocol::string_member(*request, "id");
+    JsonValue* sub = id ? find(ctx, *id) : nullptr;
+    if (!sub || !accept(*sub)) break;
+    if (!online(*sub)) {
+      error = error_answer(5000, "subdevice offline");
+      return std::nullopt;
+    }
+    out.push_back(Target{sub, request});
+  }
+  if (out.empty() || out.size() != requests.size()) {
+    error = bad_payload();
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string items(std::string_view key, const std::vector<const JsonValue*>& subs,
+                  ItemWriter write) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.StartArray();
+  for (const JsonValue* sub : subs)
+    write_item(w, *sub, write);
+  w.EndArray();
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
+JsonValue* command_target(Context& ctx, Command words, std::string_view verb, std::size_t count,
+                          Accept accept) {
+  if (words.size() != count || words[0] != verb) return nullptr;
+  JsonValue* sub = find(ctx, words[1]);
+  return sub && accept(*sub) ? sub : nullptr;
+}
+
+}  // namespace meross::sim::detail::hub

@@ -1,0 +1,197 @@
+// Roller shutters (meross-protocol.md §5.11): a full 0 → 100 travel takes
+// DeviceTemplate::roller_travel_ms; position -1 stops. State and Position are PUSHed when a
+// movement starts and when it stops. Section "rollerShutter":
+// {"lastMs":…,"rollers":[{channel,position (fractional),target,state,lmTime}]}.
+
+#include <algorithm>
+#include <cmath>
+
+#include "simulator/family.hpp"
+
+namespace meross::sim::detail {
+namespace {
+
+constexpr std::string_view kPosition = "Appliance.RollerShutter.Position";
+constexpr std::string_view kState = "Appliance.RollerShutter.State";
+
+JsonValue* rollers(JsonValue* section) {
+  JsonValue* list = section ? member(*section, "rollers") : nullptr;
+  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+}
+const JsonValue* rollers(const JsonValue* section) {
+  const JsonValue* list = section ? member(*section, "rollers") : nullptr;
+  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+}
+
+double position_of(const JsonValue& roller) {
+  const JsonValue* p = member(roller, "position");
+  return p && p->IsNumber() ? p->GetDouble() : 0.0;
+}
+
+int rounded(const JsonValue& roller) {
+  return static_cast<int>(std::lround(position_of(roller)));
+}
+
+void seed(Context& ctx) {
+  const View v = ctx.view();
+  if (!v.has(kPosition)) return;
+  auto& section = ctx.make_section("rollerShutter", rapidjson::kObjectType);
+  auto& a = ctx.alloc();
+  set_int(section, "lastMs", ctx.now_ms, a);
+  auto& list = ensure(section, "rollers", rapidjson::kArrayType, a);
+  const auto add = [&](std::int64_t channel, std::int64_t position) {
+    JsonValue r(rapidjson::kObjectType);
+    r.AddMember("channel", channel, a);
+    r.AddMember("position", static_cast<double>(position), a);
+    r.AddMember("target", position, a);
+    r.AddMember("state", 0, a);
+    r.AddMember("lmTime", std::int64_t{0}, a);
+    list.PushBack(r, a);
+  };
+  if (auto doc = v.recorded(kPosition)) {
+    for (const JsonValue* item : items_of(member(*doc, "position"))) {
+      add(int_of(*item, "channel"), std::clamp<std::int64_t>(int_of(*item, "position"), 0, 100));
+    }
+  }
+  if (list.Empty()) add(0, 0);
+}
+
+std::string position_payload(const JsonValue& list) {
+  std::string body = R"({"position":[)";
+  bool first = true;
+  for (const auto& r : list.GetArray()) {
+    if (!first) body += ',';
+    first = false;
+    body += R"({"channel":)" + std::to_string(int_of(r, "channel")) + R"(,"position":)" +
+            std::to_string(rounded(r)) + "}";
+  }
+  return body + "]}";
+}
+
+std::string state_payload(const JsonValue& list) {
+  std::string body = R"({"state":[)";
+  bool first = true;
+  for (const auto& r : list.GetArray()) {
+    if (!first) body += ',';
+    first = false;
+    body += R"({"channel":)" + std::to_string(int_of(r, "channel")) + R"(,"state":)" +
+            std::to_string(int_of(r, "state")) + R"(,"stoppedBy":0})";
+  }
+  return body + "]}";
+}
+
+void advance(Context& ctx) {
+  JsonValue* section = ctx.section("rollerShutter");
+  JsonValue* list = rollers(section);
+  if (!list) return;
+  const std::int64_t elapsed = ctx.now_ms - int_of(*section, "lastMs");
+  if (elapsed <= 0) return;
+  set_int(*section, "lastMs", ctx.now_ms, ctx.alloc());
+  const double step =
+      100.0 * static_cast<double>(elapsed) / static_cast<double>(ctx.tmpl.roller_travel_ms);
+  for (auto& r : list->GetArray()) {
+    const std::int64_t state = int_of(r, "state");
+    if (state == 0) continue;
+    const auto target = static_cast<double>(int_of(r, "target"));
+    const double now = state == 1 ? std::min(target, position_of(r) + step)
+                                  : std::max(target, position_of(r) - step);
+    set(r, "position", JsonValue(now), ctx.alloc());
+    if (std::abs(now - target) < 1e-9) {
+      set_int(r, "state", 0, ctx.alloc());
+      set_int(r, "lmTime", ctx.now_s(), ctx.alloc());
+      ctx.push(kState, state_payload(*list));
+      ctx.push(kPosition, position_payload(*list));
+    }
+  }
+}
+
+// `target` -1 stops where the shutter is.
+void start(Context& ctx, JsonValue& list, JsonValue& roller, std::int64_t target) {
+  const std::int64_t before = int_of(roller, "state");
+  std::int64_t state = 0;
+  if (target < 0) {
+    target = rounded(roller);
+  } else {
+    const double diff = static_cast<double>(target) - position_of(roller);
+    state = diff > 0.5 ? 1 : diff < -0.5 ? 2 : 0;
+  }
+  set_int(roller, "target", target, ctx.alloc());
+  set_int(roller, "state", state, ctx.alloc());
+  set_int(roller, "lmTime", ctx.now_s(), ctx.alloc());
+  if (state != before) {
+    ctx.push(kState, state_payload(list));
+    if (state == 0) ctx.push(kPosition, position_payload(list));
+  }
+}
+
+std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
+                             const JsonValue& payload) {
+  JsonValue* list = rollers(ctx.section("rollerShutter"));
+  if (!list) return recorded_answer(ctx, method, ns, payload);
+  if (method == Method::Get) {
+    return Answer{Method::GetAck, ns == kPosition ? position_payload(*list) : state_payload(*list)};
+  }
+  if (method != Method::Set || ns != kPosition) return recorded_answer(ctx, method, ns, payload);
+  const auto items = items_of(member(payload, "position"));
+  if (items.empty()) return bad_payload();
+  for (const JsonValue* item : items) {
+    const auto channel = channel_of(*item, 0);
+    const auto position = protocol::int_member(*item, "position");
+    JsonValue* roller = channel ? find_channel(*list, *channel) : nullptr;
+    if (!position || !roller || *position < -1 || *position > 100) return bad_payload();
+    start(ctx, *list, *roller, *position);
+  }
+  return Answer{Method::SetAck, "{}"};
+}
+
+bool press(Context& ctx, std::optional<int> channel) {
+  JsonValue* list = rollers(ctx.section("rollerShutter"));
+  JsonValue* roller = !list ? nullptr : channel ? find_channel(*list, *channel) : &(*list)[0];
+  if (!roller) return false;
+  const std::int64_t target =
+      int_of(*roller, "state") != 0 ? -1 : (position_of(*roller) < 50 ? 100 : 0);
+  start(ctx, *list, *roller, target);
+  return true;
+}
+
+bool load_push(Context& ctx) {
+  const JsonValue* list = rollers(ctx.section("rollerShutter"));
+  if (!list) return false;
+  ctx.push(kPosition, position_payload(*list));
+  return true;
+}
+
+void summary(const View& view, Writer& w) {
+  const JsonValue* list = rollers(view.section("rollerShutter"));
+  if (!list) return;
+  w.Key("rollerShutter");
+  w.StartArray();
+  for (const auto& r : list->GetArray()) {
+    w.StartObject();
+    w.Key("channel");
+    w.Int64(int_of(r, "channel"));
+    w.Key("position");
+    w.Int(rounded(r));
+    w.Key("state");
+    w.Int64(int_of(r, "state"));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+constexpr std::string_view kNamespaces[] = {kPosition, kState};
+
+}  // namespace
+
+extern const Family roller_shutter_family{
+    .name = "roller_shutter",
+    .seed = seed,
+    .namespaces = kNamespaces,
+    .handle = handle,
+    .advance = advance,
+    .press = press,
+    .load_push = load_push,
+    .summary = summary,
+};
+
+}  // namespace meross::sim::detail

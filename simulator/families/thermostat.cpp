@@ -1,0 +1,196 @@
+#include "simulator/families/thermostat.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace meross::sim::detail::thermostat {
+namespace {
+
+// The mode lists, in the order a device could have them.
+constexpr std::string_view kModeKeys[] = {"mode", "modeB", "control"};
+
+const JsonValue* section(const View& view) {
+  return view.section("thermostat");
+}
+
+bool field_fits(const Field& f, const JsonValue& value, const JsonValue& live) {
+  switch (f.kind) {
+    case Field::Kind::Int: {
+      auto v = strict_int(value);
+      return v && *v >= f.lo && *v <= f.hi;
+    }
+    case Field::Kind::Bounded: {
+      auto v = strict_int(value);
+      if (!v) return false;
+      const auto lo = protocol::int_member(live, "min");
+      const auto hi = protocol::int_member(live, "max");
+      return (!lo || *v >= *lo) && (!hi || *v <= *hi);
+    }
+    case Field::Kind::Number:
+      return value.IsNumber() && value.GetDouble() >= static_cast<double>(f.lo) &&
+             value.GetDouble() <= static_cast<double>(f.hi);
+    case Field::Kind::Object:
+      if (!value.IsObject()) return false;
+      for (const auto& m : value.GetObject()) {
+        auto v = strict_int(m.value);
+        if (!v || *v < f.lo || *v > f.hi) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+JsonValue* list(Context& ctx, std::string_view key) {
+  JsonValue* s = ctx.section("thermostat");
+  JsonValue* l = s ? member(*s, key) : nullptr;
+  return l && l->IsArray() ? l : nullptr;
+}
+
+const JsonValue* list(const View& view, std::string_view key) {
+  const JsonValue* s = section(view);
+  const JsonValue* l = s ? member(*s, key) : nullptr;
+  return l && l->IsArray() ? l : nullptr;
+}
+
+JsonValue& make_list(Context& ctx, std::string_view key) {
+  JsonValue& s = ctx.make_section("thermostat", rapidjson::kObjectType);
+  set(s, key, JsonValue(rapidjson::kArrayType), ctx.alloc());
+  return *member(s, key);
+}
+
+std::vector<std::int64_t> channels(const View& view) {
+  std::vector<std::int64_t> out;
+  for (std::string_view key : kModeKeys) {
+    const JsonValue* l = list(view, key);
+    if (!l) continue;
+    for (const auto& item : l->GetArray())
+      out.push_back(int_of(item, "channel"));
+    break;
+  }
+  return out;
+}
+
+int scale(const View& view) {
+  return list(view, "mode") ? 10 : 100;
+}
+
+bool seed_from_trace(Context& ctx, std::string_view ns, std::string_view key) {
+  const View v = ctx.view();
+  const JsonValue* digest = v.digest();
+  const JsonValue* thermostat = digest ? member(*digest, "thermostat") : nullptr;
+  std::vector<const JsonValue*> items;
+  if (thermostat) {
+    const JsonValue* l = member(*thermostat, key);
+    if (l && l->IsArray()) items = items_of(l);
+  }
+  auto recorded = v.recorded(ns);
+  if (items.empty() && recorded) {
+    const JsonValue* l = member(*recorded, key);
+    if (l && l->IsArray()) items = items_of(l);
+  }
+  if (items.empty()) return false;
+  JsonValue& out = make_list(ctx, key);
+  for (const JsonValue* item : items) {
+    if (channel_of(*item, 0) && !find_channel(out, int_of(*item, "channel"))) {
+      out.PushBack(copy_of(*item, ctx.alloc()), ctx.alloc());
+    }
+  }
+  return true;
+}
+
+Answer get(const View& view, std::string_view key, const JsonValue& payload) {
+  std::vector<const JsonValue*> items;
+  const JsonValue* live = list(view, key);
+  const JsonValue* asked = member(payload, key);
+  if (live && asked && asked->IsArray()) {
+    for (const auto& want : asked->GetArray()) {
+      const JsonValue* channel = member(want, "channel");
+      const auto number = channel ? strict_int(*channel) : std::nullopt;
+      if (const JsonValue* item = number ? find_channel(*live, *number) : nullptr) {
+        items.push_back(item);
+      }
+    }
+  }
+  return Answer{Method::GetAck, wrap_list(key, items)};
+}
+
+std::string all_channels(const View& view, std::string_view key) {
+  std::vector<const JsonValue*> items;
+  if (const JsonValue* live = list(view, key)) {
+    for (const auto& item : live->GetArray())
+      items.push_back(&item);
+  }
+  return wrap_list(key, items);
+}
+
+std::optional<Answer> push_query(const View& view, std::string_view key, const JsonValue& payload) {
+  if (!payload.IsObject() || !(payload.ObjectEmpty() || member(payload, key))) return std::nullopt;
+  return Answer{Method::Push, all_channels(view, key)};
+}
+
+std::optional<std::vector<Change>> changes(Context& ctx, std::string_view key,
+                                           const JsonValue& payload,
+                                           std::span<const Field> fields) {
+  JsonValue* live = list(ctx, key);
+  const auto requests = items_of(member(payload, key));
+  if (!live || requests.empty()) return std::nullopt;
+  std::vector<Change> out;
+  for (const JsonValue* request : requests) {
+    const auto channel = channel_of(*request, 0);
+    JsonValue* item = channel ? find_channel(*live, *channel) : nullptr;
+    if (!item) return std::nullopt;
+    for (const Field& f : fields) {
+      const JsonValue* value = member(*request, f.name);
+      if (value && !field_fits(f, *value, *item)) return std::nullopt;
+    }
+    out.push_back(Change{item, request});
+  }
+  return out;
+}
+
+void apply(Context& ctx, JsonValue& live, const JsonValue& request, std::span<const Field> fields) {
+  for (const Field& f : fields) {
+    const JsonValue* value = member(request, f.name);
+    if (!value) continue;
+    if (f.kind != Field::Kind::Object) {
+      set(live, f.name, copy_of(*value, ctx.alloc()), ctx.alloc());
+      continue;
+    }
+    JsonValue& target = ensure(live, f.name, rapidjson::kObjectType, ctx.alloc());
+    if (!target.IsObject()) target.SetObject();
+    for (const auto& m : value->GetObject()) {
+      set(target, std::string_view(m.name.GetString(), m.name.GetStringLength()),
+          copy_of(m.value, ctx.alloc()), ctx.alloc());
+    }
+  }
+}
+
+std::string payload_of(std::string_view key, const std::vector<Change>& changed) {
+  std::vector<const JsonValue*> items;
+  for (const Change& c : changed) {
+    if (std::find(items.begin(), items.end(), c.live) == items.end()) items.push_back(c.live);
+  }
+  return wrap_list(key, items);
+}
+
+std::optional<std::int64_t> channel_word(std::string_view text) {
+  std::int64_t out = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || end != text.data() + text.size() || out < 0) return std::nullopt;
+  return out;
+}
+
+std::optional<double> celsius_word(std::string_view text) {
+  double out = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(out)) {
+    return std::nullopt;
+  }
+  if (out < -40 || out > 100) return std::nullopt;  // what a room sensor could read
+  return out;
+}
+
+}  // namespace meross::sim::detail::thermostat

@@ -1,0 +1,276 @@
+#define BOOST_TEST_MODULE bridge_heating_e2e
+// Thermostats and hubs as a user runs them (issue 15): `broker-config` → mosquitto with our auth
+// plugin and TLS → meross-sim running recorded devices (an mts200b, an mts960, two hubs with a
+// valve, a temperature sensor, a door sensor and a smoke alarm) logging in as firmware does →
+// the bridge on the generated bridge.toml → Home Assistant's topics, and back: a target
+// temperature or mode set from Home Assistant reaches the device as a signed SET with the
+// model's scaling (the simulated firmware refuses anything else), the device's state changes,
+// and Home Assistant sees the new state. A sub-device going offline makes only that sub-device
+// unavailable.
+#include <map>
+#include <optional>
+#include <regex>
+
+#include <rapidjson/document.h>
+#include <boost/test/results_collector.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include "local_cloud.hpp"
+#include "protocol/json.hpp"
+#include "support/fixtures.hpp"
+
+using namespace meross;
+using namespace meross::test;
+
+namespace {
+
+// The trace files of the simulated devices (tests/fixtures/traces).
+constexpr const char* kThermostat = "mts200b-1674112759.csv";
+constexpr const char* kSocketThermostat = "mts960.csv";
+constexpr const char* kSensorHub = "msh300-2024-02-23_06-57-23.csv";      // ms100, 2× mts100v3
+constexpr const char* kAlarmHub = "msh300hk-ms200-gs559-1681998143.csv";  // ms200, mts150, gs559
+
+// Sub-devices of those hubs, from their digests.
+constexpr const char* kValve = "0300DF01";                  // mts150
+constexpr const char* kDoor = "160020100486";               // ms200
+constexpr const char* kSmoke = "28004811B776";              // gs559
+constexpr const char* kTemperatureSensor = "120027D21C19";  // ms100
+
+std::string trace_path(const std::string& fragment) {
+  for (const auto& path : trace_files()) {
+    if (path.filename().string().find(fragment) != std::string::npos) return path.string();
+  }
+  BOOST_FAIL("no fixture trace " + fragment);
+  return {};
+}
+
+// One component of a discovery document: its string members ("platform", "*_topic", ...).
+using Component = std::map<std::string, std::string>;
+
+std::vector<Component> components_of(const std::string& document) {
+  rapidjson::Document doc;
+  doc.Parse(document.c_str());
+  BOOST_REQUIRE(!doc.HasParseError() && doc.IsObject());
+  const auto* components = protocol::find_member(doc, "components");
+  BOOST_REQUIRE(components != nullptr && components->IsObject());
+  std::vector<Component> out;
+  for (auto it = components->MemberBegin(); it != components->MemberEnd(); ++it) {
+    Component c{{"id", it->name.GetString()}};
+    for (auto m = it->value.MemberBegin(); m != it->value.MemberEnd(); ++m) {
+      if (m->value.IsString()) c[m->name.GetString()] = m->value.GetString();
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+// The availability topics of a discovery document, in order.
+std::vector<std::string> availability_of(const std::string& document) {
+  rapidjson::Document doc;
+  doc.Parse(document.c_str());
+  std::vector<std::string> out;
+  const auto* list = protocol::find_member(doc, "availability");
+  if (!list || !list->IsArray()) return out;
+  for (const auto& item : list->GetArray()) {
+    if (const auto topic = protocol::string_member(item, "topic")) out.emplace_back(*topic);
+  }
+  return out;
+}
+
+Component find(const std::vector<Component>& components, const std::string& platform,
+               const std::string& device_class = {}) {
+  for (const auto& c : components) {
+    const auto p = c.find("platform");
+    if (p == c.end() || p->second != platform) continue;
+    if (!device_class.empty()) {
+      const auto dc = c.find("device_class");
+      if (dc == c.end() || dc->second != device_class) continue;
+    }
+    return c;
+  }
+  BOOST_FAIL("no " + platform + " " + device_class + " component");
+  return {};
+}
+
+std::string member(const Component& c, const std::string& name) {
+  const auto it = c.find(name);
+  BOOST_REQUIRE_MESSAGE(it != c.end(), "component " + c.at("id") + " has no " + name);
+  return it->second;
+}
+
+struct Heating {
+  LocalCloud cloud;
+  std::unique_ptr<ChildProcess> sim;
+
+  Heating() {
+    std::vector<std::string> argv{MEROSS_SIM_BIN,
+                                  "--broker",
+                                  "mqtts://127.0.0.1:" + std::to_string(cloud.tls_port),
+                                  "--cafile",
+                                  (cloud.out / "certs" / "ca.crt").string(),
+                                  "--key",
+                                  kKey,
+                                  "--bind-interval",
+                                  "1s",
+                                  "--clock-interval",
+                                  "1s"};
+    for (const char* trace : {kThermostat, kSocketThermostat, kSensorHub, kAlarmHub}) {
+      argv.push_back("--trace");
+      argv.push_back(trace_path(trace));
+    }
+    sim = std::make_unique<ChildProcess>(argv);
+    BOOST_REQUIRE_MESSAGE(sim->wait_for_output("ready", kWait), sim->output());
+  }
+
+  ~Heating() {
+    namespace utf = boost::unit_test;
+    if (!utf::results_collector.results(utf::framework::current_test_case().p_id).passed()) {
+      BOOST_TEST_MESSAGE("meross-bridge output:\n" << cloud.bridge->output());
+      BOOST_TEST_MESSAGE("meross-sim output:\n" << sim->output());
+    }
+    BOOST_TEST(cloud.secrets_in_output().empty());
+  }
+
+  // The uuid of the simulated device of this model (`device <uuid> <type> <mac>`).
+  std::string uuid_of(const std::string& type) const {
+    std::smatch m;
+    const std::string out = sim->output();
+    const std::regex line("device ([0-9A-Za-z]{32}) " + type + " ");
+    BOOST_REQUIRE_MESSAGE(std::regex_search(out, m, line), out);
+    return m[1].str();
+  }
+
+  // The discovery document Home Assistant holds for `node` (retained: read by a newcomer).
+  std::string document(const std::string& node) {
+    const std::string topic = "homeassistant/device/" + node + "/config";
+    const auto doc = cloud.ha->wait_for(
+        [&](const MqttTestClient::Message& m) { return m.topic == topic && !m.payload.empty(); },
+        kWait);
+    BOOST_REQUIRE_MESSAGE(doc.has_value(), "no discovery document on " + topic);
+    return doc->payload;
+  }
+
+  // Waits until Home Assistant's last message on `topic` is `payload`.
+  bool ha_sees(const std::string& topic, const std::string& payload) {
+    return wait_until([&] {
+      const auto messages = cloud.ha->messages();
+      for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+        if (it->topic == topic) return it->payload == payload;
+      }
+      return false;
+    });
+  }
+
+  // Whether the simulated device's live state (`state <uuid>`) shows `fragment` within a while.
+  bool device_shows(const std::string& uuid, const std::string& fragment) {
+    return wait_until([&] {
+      sim->write_stdin("state " + uuid + "\n");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const std::string out = sim->output();
+      const auto at = out.rfind("state " + uuid + " ");
+      if (at == std::string::npos) return false;
+      const auto end = out.find('\n', at);
+      return out.substr(at, end - at).find(fragment) != std::string::npos;
+    });
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_mts200b_follows_home_assistant_and_reports_back) {
+  Heating h;
+  const std::string uuid = h.uuid_of("mts200b");
+  const auto components = components_of(h.document("meross_" + uuid));
+  const auto climate = find(components, "climate");
+  BOOST_TEST(climate.count("name") == 0u);  // the device's main entity: JSON null
+  // The recorded state: manual mode at 21 °C (manualTemp 210, ÷10).
+  BOOST_REQUIRE(h.ha_sees(member(climate, "temperature_state_topic"), "21"));
+  BOOST_REQUIRE(h.ha_sees(member(climate, "mode_state_topic"), "heat"));
+
+  h.cloud.ha->publish(member(climate, "temperature_command_topic"), "22.5");
+  BOOST_TEST(h.device_shows(uuid, "\"manualTemp\":225"));
+  BOOST_TEST(h.ha_sees(member(climate, "temperature_state_topic"), "22.5"));
+
+  h.cloud.ha->publish(member(climate, "mode_command_topic"), "off");
+  BOOST_TEST(h.device_shows(uuid, "\"mode\":[{\"channel\":0,\"onoff\":0,"));
+  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "off"));
+  BOOST_TEST(h.ha_sees(member(climate, "action_topic"), "off"));
+
+  h.cloud.ha->publish(member(climate, "mode_command_topic"), "heat");
+  BOOST_TEST(h.device_shows(uuid, "\"mode\":[{\"channel\":0,\"onoff\":1,"));
+  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "heat"));
+}
+
+BOOST_AUTO_TEST_CASE(an_mts960_takes_hundredths_and_its_working_mode) {
+  Heating h;
+  const std::string uuid = h.uuid_of("mts960");
+  const auto climate = find(components_of(h.document("meross_" + uuid)), "climate");
+  h.cloud.ha->publish(member(climate, "temperature_command_topic"), "21.5");
+  BOOST_TEST(h.device_shows(uuid, "\"targetTemp\":2150"));
+  BOOST_TEST(h.ha_sees(member(climate, "temperature_state_topic"), "21.5"));
+
+  h.cloud.ha->publish(member(climate, "mode_command_topic"), "cool");
+  BOOST_TEST(h.device_shows(uuid, "\"working\":2"));
+  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "cool"));
+}
+
+BOOST_AUTO_TEST_CASE(a_hub_valve_is_its_own_device_and_follows_home_assistant) {
+  Heating h;
+  const std::string hub = h.uuid_of("msh300hk");
+  const std::string document = h.document("meross_" + hub + "_" + kValve);
+  rapidjson::Document doc;
+  doc.Parse(document.c_str());
+  BOOST_TEST(*protocol::string_member(doc["device"], "via_device") == "meross_" + hub);
+  const auto climate = find(components_of(document), "climate");
+  // The recorded valve is at 15 °C (currentSet 150, ÷10).
+  BOOST_REQUIRE(h.ha_sees(member(climate, "temperature_state_topic"), "15"));
+  h.cloud.ha->publish(member(climate, "temperature_command_topic"), "19.5");
+  BOOST_TEST(h.device_shows(hub, "\"custom\":195"));
+  BOOST_TEST(h.ha_sees(member(climate, "temperature_state_topic"), "19.5"));
+
+  h.cloud.ha->publish(member(climate, "mode_command_topic"), "off");
+  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "off"));
+}
+
+BOOST_AUTO_TEST_CASE(hub_sensors_report_and_an_offline_sub_device_is_the_only_one_unavailable) {
+  Heating h;
+  const std::string hub = h.uuid_of("msh300hk");
+  const std::string door_doc = h.document("meross_" + hub + "_" + kDoor);
+  const std::string smoke_doc = h.document("meross_" + hub + "_" + kSmoke);
+  const std::string valve_doc = h.document("meross_" + hub + "_" + kValve);
+
+  // Door and smoke: the device's PUSH reaches Home Assistant at once.
+  const auto door = find(components_of(door_doc), "binary_sensor");
+  h.sim->write_stdin("door " + hub + " " + kDoor + " open\n");
+  BOOST_TEST(h.ha_sees(member(door, "state_topic"), "ON"));
+  const auto smoke = find(components_of(smoke_doc), "binary_sensor", "smoke");
+  BOOST_REQUIRE(h.ha_sees(member(smoke, "state_topic"), "OFF"));
+  h.sim->write_stdin("smoke " + hub + " " + kSmoke + " 25\n");
+  BOOST_TEST(h.ha_sees(member(smoke, "state_topic"), "ON"));
+
+  // The ms100 of the other hub: a new reading.
+  const std::string sensor_hub = h.uuid_of("msh300");
+  const auto thermometer =
+      find(components_of(h.document("meross_" + sensor_hub + "_" + kTemperatureSensor)), "sensor",
+           "temperature");
+  h.sim->write_stdin("room " + sensor_hub + " " + kTemperatureSensor + " 23.5\n");
+  BOOST_TEST(h.ha_sees(member(thermometer, "state_topic"), "23.5"));
+
+  // Each sub-device is available through its own topic, after the bridge's and the hub's.
+  const auto door_availability = availability_of(door_doc);
+  const auto valve_availability = availability_of(valve_doc);
+  BOOST_REQUIRE_EQUAL(door_availability.size(), 3u);
+  BOOST_REQUIRE_EQUAL(valve_availability.size(), 3u);
+  BOOST_TEST(door_availability[1] == availability_topic(hub));
+  BOOST_REQUIRE(h.ha_sees(door_availability[2], "online"));
+  BOOST_REQUIRE(h.ha_sees(valve_availability[2], "online"));
+
+  h.sim->write_stdin("subdevice " + hub + " " + kDoor + " offline\n");
+  BOOST_TEST(h.ha_sees(door_availability[2], "offline"));
+  BOOST_TEST(h.ha_sees(valve_availability[2], "online"));
+  BOOST_TEST(h.ha_sees(availability_topic(hub), "online"));
+  BOOST_TEST(h.cloud.ha->count(payload_on(valve_availability[2], "offline")) == 0u);
+
+  h.sim->write_stdin("subdevice " + hub + " " + kDoor + " online\n");
+  BOOST_TEST(h.ha_sees(door_availability[2], "online"));
+}
