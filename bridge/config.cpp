@@ -156,7 +156,8 @@ class Parser {
 
 void parse_meross(const Parser& p, const toml::table& t, Config& c) {
   p.each(t, "meross",
-         {"key", "user_id", "timezone", "verify_signatures", "availability_timeout", "exclude"},
+         {"key", "user_id", "timezone", "verify_signatures", "availability_timeout",
+          "timestamp_window", "exclude"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "key") {
              c.key = p.string(n, path);
@@ -170,6 +171,8 @@ void parse_meross(const Parser& p, const toml::table& t, Config& c) {
              c.verify_signatures = p.boolean(n, path);
            } else if (k == "availability_timeout") {
              c.availability_timeout = p.duration(n, path, std::chrono::seconds(1));
+           } else if (k == "timestamp_window") {
+             c.timestamp_window = p.duration(n, path, std::chrono::seconds(5));
            } else if (k == "exclude") {
              if (!n.is_array()) {
                p.fail(line_of(n.source()), path, "expected an array of uuids, got " + type_of(n));
@@ -238,7 +241,8 @@ void check_two_brokers(const Parser& p, const toml::table& section, const Config
 
 void parse_homeassistant(const Parser& p, const toml::table& t, Config& c) {
   p.each(t, "homeassistant",
-         {"discovery_prefix", "base_topic", "per_component_discovery", "republish_delay"},
+         {"discovery_prefix", "base_topic", "per_component_discovery", "republish_delay",
+          "command_max_age"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "discovery_prefix") {
              c.discovery_prefix = p.topic_part(n, path);
@@ -248,6 +252,8 @@ void parse_homeassistant(const Parser& p, const toml::table& t, Config& c) {
              c.per_component_discovery = p.boolean(n, path);
            } else if (k == "republish_delay") {
              c.republish_delay = p.duration(n, path, std::chrono::milliseconds(0));
+           } else if (k == "command_max_age") {
+             c.command_max_age = p.duration(n, path, std::chrono::seconds(1));
            }
          });
 }
@@ -405,6 +411,7 @@ std::string effective_settings(const Config& c) {
       << "\n";
   out << "verify_signatures = " << boolean(c.verify_signatures) << "\n";
   out << "availability_timeout = " << dur(c.availability_timeout) << "\n";
+  out << "timestamp_window = " << dur(c.timestamp_window) << "\n";
   out << "exclude = [";
   for (std::size_t i = 0; i < c.exclude.size(); ++i)
     out << (i ? ", " : "") << quote(c.exclude[i]);
@@ -431,7 +438,8 @@ std::string effective_settings(const Config& c) {
   out << "discovery_prefix = " << quote(c.discovery_prefix) << "\n";
   out << "base_topic = " << quote(c.base_topic) << "\n";
   out << "per_component_discovery = " << boolean(c.per_component_discovery) << "\n";
-  out << "republish_delay = " << dur(c.republish_delay) << "\n\n";
+  out << "republish_delay = " << dur(c.republish_delay) << "\n";
+  out << "command_max_age = " << dur(c.command_max_age) << "\n\n";
   out << "[polling]\n";
   out << "electricity = " << dur(c.electricity) << "\n";
   out << "consumption = " << dur(c.consumption) << "\n\n";

@@ -46,6 +46,9 @@ struct Config {
   std::string timezone;  // "" = the host's zone
   bool verify_signatures = true;
   Duration availability_timeout = std::chrono::minutes(5);
+  // A device message (PUSH, Bind) dated further than this from the device's clock as the bridge
+  // knows it (ours once synced, else the one its last answer showed) is stale: dropped.
+  Duration timestamp_window = std::chrono::seconds(60);
   std::vector<std::string> exclude;
 
   // [mqtt]: Home Assistant's broker, and the devices' too unless [device_broker] is set.
@@ -61,6 +64,10 @@ struct Config {
   // After Home Assistant's birth message: re-publish after a random delay in
   // [republish_delay / 5, republish_delay] (so many bridges do not answer at once).
   Duration republish_delay = std::chrono::seconds(5);
+  // A command from Home Assistant is executed within this of its arrival or not at all; after an
+  // outage of the link longer than this, commands that may have waited in a queue are dropped
+  // (docs/architecture.md "Commands are never executed late").
+  Duration command_max_age = std::chrono::seconds(10);
 
   // [polling]
   Duration electricity = std::chrono::seconds(30);

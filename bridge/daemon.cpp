@@ -18,9 +18,15 @@
 #include "bridge/logging.hpp"
 #include "bridge/mqtt_link.hpp"
 #include "bridge/registry.hpp"
+#include "discovery/topics.hpp"
 
 namespace meross::bridge {
 namespace {
+
+// After an outage, commands of unknown age are dropped until Home Assistant's birth message, at
+// most this long: Home Assistant reconnects within about 10 s of its broker's return and sends
+// what it queued before its birth message.
+constexpr auto kCommandHold = std::chrono::seconds(30);
 
 int g_signal_pipe[2] = {-1, -1};
 
@@ -100,6 +106,7 @@ Daemon::Daemon(const Config& config, DaemonHooks hooks)
 
   LinkCallbacks ha;
   ha.connected = [this] { on_ha_connected(); };
+  ha.disconnected = [this] { on_ha_lost(); };
   ha.message = [this](std::string_view topic, std::string_view payload, bool retained) {
     on_message(Side::HomeAssistant, topic, payload, retained);
   };
@@ -145,18 +152,41 @@ void Daemon::flush() {
     publish(p);
 }
 
+void Daemon::on_ha_lost() {
+  if (!ha_lost_at_) ha_lost_at_ = SteadyClock::now();
+}
+
 void Daemon::on_ha_connected() {
+  if (ha_lost_at_) {
+    const auto now = SteadyClock::now();
+    last_outage_ = std::chrono::duration_cast<Duration>(now - *ha_lost_at_);
+    ha_lost_at_.reset();
+    ha_back_at_ = now;
+    if (last_outage_ > config_.command_max_age) {
+      // Clients (Home Assistant among them) keep what they publish while their broker is away
+      // and send it when they are back: a command given a while ago may arrive now. Its age is
+      // unknown, so it is not executed.
+      hold_commands_ = now + kCommandHold;
+      spdlog::info(
+          "commands arriving before Home Assistant says it is online (at most {}) are dropped: "
+          "after an outage of {} they may be older than command_max_age ({})",
+          format_duration(kCommandHold), format_duration(last_outage_),
+          format_duration(config_.command_max_age));
+    }
+  }
   if (!device_link_) ha_link_->subscribe(std::string(Topics::kDevicePublish));
   for (const auto& topic : hooks_.subscriptions)
     ha_link_->subscribe(topic);
   ha_link_->publish(Publication{topics_.bridge_availability, "online", true, 1});
   registry_->announce_all();
+  if (!device_link_) registry_->link_back(Now::current());
   flush();
   if (hooks_.connected) hooks_.connected(*this);
 }
 
 void Daemon::on_devices_connected() {
   device_link_->subscribe(std::string(Topics::kDevicePublish));
+  registry_->link_back(Now::current());
   registry_->devices_reachable(Now::current());
   flush();
 }
@@ -181,13 +211,42 @@ void Daemon::on_message(Side side, std::string_view topic, std::string_view payl
     }
     if (device_topic || !hooks_.message) {
       registry_->on_message(topic, payload, Now::current());
-    } else {
+    } else if (!late_command(topic, payload, Now::current())) {
       hooks_.message(*this, topic, payload, retained);
     }
     flush();
   } catch (const std::exception& e) {
     spdlog::error("a message on {} could not be handled: {}", printable(topic, 128), e.what());
   }
+}
+
+bool Daemon::late_command(std::string_view topic, std::string_view payload, Now now) {
+  if (!hold_commands_) return false;
+  if (now.mono >= *hold_commands_) {
+    hold_commands_.reset();
+    return false;
+  }
+  if (topic == config_.discovery_prefix + "/status" && payload == "online") {
+    // Home Assistant sends what it queued before its birth message: what follows is fresh.
+    hold_commands_.reset();
+    spdlog::info("home assistant is online again: commands are executed again");
+    return false;
+  }
+  if (payload.empty() || discovery::parse_command_topic(config_.base_topic, topic).uuid.empty()) {
+    return false;
+  }
+  ++late_commands_;
+  registry_->log_limited(spdlog::level::warn, "late-command:" + std::string(topic), now, [&] {
+    return "command " + printable(payload, 64) + " on " + printable(topic, 128) +
+           " dropped: it came " +
+           format_duration(std::chrono::duration_cast<Duration>(now.mono - ha_back_at_)) +
+           " after the link to Home Assistant's broker returned from an outage of " +
+           format_duration(last_outage_) +
+           " and may have waited that long in a queue; commands older than command_max_age (" +
+           format_duration(config_.command_max_age) + ") are never executed. Send it again (" +
+           std::to_string(late_commands_) + " dropped so far)";
+  });
+  return true;
 }
 
 int Daemon::run() {
@@ -274,9 +333,12 @@ class DaemonIo final : public HomeAssistantIo {
   BridgeStats stats() const override {
     const auto& registry = daemon_.registry();
     const auto& c = registry.counters();
-    return BridgeStats{
-        registry.devices_online(), c.messages_handled, c.signature_failures, c.malformed, c.replays,
-        c.unknown_namespaces,      c.ignored,          c.request_failures};
+    // Stale messages are, most likely, replays of old ones; messages naming another device than
+    // their topic are ignored. Both have counters of their own too (Counters).
+    return BridgeStats{registry.devices_online(),  c.messages_handled,
+                       c.signature_failures,       c.malformed,
+                       c.replays + c.stale,        c.unknown_namespaces,
+                       c.ignored + c.misaddressed, c.request_failures};
   }
 
  private:

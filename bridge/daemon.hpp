@@ -9,8 +9,10 @@
 // will) on the other. Each link connects, subscribes and backs off on its own; link_for() is the
 // one place that routes by topic.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +60,8 @@ class Daemon {
   void subscribe(const std::string& filter);
   void unsubscribe(const std::string& filter);
   DeviceRegistry& registry() { return *registry_; }
+  // Commands dropped because they may have waited out an outage (see on_ha_connected()).
+  std::uint64_t late_commands() const { return late_commands_; }
   const Config& config() const { return config_; }
   const Topics& topics() const { return topics_; }
   DaemonHooks& hooks() { return hooks_; }
@@ -69,6 +73,11 @@ class Daemon {
   MqttLink& link_for(std::string_view topic);
   void flush();
   void on_ha_connected();
+  void on_ha_lost();
+  // Whether a message on Home Assistant's side is a command that must not be executed: after an
+  // outage of Home Assistant's link longer than command_max_age, until Home Assistant's birth
+  // message (or kCommandHold), a command may have waited in a client's queue meanwhile.
+  bool late_command(std::string_view topic, std::string_view payload, Now now);
   void on_devices_connected();
   void on_devices_lost();
   void on_message(Side side, std::string_view topic, std::string_view payload, bool retained);
@@ -79,6 +88,12 @@ class Daemon {
   std::unique_ptr<DeviceRegistry> registry_;
   std::unique_ptr<MqttLink> ha_link_;      // [mqtt]
   std::unique_ptr<MqttLink> device_link_;  // [device_broker]; null with one broker
+
+  std::optional<TimePoint> ha_lost_at_;     // Home Assistant's link went away then
+  std::optional<TimePoint> hold_commands_;  // commands of unknown age dropped until then
+  TimePoint ha_back_at_{};
+  Duration last_outage_{};
+  std::uint64_t late_commands_ = 0;
 };
 
 // Whether a topic belongs to the devices' side: what goes to the device link when there is one.

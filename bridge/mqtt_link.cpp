@@ -55,12 +55,6 @@ MqttLink::MqttLink(LinkSettings settings, LinkCallbacks callbacks)
       backoff_(settings_.min_backoff) {
   static MosquittoLibrary library;  // once per process, before the first client
   mosq_ = mosquitto_new(settings_.client_id.c_str(), true, this);
-  if (mosq_) {
-    mosquitto_connect_callback_set(mosq_, &MqttLink::on_connect);
-    mosquitto_disconnect_callback_set(mosq_, &MqttLink::on_disconnect);
-    mosquitto_message_callback_set(mosq_, &MqttLink::on_message);
-    mosquitto_publish_callback_set(mosq_, &MqttLink::on_publish);
-  }
 }
 
 MqttLink::~MqttLink() {
@@ -72,6 +66,19 @@ bool MqttLink::configure() {
     spdlog::error("mqtt: cannot create the client");
     return false;
   }
+  if (!apply_settings()) return false;
+  if (settings_.broker.tls && settings_.insecure) {
+    spdlog::warn("mqtt: insecure = true, the broker's certificate is not checked");
+  }
+  next_attempt_ = TimePoint{};  // connect on the first maintain()
+  return true;
+}
+
+bool MqttLink::apply_settings() {
+  mosquitto_connect_callback_set(mosq_, &MqttLink::on_connect);
+  mosquitto_disconnect_callback_set(mosq_, &MqttLink::on_disconnect);
+  mosquitto_message_callback_set(mosq_, &MqttLink::on_message);
+  mosquitto_publish_callback_set(mosq_, &MqttLink::on_publish);
   mosquitto_int_option(mosq_, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V311);
   // Our packets are small and answer each other (PUBACK, then the state): with Nagle's algorithm
   // each one waits for the broker's delayed ACK, about 40 ms a hop.
@@ -107,7 +114,6 @@ bool MqttLink::configure() {
       // Any certificate, any host name: self-signed test setups only.
       mosquitto_tls_opts_set(mosq_, 0, nullptr, nullptr);
       mosquitto_tls_insecure_set(mosq_, true);
-      spdlog::warn("mqtt: insecure = true, the broker's certificate is not checked");
     }
   }
   if (!settings_.will_topic.empty()) {
@@ -119,12 +125,28 @@ bool MqttLink::configure() {
       return false;
     }
   }
-  next_attempt_ = TimePoint{};  // connect on the first maintain()
   return true;
+}
+
+void MqttLink::reset_client() {
+  reset_pending_ = false;
+  // What was in flight goes first, in the order it was sent, ahead of what waited behind it.
+  for (auto it = in_flight_.rbegin(); it != in_flight_.rend(); ++it) {
+    backlog_bytes_ += it->second.topic.size() + it->second.payload.size();
+    backlog_.push_front(std::move(it->second));
+  }
+  in_flight_.clear();
+  in_flight_ids_.clear();
+  const int rc = mosquitto_reinitialise(mosq_, settings_.client_id.c_str(), true, this);
+  if (rc != MOSQ_ERR_SUCCESS || !apply_settings()) {
+    spdlog::error("mqtt: cannot set up the client again for {}: {}", where(),
+                  mosquitto_strerror(rc));
+  }
 }
 
 void MqttLink::try_connect(TimePoint now) {
   next_attempt_.reset();
+  if (reset_pending_) reset_client();
   spdlog::info("mqtt: connecting to {} as {}", where(), settings_.client_id);
   const int rc = mosquitto_connect(mosq_, settings_.broker.host.c_str(), settings_.broker.port,
                                    seconds_of(settings_.keepalive));
@@ -208,6 +230,7 @@ void MqttLink::connection_lost(TimePoint now, int rc) {
   connected_ = false;
   mosquitto_disconnect(mosq_);
   socket_open_ = false;
+  reset_pending_ = true;
   spdlog::warn("mqtt: connection to {} lost ({}); retrying in {}", where(),
                rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : mosquitto_strerror(rc),
                format_duration(backoff_));
@@ -217,7 +240,7 @@ void MqttLink::connection_lost(TimePoint now, int rc) {
 }
 
 bool MqttLink::publish(const Publication& p) {
-  if (connected_ && backlog_.empty() && unacked_.size() < kWindow) return send(p);
+  if (connected_ && backlog_.empty() && in_flight_.size() < kWindow) return send(p);
   if (backlog_bytes_ + p.topic.size() + p.payload.size() > kMaxBacklogBytes) {
     ++dropped_;
     if (!last_drop_warning_ || last_now_ - *last_drop_warning_ >= std::chrono::minutes(1)) {
@@ -242,18 +265,22 @@ bool MqttLink::send(const Publication& p) {
     spdlog::warn("mqtt: cannot publish on {}: {}", p.topic, mosquitto_strerror(rc));
     return false;
   }
-  // A QoS 1 message is queued inside libmosquitto before it is written: when the write finds the
-  // connection gone, libmosquitto still holds it and sends it again after reconnecting.
+  // A QoS 1 message is kept until its PUBACK: when the connection breaks first, it goes back to
+  // our queue (reset_client) and out again after reconnecting, unless its deadline has passed.
   if (rc != MOSQ_ERR_SUCCESS) {
     spdlog::debug("mqtt: connection gone while publishing on {}; sent after reconnecting", p.topic);
   }
-  if (p.qos > 0) unacked_.insert(mid);
+  if (p.qos > 0) {
+    const std::uint64_t order = sent_++;
+    in_flight_.emplace(order, p);
+    in_flight_ids_[mid] = order;
+  }
   return true;
 }
 
 void MqttLink::drain_backlog() {
   const auto now = SteadyClock::now();
-  while (connected_ && !backlog_.empty() && unacked_.size() < kWindow) {
+  while (connected_ && !backlog_.empty() && in_flight_.size() < kWindow) {
     Publication p = std::move(backlog_.front());
     backlog_.pop_front();
     backlog_bytes_ -= p.topic.size() + p.payload.size();
@@ -269,7 +296,10 @@ void MqttLink::drain_backlog() {
 
 void MqttLink::on_publish(mosquitto*, void* self, int mid) {
   auto* link = static_cast<MqttLink*>(self);
-  link->unacked_.erase(mid);
+  if (const auto it = link->in_flight_ids_.find(mid); it != link->in_flight_ids_.end()) {
+    link->in_flight_.erase(it->second);
+    link->in_flight_ids_.erase(it);
+  }
   link->drain_backlog();
 }
 
@@ -331,9 +361,9 @@ void MqttLink::on_connect(mosquitto*, void* self, int rc) {
   link->connected_ = true;
   link->backoff_ = link->settings_.min_backoff;
   spdlog::info("mqtt: connected to {}", link->where());
-  // libmosquitto sends what it still held again by itself; forget their ids rather than risk a
-  // window that never reopens. Our backlog goes out next, in the order it was published.
-  link->unacked_.clear();
+  // What was in flight when the last connection broke is at the front of our backlog (the client
+  // was reset): it goes out after the subscriptions and announcements of `connected`, in order,
+  // unless past its deadline.
   if (link->callbacks_.connected) link->callbacks_.connected();
   link->drain_backlog();
 }

@@ -10,10 +10,11 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "bridge/config.hpp"
 #include "bridge/types.hpp"
@@ -85,6 +86,13 @@ class MqttLink {
   static void on_disconnect(mosquitto*, void* self, int rc);
   static void on_message(mosquitto*, void* self, const mosquitto_message* message);
   static void on_publish(mosquitto*, void* self, int mid);
+  // Options, TLS, credentials, will and callbacks on the libmosquitto client (again after
+  // reset_client()).
+  bool apply_settings();
+  // A fresh libmosquitto client after a lost connection: the old one would send what it held
+  // (QoS 1 messages written but not acknowledged) again on reconnecting, however late. Those go
+  // back to the front of our own queue instead, where a request past its deadline is dropped.
+  void reset_client();
   bool send(const Publication& publication);
   void drain_backlog();
   void connection_lost(TimePoint now, int rc);
@@ -106,7 +114,11 @@ class MqttLink {
   std::optional<TimePoint> next_attempt_;
   Duration backoff_;
   TimePoint last_now_{};
-  std::unordered_set<int> unacked_;  // message ids of our QoS 1 messages awaiting PUBACK
+  // Our QoS 1 messages awaiting PUBACK: by the order they were sent, and the message id of each.
+  std::map<std::uint64_t, Publication> in_flight_;
+  std::unordered_map<int, std::uint64_t> in_flight_ids_;
+  std::uint64_t sent_ = 0;
+  bool reset_pending_ = false;  // the connection was lost: reset_client() before the next one
   std::deque<Publication> backlog_;
   std::size_t backlog_bytes_ = 0;
   std::uint64_t dropped_ = 0;

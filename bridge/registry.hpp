@@ -1,9 +1,19 @@
 #pragma once
 
 // Every device the bridge has heard from: routes each MQTT message to its session after parsing
-// and signature checks, drops bad input with one log line and a counter, and keeps the timer heap
-// that wakes sessions for retries, deadlines, heartbeats and time checks.
+// and signature checks, drops bad input with a counter and a bounded log line (RateLimitedLog: per
+// key and overall), and keeps the timer heap that wakes sessions for retries, deadlines,
+// heartbeats and time checks.
+//
+// What a message must pass, in order: a device's own publish topic with a valid uuid; a Meross
+// message; a device message (not a request); the device's key (else: a Bind or an ERROR 5001
+// answer signed with another key tells that the device uses another key, see key_mismatches());
+// a header that names no other device (uuid, `from`) and, for a Bind, a `from` that is one of the
+// device's own topics; for an answer, a request of ours still pending (same messageId and
+// namespace); for a device's own message, a timestamp within the window around the device's
+// clock; not a replay.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -13,6 +23,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <spdlog/common.h>
 
 #include "bridge/config.hpp"
 #include "bridge/rate_limited_log.hpp"
@@ -45,6 +57,18 @@ struct RegistryOptions {
   // fleets we measure. Devices named in the configuration are always served.
   std::size_t max_devices = 16384;
   std::chrono::milliseconds warning_interval = std::chrono::minutes(1);
+  // At most this many warning lines per warning_interval over all devices and kinds.
+  std::size_t warning_budget = RateLimitedLog::kDefaultBudget;
+};
+
+// A device that signs with another key than the one configured for it, as the bridge learned it.
+struct KeyMismatch {
+  std::string uuid;
+  std::string name;    // configured name, "" when none
+  std::string source;  // how it was learned: "its Bind", "ERROR 5001 to GET Appliance.System.All"
+  TimePoint last{};    // last evidence
+  bool configured = false;
+  bool reported = false;  // its log line went out
 };
 
 // A request timeout that suits the availability timeout: a quarter of it, within 0.5 s and 5 s.
@@ -70,6 +94,9 @@ class DeviceRegistry {
   void devices_unreachable();
   // The devices' link is back: those made unreachable are asked to answer (a probe each).
   void devices_reachable(Now now);
+  // The link that carries the devices' topics (re)connected: every session sends its pending
+  // requests again (DeviceSession::link_back).
+  void link_back(Now now);
 
   // Seam for issue 5: a request to a known device; nullopt if there is no such session.
   std::optional<std::string> request(std::string_view uuid, protocol::Method method,
@@ -83,6 +110,24 @@ class DeviceRegistry {
 
   std::vector<Publication> take_outgoing() { return outbox_.take(); }
   const Counters& counters() const { return counters_; }
+  // Devices known to sign with another key than the configured one (bounded; cleared for a device
+  // when a message signed with the configured key comes), by lower-case uuid. Shown in Home
+  // Assistant as the bridge's `key_mismatch` problem sensor, listed in its attributes.
+  const std::map<std::string, KeyMismatch, std::less<>>& key_mismatches() const {
+    return key_mismatches_;
+  }
+  // Logs `text()` as a warning (or at `level`) unless the per-key or the overall bound holds it
+  // back; adds " (N more like this …)" when lines of this key were held back.
+  template <class Text>
+  void log_limited(spdlog::level::level_enum level, std::string_view key, Now now, Text&& text) {
+    if (!log_allowed(level)) return;
+    flush_log_summary(now);
+    if (const auto suppressed = limiter_.allow(key, now.mono)) {
+      emit(level, text(), *suppressed);
+    } else {
+      note_budget_exhausted();
+    }
+  }
   std::size_t devices_online() const;
   const DeviceSession* find(std::string_view uuid) const;
   std::vector<const DeviceSession*> sessions() const;
@@ -92,6 +137,19 @@ class DeviceRegistry {
   DeviceSession* session_for(const std::string& uuid, Now now);
   void schedule(const DeviceSession& session);
   void warn_limited(const std::string& key, Now now, const std::string& text);
+  static bool log_allowed(spdlog::level::level_enum level);
+  void emit(spdlog::level::level_enum level, const std::string& text, std::uint64_t suppressed);
+  void flush_log_summary(Now now);
+  void note_budget_exhausted();
+  // A message failed the signature check: a key mismatch when it tells one, else a warning.
+  void bad_signature(const std::string& uuid, const std::string& id, const protocol::Message& m,
+                     Now now);
+  // Evidence that `uuid` signs with another key; reported once, shown in Home Assistant. False
+  // when the list is full (made-up uuids): then it is only a bad signature.
+  bool key_mismatch(const std::string& uuid, const std::string& source, Now now);
+  void key_matches(const std::string& id);
+  void publish_key_mismatches();
+  void expire_key_mismatches(Now now);
 
   const Config& config_;
   Topics topics_;
@@ -100,6 +158,10 @@ class DeviceRegistry {
   Outbox outbox_;
   Counters counters_;
   RateLimitedLog limiter_;
+  std::map<std::string, KeyMismatch, std::less<>> key_mismatches_;
+  std::optional<TimePoint> next_mismatch_expiry_;
+  std::size_t unconfigured_mismatches_ = 0;
+  std::size_t online_ = 0;           // sessions online, kept as they change (no walk over all)
   protocol::AbilityPool abilities_;  // one ability list per model, not per device
   std::map<std::string, std::unique_ptr<DeviceSession>, std::less<>> sessions_;
 

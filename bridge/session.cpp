@@ -25,6 +25,18 @@ constexpr std::string_view kTime = "Appliance.System.Time";
 // Namespaces logged as unknown once each per device, up to this many.
 constexpr std::size_t kUnknownNamespacesLogged = 8;
 
+// Timestamps are clamped to this distance from ours (about 35,000 years): the arithmetic on
+// offsets cannot overflow, whatever a message claims.
+constexpr std::int64_t kMaxSkew = std::int64_t{1} << 40;
+
+std::int64_t skew_of(std::int64_t timestamp, std::int64_t wall) {
+  return std::clamp<std::int64_t>(timestamp - wall, -kMaxSkew, kMaxSkew);
+}
+
+bool is_reply(Method method) {
+  return method == Method::GetAck || method == Method::SetAck || method == Method::Error;
+}
+
 }  // namespace
 
 bool ReplayWindow::remember(std::string_view message_id, std::int64_t timestamp) {
@@ -53,10 +65,25 @@ DeviceSession::DeviceSession(SessionSettings settings, const SessionEvents& even
                              Counters& counters)
     : settings_(std::move(settings)), events_(events), outbox_(outbox), counters_(counters) {
   label_ = settings_.name.empty() ? settings_.uuid : settings_.name + " (" + settings_.uuid + ")";
+  known_ = settings_.known;
 }
 
 void DeviceSession::handle(const protocol::Message& message, Now now) {
   const auto& h = message.header;
+  if (is_reply(h.method)) {
+    // Only an answer to a request of ours still pending is taken: anything else (a replayed or
+    // made-up answer, a late one) neither shows the device alive nor reaches Home Assistant.
+    if (!answers_pending(h)) {
+      ++counters_.unmatched_replies;
+      spdlog::debug("{}: {} {} answers no pending request of ours: dropped", label_,
+                    protocol::to_string(h.method), printable(h.ns, 64));
+      return;
+    }
+    // The answer to a fresh random messageId is as fresh as a message can be: its timestamp is
+    // the device's clock now.
+    clock_offset_ = skew_of(h.timestamp, now.wall);
+    clock_read_at_ = now.mono;
+  }
   // Answers first: a device that is not bound yet may ignore requests that arrive before them.
   switch (h.method) {
     case Method::Set:
@@ -93,6 +120,9 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
         outbox_.publish(device_subscribe_topic(),
                         protocol::serialize(
                             reply, R"({"clock":{"timestamp":)" + std::to_string(now.wall) + "}}"));
+        // Its clock is ours from now on: what was learned of the old one no longer holds.
+        clock_offset_.reset();
+        clock_read_at_.reset();
         spdlog::debug("{}: answered its clock push", label_);
       } else if (h.ns == kConsumptionConfig) {
         const auto reply = protocol::make_push_reply_header(h);
@@ -144,7 +174,68 @@ void DeviceSession::set_availability(Availability availability) {
 
 void DeviceSession::announce() {
   if (availability_ == Availability::Unknown) return;
+  if (!online() && !known_ && !profile_complete_) {
+    // Home Assistant never heard of it (a made-up uuid, a device that never answered): no
+    // retained "offline" left behind for good, the topic is removed.
+    outbox_.publish(settings_.availability_topic, "", true);
+    return;
+  }
   outbox_.publish(settings_.availability_topic, online() ? "online" : "offline", true);
+}
+
+void DeviceSession::mark_known() {
+  if (known_) return;
+  known_ = true;
+  if (availability_ == Availability::Offline) announce();  // "offline" rather than nothing
+}
+
+DeviceSession::ClockCheck DeviceSession::check_clock(const protocol::Header& header, Now now) {
+  const std::int64_t window =
+      std::chrono::duration_cast<std::chrono::seconds>(settings_.timestamp_window).count();
+  const std::int64_t skew = skew_of(header.timestamp, now.wall);
+  // A device whose clock was set (by us, or by NTP): within the window of ours.
+  if (skew >= -window && skew <= window) return {true, skew};
+  if (clock_offset_) {
+    // A clock of its own (not synced, or another zone of time): within the window of the clock
+    // its last answer showed. A device's clock only runs forward: follow it when it is ahead.
+    const std::int64_t apart = skew - *clock_offset_;
+    if (apart >= -window && apart <= window) {
+      if (apart > 0) clock_offset_ = skew;
+      return {true, apart};
+    }
+    return {false, apart};
+  }
+  return {false, skew};
+}
+
+void DeviceSession::stale_message(Now now) {
+  // Asked at most once per window, and only of a device that is there: its answer re-reads the
+  // clock, and the replays of an attacker cannot make it more.
+  if (!online() || (clock_read_at_ && now.mono - *clock_read_at_ < settings_.timestamp_window) ||
+      has_pending(kAll, Purpose::Heartbeat) || has_pending(kAll, Purpose::Discovery)) {
+    return;
+  }
+  spdlog::debug("{}: a stale message; reading its clock (GET System.All)", label_);
+  send(Method::Get, kAll, R"({"all":{}})", Purpose::Heartbeat, now);
+}
+
+bool DeviceSession::answers_pending(const protocol::Header& reply) const {
+  const auto it = pending_.find(reply.message_id);
+  return it != pending_.end() && it->second.ns == reply.ns;
+}
+
+std::optional<std::string> DeviceSession::refused(const protocol::Header& reply, Now now) {
+  const auto it = pending_.find(reply.message_id);
+  if (it == pending_.end() || it->second.ns != reply.ns) return std::nullopt;
+  const Pending p = std::move(it->second);
+  pending_.erase(it);
+  ++counters_.key_refusals;
+  if (p.purpose == Purpose::Discovery) {
+    if (p.ns == kAbility) got_ability_ = true;
+    if (p.ns == kAll) discovering_ = false;
+    maybe_profile_learned(now);
+  }
+  return std::string(protocol::to_string(p.method)) + " " + p.ns;
 }
 
 bool DeviceSession::own_topic(std::string_view topic) const {
@@ -187,7 +278,12 @@ std::string DeviceSession::request(protocol::Method method, std::string_view ns,
 std::string DeviceSession::send(Method method, std::string_view ns, std::string payload,
                                 Purpose purpose, Now now) {
   std::string id = protocol::new_message_id();
-  Pending p{method, std::string(ns), std::move(payload), purpose, 1, now.mono, {}, sent_++};
+  Pending p{method, std::string(ns), std::move(payload), purpose, 1, now.mono, {}, sent_++, {}};
+  // A command is executed in time or not at all: never later than command_max_age after it was
+  // asked for. Reads (GETs) may be retried as usual.
+  if (method == Method::Set && purpose == Purpose::External) {
+    p.expires = now.mono + settings_.command_max_age;
+  }
   transmit(id, p, now);
   p.deadline = now.mono + settings_.request_timeout;
   ++counters_.requests_sent;
@@ -201,8 +297,10 @@ void DeviceSession::transmit(const std::string& message_id, const Pending& pendi
   // so a late answer to an earlier attempt still matches.
   const auto header = protocol::make_request_header(
       pending.method, pending.ns, settings_.reply_topic, settings_.key, now.wall, message_id);
+  TimePoint until = now.mono + settings_.request_timeout;
+  if (pending.expires) until = std::min(until, *pending.expires);
   outbox_.publish_until(device_subscribe_topic(), protocol::serialize(header, pending.payload),
-                        now.mono + settings_.request_timeout);
+                        until);
 }
 
 std::vector<std::string> DeviceSession::pending_in_order(TimePoint due_by) const {
@@ -223,10 +321,11 @@ void DeviceSession::resend_pending(Now now) {
   const auto ids = pending_in_order(TimePoint::max());
   for (const auto& id : ids) {
     auto& p = pending_.at(id);
+    if (p.expires && *p.expires <= now.mono) continue;  // a command too old to execute now
     transmit(id, p, now);
     p.deadline = now.mono + settings_.request_timeout;
   }
-  if (!ids.empty()) spdlog::debug("{}: {} requests sent again after Bind", label_, ids.size());
+  if (!ids.empty()) spdlog::debug("{}: {} pending requests sent again", label_, ids.size());
 }
 
 bool DeviceSession::has_pending(std::string_view ns, Purpose purpose) const {
@@ -238,21 +337,12 @@ bool DeviceSession::has_pending(std::string_view ns, Purpose purpose) const {
 void DeviceSession::handle_reply(const protocol::Message& message, Now now) {
   const auto& h = message.header;
   const auto it = pending_.find(h.message_id);
-  if (it == pending_.end() || it->second.ns != h.ns) {
-    ++counters_.unmatched_replies;
-    if (h.method == Method::Error) {
-      handle_error(message, nullptr);
-    } else {
-      spdlog::debug("{}: {} {} answers no pending request of ours", label_,
-                    protocol::to_string(h.method), printable(h.ns, 64));
-    }
-    return;
-  }
+  if (it == pending_.end() || it->second.ns != h.ns) return;  // handle() took care of those
   const Pending pending = std::move(it->second);
   pending_.erase(it);
 
   if (h.method == Method::Error) {
-    handle_error(message, &pending);
+    handle_error(message, &pending, now);
     if (pending.purpose == Purpose::Discovery) {
       if (pending.ns == kAbility) got_ability_ = true;
       if (pending.ns == kAll) discovering_ = false;
@@ -275,7 +365,8 @@ void DeviceSession::handle_reply(const protocol::Message& message, Now now) {
   }
 }
 
-void DeviceSession::handle_error(const protocol::Message& message, const Pending* pending) {
+void DeviceSession::handle_error(const protocol::Message& message, const Pending* pending,
+                                 Now now) {
   ++counters_.device_errors;
   const auto& h = message.header;
   const protocol::JsonValue* error = protocol::find_member(message.payload(), "error");
@@ -289,6 +380,11 @@ void DeviceSession::handle_error(const protocol::Message& message, const Pending
       pending ? std::string(protocol::to_string(pending->method)) + " " + printable(h.ns, 64)
               : "a request (" + printable(h.ns, 64) + ")";
   if (code && *code == 5001) {
+    ++counters_.key_refusals;
+    if (events_.key_refused) {
+      events_.key_refused(*this, what, now);  // reported once, and shown in Home Assistant
+      return;
+    }
     spdlog::error(
         "{}: refused {} with error 5001 (sign error): the key configured for this device is not "
         "the one it was paired with; set its key in [[devices]] or [meross] key",
@@ -389,7 +485,8 @@ void DeviceSession::tick(Now now) {
   std::vector<std::string> expired;
   for (const auto& id : pending_in_order(now.mono)) {
     auto& p = pending_.find(id)->second;
-    if (p.attempts < settings_.max_attempts) {
+    const bool too_old = p.expires && *p.expires <= now.mono;
+    if (p.attempts < settings_.max_attempts && !too_old) {
       ++p.attempts;
       ++counters_.request_retries;
       p.deadline = now.mono + settings_.request_timeout;
@@ -428,8 +525,16 @@ void DeviceSession::tick(Now now) {
 
 void DeviceSession::on_request_failed(const std::string&, const Pending& p, Now now) {
   ++counters_.request_failures;
-  spdlog::warn("{}: no answer to {} {} after {} attempts", label_, protocol::to_string(p.method),
-               p.ns, p.attempts);
+  if (p.expires && *p.expires <= now.mono && p.attempts < settings_.max_attempts) {
+    spdlog::warn(
+        "{}: no answer to {} {} after {} attempts; not sent again: a command is never executed "
+        "later than {} after it was given (command_max_age)",
+        label_, protocol::to_string(p.method), p.ns, p.attempts,
+        format_duration(settings_.command_max_age));
+  } else {
+    spdlog::warn("{}: no answer to {} {} after {} attempts", label_, protocol::to_string(p.method),
+                 p.ns, p.attempts);
+  }
   if (p.purpose == Purpose::Discovery) {
     if (p.ns == kAbility) got_ability_ = true;
     if (p.ns == kAll) discovering_ = false;

@@ -29,12 +29,13 @@ namespace meross::bridge {
 class DeviceSession;
 
 // The device messages (PUSH, SET Bind) a device sent recently, to spot one sent again. The
-// signature covers only messageId, key and timestamp (meross-protocol.md §1.4, §1.7): a captured
-// message stays valid forever, and its header can even carry another namespace and payload. So
-// the window keys on what is signed, (messageId, timestamp): seen again, it is a replay or a
-// duplicate delivery, never news; a device's own retry is signed afresh (a new timestamp).
-// Bounded: the last kCapacity messages, as 64-bit hashes (512 bytes per device); a replay of an
-// older message is not caught.
+// signature covers only messageId, key and timestamp (docs/architecture.md "Notes from the
+// code", Replays): a captured message stays valid forever, and its header can even carry another
+// namespace and payload. So the window keys on what is signed, (messageId, timestamp): seen
+// again, it is a replay or a duplicate delivery, never news; a device's own retry is signed
+// afresh (a new timestamp). Bounded: the last kCapacity messages, as 64-bit hashes (512 bytes per
+// device). An older message is caught by its timestamp instead (DeviceSession::check_clock):
+// outside the timestamp window it is stale.
 class ReplayWindow {
  public:
   static constexpr std::size_t kCapacity = 64;
@@ -56,6 +57,9 @@ struct SessionEvents {
   std::function<void(const DeviceSession&, const protocol::Message&)> device_message;
   // The device went online (true) or offline (false).
   std::function<void(const DeviceSession&, bool online)> availability_changed;
+  // The device refused a request of ours with ERROR 5001 (sign error): it signs with another key.
+  // `what` names the request ("GET Appliance.System.All"). Set by the registry.
+  std::function<void(const DeviceSession&, const std::string& what, Now now)> key_refused;
 };
 
 struct SessionSettings {
@@ -69,6 +73,16 @@ struct SessionSettings {
   Duration request_timeout = std::chrono::seconds(5);
   int max_attempts = 3;  // first try + retries
   Duration time_check_interval = std::chrono::hours(24);
+  // A device message dated further than this from the device's clock (as the bridge knows it) is
+  // stale: dropped ([meross] timestamp_window).
+  Duration timestamp_window = std::chrono::seconds(60);
+  // A command (a SET requested through request()) is never sent to the device later than this
+  // after the request: no retry, and a link that could not send it by then drops it
+  // ([homeassistant] command_max_age).
+  Duration command_max_age = std::chrono::seconds(10);
+  // Home Assistant knows the device (it is configured): its availability stays retained when it
+  // goes offline. For other devices only once their profile was learned (see announce()).
+  bool known = false;
   // Where devices of one model share their ability list; null = each keeps its own.
   protocol::AbilityPool* ability_pool = nullptr;
 };
@@ -86,8 +100,14 @@ class DeviceSession {
   void tick(Now now);
   // When tick() has something to do next; nullopt when nothing is scheduled.
   std::optional<TimePoint> next_wakeup() const;
-  // Re-publishes the retained availability (after the broker link came back).
+  // Re-publishes the retained availability (after the broker link came back). A device Home
+  // Assistant was never told about (not configured, not known from an earlier run, no profile
+  // learned) gets its retained topic removed rather than a retained "offline" that would stay
+  // forever.
   void announce();
+  // Home Assistant knows this device from an earlier run (our retained discovery): its
+  // availability is kept retained from now on (re-announced).
+  void mark_known();
   // The devices' broker (a broker of their own) went away: an online device is offline for Home
   // Assistant now, not after the availability timeout. Pending requests stay: they fail or are
   // answered as usual.
@@ -95,6 +115,11 @@ class DeviceSession {
   // That broker is back: a device made unreachable is asked for System.All; its answer brings it
   // back online and re-learns it, as after any time offline.
   void reachable(Now now);
+  // The broker link is back after an outage: what was asked meanwhile (or was on its way when it
+  // broke) went unheard, and the link drops what waited past its deadline; sends every pending
+  // request again now, under its messageId, signed afresh. A command older than
+  // command_max_age is not sent again.
+  void link_back(Now now) { resend_pending(now); }
   // Whether this verified device message (PUSH, SET) is new; false for a replay or a duplicate
   // delivery (ReplayWindow). The registry drops those, except the handshake (Bind, Clock,
   // ConsumptionConfig), which is answered again.
@@ -102,6 +127,25 @@ class DeviceSession {
     return replays_.remember(header.message_id, header.timestamp);
   }
 
+  // Freshness of a device message (PUSH, SET Bind) by its timestamp. Fresh when it is within the
+  // timestamp window of our clock (a device whose clock was set) or of the device's clock as last
+  // read from one of its answers to our requests (a device whose clock runs elsewhere: before its
+  // first time sync it counts from about 0). `skew` is the distance in seconds (negative: older).
+  struct ClockCheck {
+    bool fresh = false;
+    std::int64_t skew = 0;
+  };
+  ClockCheck check_clock(const protocol::Header& header, Now now);
+  // A stale message came: unless the device's clock was read within the window, ask the device
+  // (GET System.All) so that its answer tells its clock (and refreshes its state).
+  void stale_message(Now now);
+  // Whether `reply` (GETACK/SETACK/ERROR) answers a request of ours still pending: same
+  // messageId and namespace.
+  bool answers_pending(const protocol::Header& reply) const;
+  // The device refused the pending request `reply` answers with ERROR 5001 in a message we could
+  // not verify (signed with its own key, or not at all): the request is given up (sending it again
+  // cannot help). Returns what it was ("GET Appliance.System.All"), nullopt if it answers nothing.
+  std::optional<std::string> refused(const protocol::Header& reply, Now now);
   // Sends a signed request to the device, with deadline and retries, asking for the answer on the
   // device's own publish topic (`from`); the reply arrives through SessionEvents::device_message.
   // Returns the messageId.
@@ -136,6 +180,8 @@ class DeviceSession {
     TimePoint first_sent{};
     TimePoint deadline{};
     std::uint64_t order = 0;  // retries go out in the order of the first attempts
+    // A command: not sent (first attempt, retry, link backlog) after this.
+    std::optional<TimePoint> expires{};
   };
 
   std::string send(protocol::Method method, std::string_view ns, std::string payload,
@@ -149,7 +195,7 @@ class DeviceSession {
   void heard(Now now);
   void set_availability(Availability availability);
   void handle_reply(const protocol::Message& message, Now now);
-  void handle_error(const protocol::Message& message, const Pending* pending);
+  void handle_error(const protocol::Message& message, const Pending* pending, Now now);
   void on_ability(const protocol::Message& message);
   void on_system_all(const protocol::Message& message, Purpose purpose, Now now);
   void adopt_topic_uuid();
@@ -181,6 +227,12 @@ class DeviceSession {
   std::map<std::string, Pending, std::less<>> pending_;  // by messageId
   std::uint64_t sent_ = 0;                               // Pending::order of the next request
   ReplayWindow replays_;
+  // The device's clock minus ours (seconds), read from its last answer to a request of ours (an
+  // answer to a fresh random messageId cannot be a replay); moved forward by fresh messages.
+  // Unset until an answer comes, and again after its clock was set (Clock answered).
+  std::optional<std::int64_t> clock_offset_;
+  std::optional<TimePoint> clock_read_at_;
+  bool known_ = false;
   std::set<std::string, std::less<>> unknown_logged_;  // namespaces logged once (bounded)
 };
 

@@ -61,6 +61,13 @@ struct Counters {
   std::uint64_t requests_sent = 0;       // requests (first attempts)
   std::uint64_t request_retries = 0;
   std::uint64_t request_failures = 0;  // requests that ran out of attempts
+  // Device messages dated outside the timestamp window around the device's clock: dropped.
+  std::uint64_t stale = 0;
+  // Messages whose header names another device than the topic they came on, and Binds whose
+  // `from` is not one of the device's own topics: dropped.
+  std::uint64_t misaddressed = 0;
+  // Requests a device refused because it signs with another key (ERROR 5001).
+  std::uint64_t key_refusals = 0;
 };
 
 }  // namespace meross::bridge

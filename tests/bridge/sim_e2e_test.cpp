@@ -125,6 +125,8 @@ BOOST_AUTO_TEST_CASE(device_offline_when_the_simulator_stops_online_when_it_retu
   const std::string availability = "meross/" + uuid + "/availability";
   BOOST_REQUIRE(sim->wait_for_output("bound " + uuid, kWait));
   BOOST_REQUIRE(s.observer->wait_for(payload_on(availability, "online"), kWait));
+  // Announced to Home Assistant (a device that never was gets its availability removed instead).
+  BOOST_REQUIRE(s.bridge->wait_for_output(uuid + ": profile learned", kWait));
   sim->write_stdin("quit\n");
   BOOST_REQUIRE(sim->wait_exit(kWait) == 0);
   BOOST_REQUIRE_MESSAGE(s.observer->wait_for(payload_on(availability, "offline"), kWait),

@@ -162,13 +162,17 @@ std::optional<FirmwareDevice::Request> FirmwareDevice::wait_request(
   return found;
 }
 
+std::int64_t FirmwareDevice::clock_now() const {
+  return wall_now() + options_.clock_offset;
+}
+
 void FirmwareDevice::publish(const std::string& topic, const std::string& text) {
   mosquitto_publish(mosq_, nullptr, topic.c_str(), static_cast<int>(text.size()), text.data(), 1,
                     false);
 }
 
 void FirmwareDevice::send_bind() {
-  const auto now = wall_now();
+  const auto now = clock_now();
   auto header = protocol::make_request_header(Method::Set, "Appliance.Control.Bind",
                                               subscribe_topic(), options_.key, now);
   header.uuid = options_.uuid;
@@ -189,7 +193,7 @@ void FirmwareDevice::send_bind() {
 }
 
 std::string FirmwareDevice::system_all() const {
-  const std::string t = std::to_string(wall_now());
+  const std::string t = std::to_string(clock_now());
   return R"({"all":{"system":{"hardware":{"type":")" + options_.type +
          R"(","subType":"eu","version":"2.0.0","chipType":"rtl8710cf","uuid":")" + options_.uuid +
          R"(","macAddress":")" + options_.mac +
@@ -204,7 +208,7 @@ std::string FirmwareDevice::system_all() const {
 
 std::string FirmwareDevice::togglex_push_payload() const {
   return R"({"togglex":[{"channel":0,"onoff":)" + std::string(relay_ ? "1" : "0") +
-         R"(,"lmTime":)" + std::to_string(wall_now()) + "}]}";
+         R"(,"lmTime":)" + std::to_string(clock_now()) + "}]}";
 }
 
 void FirmwareDevice::press(bool on) {
@@ -216,7 +220,7 @@ void FirmwareDevice::press(bool on) {
   }
   changed_.notify_all();
   auto header = protocol::make_request_header(Method::Push, "Appliance.Control.ToggleX",
-                                              publish_topic(), options_.key, wall_now());
+                                              publish_topic(), options_.key, clock_now());
   header.uuid = options_.uuid;
   publish(publish_topic(), protocol::serialize(header, payload));
 }
@@ -259,7 +263,7 @@ void FirmwareDevice::handle(const std::string& topic, const std::string& text) {
   // Until its Bind is acknowledged a device does not answer (meross-protocol.md §2.4).
   if (!bound_ || h.from.empty()) return;
 
-  auto reply = protocol::make_ack_header(h, options_.key, wall_now(), publish_topic());
+  auto reply = protocol::make_ack_header(h, options_.key, clock_now(), publish_topic());
   reply.uuid = options_.uuid;
   std::string body = "{}";
   bool pushed = false;
@@ -300,7 +304,7 @@ void FirmwareDevice::handle(const std::string& topic, const std::string& text) {
   publish(h.from, protocol::serialize(reply, body));
   if (pushed) {
     auto push = protocol::make_request_header(Method::Push, "Appliance.Control.ToggleX",
-                                              publish_topic(), options_.key, wall_now());
+                                              publish_topic(), options_.key, clock_now());
     push.uuid = options_.uuid;
     publish(publish_topic(), protocol::serialize(push, push_payload));
   }

@@ -36,6 +36,9 @@ class FirmwareDevice {
     std::string type = "mss110";
     // The password to log in with; "" = the right one for mac, key and user_id.
     std::string password_override;
+    // Added to the wall clock for every timestamp the device writes: a device whose clock was
+    // never set counts from about 0 (e.g. 1000 - now).
+    std::int64_t clock_offset = 0;
   };
   struct Request {
     std::string method;  // as on the wire: GET, SET, …
@@ -73,6 +76,8 @@ class FirmwareDevice {
   std::vector<std::string> received_topics() const;
 
   const Options& options() const { return options_; }
+  // The device's clock: wall time + Options::clock_offset.
+  std::int64_t clock_now() const;
   std::string publish_topic() const { return "/appliance/" + options_.uuid + "/publish"; }
   std::string subscribe_topic() const { return "/appliance/" + options_.uuid + "/subscribe"; }
 

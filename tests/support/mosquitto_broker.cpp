@@ -122,6 +122,7 @@ void MosquittoBroker::start() {
 void MosquittoBroker::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
+  ::kill(pid_, SIGCONT);  // a frozen broker too
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   int status = 0;
   while (::waitpid(pid_, &status, WNOHANG) == 0) {
@@ -141,6 +142,14 @@ void MosquittoBroker::kill() {
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;
+}
+
+void MosquittoBroker::freeze() {
+  if (pid_ > 0) ::kill(pid_, SIGSTOP);
+}
+
+void MosquittoBroker::thaw() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
 }
 
 }  // namespace meross::test

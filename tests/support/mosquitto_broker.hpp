@@ -37,6 +37,10 @@ class MosquittoBroker {
   void kill();
   void start();
   bool running() const { return pid_ > 0; }
+  // Suspends the broker (SIGSTOP): its connections stay open but nothing is read or answered, as
+  // when a broker or the network hangs. thaw() resumes it; kill() ends it all the same.
+  void freeze();
+  void thaw();
 
  private:
   Options options_;
