@@ -91,18 +91,7 @@ Daemon::Daemon(const Config& config, DaemonHooks hooks)
                    options.host_timezone);
     }
   }
-  // Forward to hooks_.sessions as it is when the event happens, so hooks can be set later.
-  SessionEvents events;
-  events.profile_learned = [this](const DeviceSession& s) {
-    if (hooks_.sessions.profile_learned) hooks_.sessions.profile_learned(s);
-  };
-  events.device_message = [this](const DeviceSession& s, const protocol::Message& m) {
-    if (hooks_.sessions.device_message) hooks_.sessions.device_message(s, m);
-  };
-  events.availability_changed = [this](const DeviceSession& s, bool online) {
-    if (hooks_.sessions.availability_changed) hooks_.sessions.availability_changed(s, online);
-  };
-  registry_ = std::make_unique<DeviceRegistry>(config, topics_, options, std::move(events));
+  registry_ = std::make_unique<DeviceRegistry>(config, topics_, options);
 
   LinkCallbacks ha;
   ha.connected = [this] { on_ha_connected(); };
@@ -351,17 +340,9 @@ int run_daemon(const Config& config) {
   Daemon daemon(config);
   DaemonIo io(daemon);
   HomeAssistant ha(config, HomeAssistantSettings::from_config(config, std::random_device{}()), io);
+  daemon.registry().set_listener(&ha);
   auto& hooks = daemon.hooks();
   hooks.subscriptions = ha.subscriptions();
-  hooks.sessions.profile_learned = [&](const DeviceSession& s) {
-    if (s.profile()) ha.on_profile(s.uuid(), *s.profile(), Now::current());
-  };
-  hooks.sessions.device_message = [&](const DeviceSession& s, const protocol::Message& m) {
-    ha.on_device_message(s.uuid(), m, Now::current());
-  };
-  hooks.sessions.availability_changed = [&](const DeviceSession& s, bool online) {
-    ha.on_availability(s.uuid(), online, Now::current());
-  };
   hooks.message = [&](Daemon&, std::string_view topic, std::string_view payload, bool retained) {
     if (!ha.on_message(topic, payload, retained, Now::current())) {
       spdlog::debug("ignoring a message on {}", printable(topic, 128));

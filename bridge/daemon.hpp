@@ -1,8 +1,9 @@
 #pragma once
 
 // The daemon: one thread, one poll() loop over the broker sockets, a self-pipe for signals and the
-// registry's timer heap. Issue 5 (Home Assistant entities, states, polls, commands) plugs in
-// through DaemonHooks; everything runs on the loop thread, so hooks need no locks.
+// registry's timer heap. Issue 5 (Home Assistant entities, states, polls, commands) plugs in as
+// the registry's DeviceListener (device events) and through DaemonHooks (its MQTT side);
+// everything runs on the loop thread, so neither needs locks.
 //
 // One broker link, or two when [device_broker] is set: the devices' topics (/appliance/…) on the
 // device link, Home Assistant's (discovery, states, commands, availability, the bridge's last
@@ -27,9 +28,9 @@ namespace meross::bridge {
 class Daemon;
 class MqttLink;
 
+// Home Assistant's MQTT side; device events go to the registry's listener
+// (DeviceRegistry::set_listener).
 struct DaemonHooks {
-  // Per device: profile learned, every device message, availability changes.
-  SessionEvents sessions;
   // Extra subscriptions made on every (re)connect of Home Assistant's link (e.g. HA command
   // topics, homeassistant/status).
   std::vector<std::string> subscriptions;

@@ -440,6 +440,18 @@ void HomeAssistant::on_device_message(const std::string& uuid, const protocol::M
   apply(d, h.ns, h.method, message.payload(), now);
 }
 
+void HomeAssistant::profile_learned(const DeviceSession& s) {
+  if (s.profile()) on_profile(s.uuid(), *s.profile(), Now::current());
+}
+
+void HomeAssistant::device_message(const DeviceSession& s, const protocol::Message& m) {
+  on_device_message(s.uuid(), m, Now::current());
+}
+
+void HomeAssistant::availability_changed(const DeviceSession& s, bool online) {
+  on_availability(s.uuid(), online, Now::current());
+}
+
 void HomeAssistant::on_availability(const std::string& uuid, bool online, Now now) {
   (void)now;
   if (!online) poller_.stop(lower(uuid));

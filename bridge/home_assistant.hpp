@@ -4,9 +4,10 @@
 // MQTT publications — discovery documents, retained states, polls, commands — plus the bridge's
 // own device with its diagnostics, HA's birth message, and the removal of what no longer exists.
 //
-// It does no I/O itself: the daemon feeds it events (device profile, device messages,
-// availability, MQTT messages, connects, ticks) and it acts through HomeAssistantIo, so unit tests
-// drive it with real trace payloads and a recording fake. Everything runs on the daemon's thread.
+// It does no I/O itself: the registry tells it of device events (profile, device messages,
+// availability: it is the registry's DeviceListener), the daemon feeds it MQTT messages, connects
+// and ticks, and it acts through HomeAssistantIo, so unit tests drive it with real trace payloads
+// and a recording fake. Everything runs on the daemon's thread.
 //
 // Removals (home-assistant.md §3): at start-up the bridge reads back its own retained discovery
 // documents (subscribe to discovery::readback_filters, then a marker message on a topic of ours
@@ -32,6 +33,7 @@
 #include "bridge/config.hpp"
 #include "bridge/poller.hpp"
 #include "bridge/rate_limited_log.hpp"
+#include "bridge/session.hpp"
 #include "bridge/types.hpp"
 #include "discovery/discovery.hpp"
 #include "discovery/summary.hpp"
@@ -94,7 +96,7 @@ struct HomeAssistantSettings {
   static HomeAssistantSettings from_config(const Config& config, std::uint64_t seed);
 };
 
-class HomeAssistant {
+class HomeAssistant final : public DeviceListener {
  public:
   HomeAssistant(const Config& config, HomeAssistantSettings settings, HomeAssistantIo& io);
 
@@ -107,6 +109,10 @@ class HomeAssistant {
   void on_profile(const std::string& uuid, const protocol::DeviceProfile& profile, Now now);
   void on_device_message(const std::string& uuid, const protocol::Message& message, Now now);
   void on_availability(const std::string& uuid, bool online, Now now);
+  // DeviceListener: the same, as the registry reports them (at Now::current()).
+  void profile_learned(const DeviceSession& s) override;
+  void device_message(const DeviceSession& s, const protocol::Message& m) override;
+  void availability_changed(const DeviceSession& s, bool online) override;
   void tick(Now now);
 
   bool readback_done() const { return readback_done_; }

@@ -103,25 +103,34 @@ Duration default_request_timeout(Duration availability_timeout) {
 }
 
 DeviceRegistry::DeviceRegistry(const Config& config, Topics topics, RegistryOptions options,
-                               SessionEvents events)
+                               DeviceListener* listener)
     : config_(config),
       topics_(std::move(topics)),
       options_(std::move(options)),
-      events_(std::move(events)),
-      limiter_(options_.warning_interval, options_.warning_budget) {
-  // The sessions call these; the registry keeps its own books first.
-  events_.availability_changed = [this, hook = std::move(events_.availability_changed)](
-                                     const DeviceSession& s, bool online) {
-    if (online) {
-      ++online_;
-    } else if (online_ > 0) {
-      --online_;
-    }
-    if (hook) hook(s, online);
-  };
-  events_.key_refused = [this](const DeviceSession& s, const std::string& what, Now now) {
-    key_mismatch(s.uuid(), "ERROR 5001 (sign error) to " + what, now);
-  };
+      listener_(listener),
+      limiter_(options_.warning_interval, options_.warning_budget) {}
+
+void DeviceRegistry::profile_learned(const DeviceSession& s) {
+  if (listener_) listener_->profile_learned(s);
+}
+
+void DeviceRegistry::device_message(const DeviceSession& s, const protocol::Message& m) {
+  if (listener_) listener_->device_message(s, m);
+}
+
+void DeviceRegistry::availability_changed(const DeviceSession& s, bool online) {
+  // The registry keeps its own books first.
+  if (online) {
+    ++online_;
+  } else if (online_ > 0) {
+    --online_;
+  }
+  if (listener_) listener_->availability_changed(s, online);
+}
+
+bool DeviceRegistry::key_refused(const DeviceSession& s, const std::string& what, Now now) {
+  key_mismatch(s.uuid(), "ERROR 5001 (sign error) to " + what, now);
+  return true;
 }
 
 bool DeviceRegistry::log_allowed(spdlog::level::level_enum level) {
@@ -468,7 +477,8 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now) {
   s.ability_pool = &abilities_;
   if (!device)
     spdlog::info("{}: new device, not in the configuration (using the global key)", uuid);
-  auto session = std::make_unique<DeviceSession>(std::move(s), events_, outbox_, counters_);
+  auto session = std::make_unique<DeviceSession>(std::move(s), static_cast<DeviceListener&>(*this),
+                                                 outbox_, counters_);
   auto* raw = session.get();
   sessions_.emplace(id, std::move(session));
   return raw;

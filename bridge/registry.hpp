@@ -74,13 +74,18 @@ struct KeyMismatch {
 // A request timeout that suits the availability timeout: a quarter of it, within 0.5 s and 5 s.
 Duration default_request_timeout(Duration availability_timeout);
 
-class DeviceRegistry {
+// Every session reports to the registry (its DeviceListener), which keeps its own books (devices
+// online, key mismatches) and passes the device events on to `listener` (Home Assistant).
+class DeviceRegistry : private DeviceListener {
  public:
   DeviceRegistry(const Config& config, Topics topics, RegistryOptions options,
-                 SessionEvents events = {});
-  // Sessions keep references to the events, outbox and counters held here.
+                 DeviceListener* listener = nullptr);
+  // Sessions keep references to the registry, the outbox and counters held here.
   DeviceRegistry(const DeviceRegistry&) = delete;
   DeviceRegistry& operator=(const DeviceRegistry&) = delete;
+
+  // Where device events go (set once, before the first message; null: nowhere).
+  void set_listener(DeviceListener* listener) { listener_ = listener; }
 
   // One MQTT message from the broker (any topic we subscribed to).
   void on_message(std::string_view topic, std::string_view payload, Now now);
@@ -134,6 +139,12 @@ class DeviceRegistry {
   const Topics& topics() const { return topics_; }
 
  private:
+  // DeviceListener of the sessions.
+  void profile_learned(const DeviceSession& s) override;
+  void device_message(const DeviceSession& s, const protocol::Message& m) override;
+  void availability_changed(const DeviceSession& s, bool online) override;
+  bool key_refused(const DeviceSession& s, const std::string& what, Now now) override;
+
   DeviceSession* session_for(const std::string& uuid, Now now);
   void schedule(const DeviceSession& session);
   void warn_limited(const std::string& key, Now now, const std::string& text);
@@ -154,7 +165,7 @@ class DeviceRegistry {
   const Config& config_;
   Topics topics_;
   RegistryOptions options_;
-  SessionEvents events_;
+  DeviceListener* listener_ = nullptr;
   Outbox outbox_;
   Counters counters_;
   RateLimitedLog limiter_;

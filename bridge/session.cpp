@@ -61,9 +61,9 @@ bool ReplayWindow::remember(std::string_view message_id, std::int64_t timestamp)
   return true;
 }
 
-DeviceSession::DeviceSession(SessionSettings settings, const SessionEvents& events, Outbox& outbox,
+DeviceSession::DeviceSession(SessionSettings settings, DeviceListener& listener, Outbox& outbox,
                              Counters& counters)
-    : settings_(std::move(settings)), events_(events), outbox_(outbox), counters_(counters) {
+    : settings_(std::move(settings)), listener_(listener), outbox_(outbox), counters_(counters) {
   label_ = settings_.name.empty() ? settings_.uuid : settings_.name + " (" + settings_.uuid + ")";
   known_ = settings_.known;
 }
@@ -150,7 +150,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
       break;
   }
   heard(now);
-  if (events_.device_message) events_.device_message(*this, message);
+  listener_.device_message(*this, message);
 }
 
 void DeviceSession::heard(Now now) {
@@ -169,7 +169,7 @@ void DeviceSession::set_availability(Availability availability) {
   if (availability == availability_) return;
   availability_ = availability;
   announce();
-  if (events_.availability_changed) events_.availability_changed(*this, online());
+  listener_.availability_changed(*this, online());
 }
 
 void DeviceSession::announce() {
@@ -381,9 +381,8 @@ void DeviceSession::handle_error(const protocol::Message& message, const Pending
               : "a request (" + printable(h.ns, 64) + ")";
   if (code && *code == 5001) {
     ++counters_.key_refusals;
-    if (events_.key_refused) {
-      events_.key_refused(*this, what, now);  // reported once, and shown in Home Assistant
-      return;
+    if (listener_.key_refused(*this, what, now)) {
+      return;  // reported once, and shown in Home Assistant
     }
     spdlog::error(
         "{}: refused {} with error 5001 (sign error): the key configured for this device is not "
@@ -448,7 +447,7 @@ void DeviceSession::maybe_profile_learned(Now now) {
   profile_complete_ = true;
   spdlog::info("{}: profile learned: {} hw {} fw {}, {} abilities", label_, profile_->type,
                profile_->hardware_version, profile_->firmware_version, profile_->abilities.size());
-  if (events_.profile_learned) events_.profile_learned(*this);
+  listener_.profile_learned(*this);
   check_time(now);
 }
 

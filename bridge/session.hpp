@@ -48,18 +48,23 @@ class ReplayWindow {
   std::size_t next_ = 0;
 };
 
-// Hooks for what comes after the handshake (issue 5: entities, states, polls). Each may be empty.
-struct SessionEvents {
+// What a session tells about its device after the handshake (issue 5: entities, states, polls).
+// The registry is every session's listener: it keeps its own books and passes the device events
+// on to the one listener set on it (Home Assistant). Every method does nothing unless overridden.
+class DeviceListener {
+ public:
+  virtual ~DeviceListener() = default;
   // The device's profile was learned (first contact, Bind, return after being offline).
-  std::function<void(const DeviceSession&)> profile_learned;
+  virtual void profile_learned(const DeviceSession&) {}
   // Every verified device message after the session handled it: PUSHes, ACKs (replies to our
   // requests and to requests sent through DeviceSession::request), ERRORs.
-  std::function<void(const DeviceSession&, const protocol::Message&)> device_message;
+  virtual void device_message(const DeviceSession&, const protocol::Message&) {}
   // The device went online (true) or offline (false).
-  std::function<void(const DeviceSession&, bool online)> availability_changed;
+  virtual void availability_changed(const DeviceSession&, bool /*online*/) {}
   // The device refused a request of ours with ERROR 5001 (sign error): it signs with another key.
-  // `what` names the request ("GET Appliance.System.All"). Set by the registry.
-  std::function<void(const DeviceSession&, const std::string& what, Now now)> key_refused;
+  // `what` names the request ("GET Appliance.System.All"). True when handled (the registry
+  // reports it); false and the session logs it itself.
+  virtual bool key_refused(const DeviceSession&, const std::string& /*what*/, Now) { return false; }
 };
 
 struct SessionSettings {
@@ -91,7 +96,7 @@ class DeviceSession {
  public:
   enum class Availability { Unknown, Online, Offline };
 
-  DeviceSession(SessionSettings settings, const SessionEvents& events, Outbox& outbox,
+  DeviceSession(SessionSettings settings, DeviceListener& listener, Outbox& outbox,
                 Counters& counters);
 
   // A verified message from this device.
@@ -147,7 +152,7 @@ class DeviceSession {
   // cannot help). Returns what it was ("GET Appliance.System.All"), nullopt if it answers nothing.
   std::optional<std::string> refused(const protocol::Header& reply, Now now);
   // Sends a signed request to the device, with deadline and retries, asking for the answer on the
-  // device's own publish topic (`from`); the reply arrives through SessionEvents::device_message.
+  // device's own publish topic (`from`); the reply arrives through DeviceListener::device_message.
   // Returns the messageId.
   std::string request(protocol::Method method, std::string_view ns, std::string payload_json,
                       Now now);
@@ -205,7 +210,7 @@ class DeviceSession {
 
   SessionSettings settings_;
   std::string label_;
-  const SessionEvents& events_;
+  DeviceListener& listener_;
   Outbox& outbox_;
   Counters& counters_;
 

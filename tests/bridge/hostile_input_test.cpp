@@ -33,7 +33,14 @@ struct Harness {
   Config config;
   std::unique_ptr<DeviceRegistry> registry;
   Now now{TimePoint{} + 1000s, kWall};
-  std::vector<std::string> device_messages;  // "<uuid> <ns>" that reached Home Assistant's hook
+  std::vector<std::string> device_messages;  // "<uuid> <ns>" that reached Home Assistant
+  struct Listener final : DeviceListener {
+    Harness& h;
+    explicit Listener(Harness& harness) : h(harness) {}
+    void device_message(const DeviceSession& s, const protocol::Message& m) override {
+      h.device_messages.push_back(s.uuid() + " " + m.header.ns);
+    }
+  } listener{*this};
 
   explicit Harness(std::function<void(Config&)> tweak = {}) {
     config.key = kKey;
@@ -42,12 +49,8 @@ struct Harness {
     if (tweak) tweak(config);
     RegistryOptions options;
     options.request_timeout = 2s;
-    SessionEvents events;
-    events.device_message = [this](const DeviceSession& s, const protocol::Message& m) {
-      device_messages.push_back(s.uuid() + " " + m.header.ns);
-    };
     registry =
-        std::make_unique<DeviceRegistry>(config, Topics::from_config(config), options, events);
+        std::make_unique<DeviceRegistry>(config, Topics::from_config(config), options, &listener);
   }
   void deliver(const std::string& topic, const std::string& payload) {
     registry->on_message(topic, payload, now);

@@ -39,6 +39,18 @@ struct Harness {
   std::vector<std::string> learned;
   std::vector<std::pair<std::string, bool>> availability;
   std::vector<std::string> device_messages;
+  // What the registry tells Home Assistant, recorded.
+  struct Listener final : DeviceListener {
+    Harness& h;
+    explicit Listener(Harness& harness) : h(harness) {}
+    void profile_learned(const DeviceSession& s) override { h.learned.push_back(s.uuid()); }
+    void availability_changed(const DeviceSession& s, bool online) override {
+      h.availability.emplace_back(s.uuid(), online);
+    }
+    void device_message(const DeviceSession&, const protocol::Message& m) override {
+      h.device_messages.push_back(m.header.ns);
+    }
+  } listener{*this};
 
   explicit Harness(const std::string& zone = "Australia/Sydney",
                    std::function<void(Config&)> tweak = {},
@@ -52,15 +64,7 @@ struct Harness {
     options.request_timeout = 2s;
     options.host_timezone = "";
     if (tweak_options) tweak_options(options);
-    SessionEvents events;
-    events.profile_learned = [this](const DeviceSession& s) { learned.push_back(s.uuid()); };
-    events.availability_changed = [this](const DeviceSession& s, bool online) {
-      availability.emplace_back(s.uuid(), online);
-    };
-    events.device_message = [this](const DeviceSession&, const protocol::Message& m) {
-      device_messages.push_back(m.header.ns);
-    };
-    registry = std::make_unique<DeviceRegistry>(config, topics, options, events);
+    registry = std::make_unique<DeviceRegistry>(config, topics, options, &listener);
   }
 
   void deliver(const std::string& topic, const std::string& payload) {
