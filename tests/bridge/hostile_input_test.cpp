@@ -11,6 +11,7 @@
 #include "log_capture.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
+#include "registry_harness.hpp"
 #include "support/fixtures.hpp"
 
 using namespace meross;
@@ -24,63 +25,13 @@ constexpr std::int64_t kWall = 1750000000;  // 2025-06-15
 const std::string kKey = "hostile-test-key";
 const std::string kOtherKey = "another-accounts-key";
 
-struct Sent {
-  Publication publication;
-  protocol::Message message;
+using test::requests_for;
+using test::Sent;
+
+struct Harness : test::RegistryHarness {
+  explicit Harness(const std::function<void(Config&)>& tweak = {})
+      : RegistryHarness(kKey, kWall, "Australia/Sydney", tweak) {}
 };
-
-struct Harness {
-  Config config;
-  std::unique_ptr<DeviceRegistry> registry;
-  Now now{TimePoint{} + 1000s, kWall};
-  std::vector<std::string> device_messages;  // "<uuid> <ns>" that reached Home Assistant
-  struct Listener final : DeviceListener {
-    Harness& h;
-    explicit Listener(Harness& harness) : h(harness) {}
-    void device_message(const DeviceSession& s, const protocol::Message& m) override {
-      h.device_messages.push_back(s.uuid() + " " + m.header.ns);
-    }
-  } listener{*this};
-
-  explicit Harness(std::function<void(Config&)> tweak = {}) {
-    config.key = kKey;
-    config.timezone = "Australia/Sydney";
-    config.availability_timeout = 10s;
-    if (tweak) tweak(config);
-    RegistryOptions options;
-    options.request_timeout = 2s;
-    registry =
-        std::make_unique<DeviceRegistry>(config, Topics::from_config(config), options, &listener);
-  }
-  void deliver(const std::string& topic, const std::string& payload) {
-    registry->on_message(topic, payload, now);
-  }
-  void advance(std::chrono::milliseconds d) {
-    now.mono += d;
-    now.wall += std::chrono::duration_cast<std::chrono::seconds>(d).count();
-    registry->tick(now);
-  }
-  std::vector<Sent> sent() {
-    std::vector<Sent> out;
-    for (auto& p : registry->take_outgoing()) {
-      auto parsed = protocol::parse_message(p.payload);
-      Sent s{p, {}};
-      if (parsed.ok()) s.message = std::move(parsed).value();
-      out.push_back(std::move(s));
-    }
-    return out;
-  }
-  const Counters& count() const { return registry->counters(); }
-};
-
-std::vector<const Sent*> requests_for(const std::vector<Sent>& sent, const std::string& ns,
-                                      Method method = Method::Get) {
-  std::vector<const Sent*> out;
-  for (const auto& s : sent) {
-    if (s.message.header.ns == ns && s.message.header.method == method) out.push_back(&s);
-  }
-  return out;
-}
 
 const Sent* last_on(const std::vector<Sent>& sent, const std::string& topic) {
   const Sent* found = nullptr;
@@ -115,7 +66,7 @@ void bind_and_discover(Harness& h, const Mss310& d, std::int64_t clock_offset = 
   for (const auto* set : requests_for(sent, "Appliance.System.Time", Method::Set))
     h.deliver(d.device.publish_topic(), d.device.reply(set->message.header, "{}", clock));
   BOOST_REQUIRE(h.registry->find(d.device.uuid)->profile_complete());
-  h.device_messages.clear();
+  h.device_messages_from.clear();
 }
 
 std::string togglex(int onoff) {
@@ -281,13 +232,13 @@ BOOST_AUTO_TEST_CASE(messages_dated_far_from_the_devices_clock_are_dropped_and_c
     h.deliver(dev.publish_topic(),
               dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), when));
   }
-  BOOST_TEST(h.device_messages.empty());
+  BOOST_TEST(h.device_messages_from.empty());
   BOOST_TEST(h.count().stale == 6u);
   BOOST_TEST(logs.count("dropped a stale PUSH Appliance.Control.ToggleX") == 1u);  // a minute
   // Within the window: taken.
   h.deliver(dev.publish_topic(),
             dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall - 30));
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(a_replay_outside_the_window_cannot_pass_even_after_64_newer_messages) {
@@ -298,23 +249,23 @@ BOOST_AUTO_TEST_CASE(a_replay_outside_the_window_cannot_pass_even_after_64_newer
   const std::string captured =
       dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall);
   h.deliver(dev.publish_topic(), captured);
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
   // 70 newer messages push it out of the 64-entry replay window.
   for (int i = 0; i < 70; ++i) {
     h.advance(1s);
     h.deliver(dev.publish_topic(),
               dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(0), h.now.wall));
   }
-  BOOST_TEST(h.device_messages.size() == 71u);
+  BOOST_TEST(h.device_messages_from.size() == 71u);
   h.deliver(dev.publish_topic(), captured);
-  BOOST_TEST(h.device_messages.size() == 71u);
+  BOOST_TEST(h.device_messages_from.size() == 71u);
   BOOST_TEST(h.count().stale == 1u);
   // A duplicate within the window is still a replay.
   const std::string recent =
       dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall);
   h.deliver(dev.publish_topic(), recent);
   h.deliver(dev.publish_topic(), recent);
-  BOOST_TEST(h.device_messages.size() == 72u);
+  BOOST_TEST(h.device_messages_from.size() == 72u);
   BOOST_TEST(h.count().replays == 1u);
 }
 
@@ -324,7 +275,7 @@ BOOST_AUTO_TEST_CASE(the_window_is_configurable) {
   bind_and_discover(h, d);
   h.deliver(d.device.publish_topic(), d.device.message(Method::Push, "Appliance.Control.ToggleX",
                                                        togglex(1), h.now.wall - 240));
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
   BOOST_TEST(h.count().stale == 0u);
 }
 
@@ -343,23 +294,23 @@ BOOST_AUTO_TEST_CASE(a_device_whose_clock_was_never_set_is_served_and_still_prot
   const std::string push =
       dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall + offset);
   h.deliver(dev.publish_topic(), push);
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
   BOOST_TEST(h.count().stale == 1u);
   // Its clock runs on: still taken a while later.
   h.advance(40s);
   h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(0),
                                              h.now.wall + offset));
-  BOOST_TEST(h.device_messages.size() == 2u);
+  BOOST_TEST(h.device_messages_from.size() == 2u);
   // A replay of the first, older than the window by its own clock: stale.
   h.advance(30s);
   h.deliver(dev.publish_topic(), push);
-  BOOST_TEST(h.device_messages.size() == 2u);
+  BOOST_TEST(h.device_messages_from.size() == 2u);
   BOOST_TEST(h.count().stale == 2u);
   // A message dated by our clock (a year ahead of its own) right now is fine too: devices whose
   // clock gets set jump to ours.
   h.deliver(dev.publish_topic(),
             dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall));
-  BOOST_TEST(h.device_messages.size() == 3u);
+  BOOST_TEST(h.device_messages_from.size() == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock_read_again) {
@@ -377,11 +328,11 @@ BOOST_AUTO_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock
   auto sent = h.sent();
   BOOST_TEST(requests_for(sent, "Appliance.Control.Bind", Method::SetAck).size() == 1u);
   BOOST_TEST(h.count().stale == 1u);
-  h.device_messages.clear();
+  h.device_messages_from.clear();
   // A push before any answer: stale (the Bind's discovery is on its way to read its clock).
   h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1),
                                              h.now.wall + offset));
-  BOOST_TEST(h.device_messages.empty());
+  BOOST_TEST(h.device_messages_from.empty());
   BOOST_TEST(h.count().stale == 2u);
   for (const auto& s : sent) {
     if (s.message.header.method == Method::Get)
@@ -391,10 +342,10 @@ BOOST_AUTO_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock
                                                                             : d.trace.all_json,
                           h.now.wall + offset + 1));
   }
-  h.device_messages.clear();
+  h.device_messages_from.clear();
   h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1),
                                              h.now.wall + offset + 2));
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
   // Its Clock PUSH is answered; its clock is ours from then on.
   h.deliver(dev.publish_topic(),
             dev.message(Method::Push, "Appliance.System.Clock", R"({"clock":{"timestamp":5}})",
@@ -402,7 +353,7 @@ BOOST_AUTO_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.Clock", Method::Push).size() == 1u);
   h.deliver(dev.publish_topic(),
             dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(0), h.now.wall));
-  BOOST_TEST(h.device_messages.size() == 3u);  // the Clock push and this one
+  BOOST_TEST(h.device_messages_from.size() == 3u);  // the Clock push and this one
 }
 
 BOOST_AUTO_TEST_CASE(stale_replays_cannot_make_the_bridge_ask_more_than_once_a_window) {
@@ -445,7 +396,7 @@ BOOST_AUTO_TEST_CASE(a_message_whose_header_names_another_device_is_dropped_and_
   header = protocol::make_request_header(Method::Push, "Appliance.Control.ToggleX",
                                          "/appliance/" + other + "/publish", kKey, h.now.wall);
   h.deliver(dev.publish_topic(), protocol::serialize(header, togglex(1)));
-  BOOST_TEST(h.device_messages.empty());
+  BOOST_TEST(h.device_messages_from.empty());
   BOOST_TEST(h.count().misaddressed == 2u);
   BOOST_TEST(logs.count("whose header names another device") == 1u);
   // Its own uuid, in any case, is fine.
@@ -455,7 +406,7 @@ BOOST_AUTO_TEST_CASE(a_message_whose_header_names_another_device_is_dropped_and_
   for (auto& c : header.uuid)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   h.deliver(dev.publish_topic(), protocol::serialize(header, togglex(1)));
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
 }
 
 BOOST_AUTO_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device) {
@@ -468,7 +419,7 @@ BOOST_AUTO_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device
   auto request = protocol::make_request_header(Method::Get, "Appliance.Control.ToggleX",
                                                dev.publish_topic(), kKey, h.now.wall);
   h.deliver(dev.publish_topic(), dev.reply(request, togglex(1), h.now.wall));
-  BOOST_TEST(h.device_messages.empty());
+  BOOST_TEST(h.device_messages_from.empty());
   BOOST_TEST(h.count().unmatched_replies == 1u);
   BOOST_TEST(h.count().messages_handled == handled);
   // The answer to a request of ours: taken, once.
@@ -480,9 +431,9 @@ BOOST_AUTO_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device
   BOOST_REQUIRE(gets.size() == 1u);
   const auto answer = dev.reply(gets[0]->message.header, togglex(1), h.now.wall);
   h.deliver(dev.publish_topic(), answer);
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
   h.deliver(dev.publish_topic(), answer);  // again: no longer pending
-  BOOST_TEST(h.device_messages.size() == 1u);
+  BOOST_TEST(h.device_messages_from.size() == 1u);
   BOOST_TEST(h.count().unmatched_replies == 2u);
   // Another device's pending request answered on this device's topic: not its answer.
   const test::FakeDeviceIdentity b{"2301234567890123456748e1e9c4b297", kKey};
@@ -492,10 +443,10 @@ BOOST_AUTO_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device
   const auto b_gets = requests_for(b_sent, "Appliance.System.All");
   BOOST_REQUIRE(b_gets.size() == 1u);
   auto forged = b_gets[0]->message.header;
-  h.device_messages.clear();
+  h.device_messages_from.clear();
   h.deliver(dev.publish_topic(), dev.reply(forged, d.trace.all_json, h.now.wall));
   BOOST_TEST(h.registry->find(b.uuid)->pending_requests() == 2u);
-  BOOST_TEST(h.device_messages.empty());
+  BOOST_TEST(h.device_messages_from.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

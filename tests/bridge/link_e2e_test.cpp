@@ -8,6 +8,7 @@
 
 #include "bridge/mqtt_link.hpp"
 #include "e2e_support.hpp"
+#include "link_pump.hpp"
 
 using namespace meross;
 using namespace meross::test;
@@ -15,40 +16,9 @@ using bridge::MqttLink;
 using bridge::Publication;
 using bridge::SteadyClock;
 
-namespace {
-
-// The daemon's loop for one link, for `duration` or until `done` holds.
-template <class Done>
-bool pump(MqttLink& link, std::chrono::milliseconds duration, Done done) {
-  const auto end = SteadyClock::now() + duration;
-  while (SteadyClock::now() < end) {
-    link.maintain(SteadyClock::now());
-    if (done()) return true;
-    const int sock = link.socket();
-    if (sock < 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      continue;
-    }
-    pollfd fd{sock, static_cast<short>(POLLIN | (link.wants_write() ? POLLOUT : 0)), 0};
-    if (::poll(&fd, 1, 20) > 0) {
-      const auto now = SteadyClock::now();
-      if (fd.revents & POLLOUT) link.on_writable(now);
-      if (fd.revents & (POLLIN | POLLHUP | POLLERR)) link.on_readable(now);
-    }
-  }
-  return done();
-}
-
-}  // namespace
-
 BOOST_AUTO_TEST_CASE(a_request_past_its_deadline_is_never_sent_late) {
   MosquittoBroker broker;
-  bridge::LinkSettings settings;
-  settings.broker = bridge::MqttUrl{false, "127.0.0.1", broker.port()};
-  settings.client_id = "link-e2e-" + unique_suffix();
-  settings.min_backoff = std::chrono::milliseconds(100);
-  settings.max_backoff = std::chrono::milliseconds(200);
-  MqttLink link(settings, {});
+  MqttLink link(quick_link(broker, "link-e2e"), {});
   BOOST_REQUIRE(link.configure());
   BOOST_REQUIRE(pump(link, kWait, [&] { return link.connected(); }));
 

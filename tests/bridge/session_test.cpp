@@ -12,6 +12,7 @@
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
 #include "protocol/time_rules.hpp"
+#include "registry_harness.hpp"
 #include "support/fixtures.hpp"
 
 using namespace meross;
@@ -24,79 +25,15 @@ namespace {
 constexpr std::int64_t kWall = 1750000000;  // 2025-06-15
 const std::string kKey = "sekrit-device-key";
 
-struct Sent {
-  Publication publication;
-  protocol::Message message;
-};
+using test::requests_for;
+using test::Sent;
 
-// A registry fed by hand, with a clock the test moves.
-struct Harness {
-  Config config;
-  Topics topics;
-  Counters* counters = nullptr;
-  std::unique_ptr<DeviceRegistry> registry;
-  Now now{TimePoint{} + 1000s, kWall};
-  std::vector<std::string> learned;
-  std::vector<std::pair<std::string, bool>> availability;
-  std::vector<std::string> device_messages;
-  // What the registry tells Home Assistant, recorded.
-  struct Listener final : DeviceListener {
-    Harness& h;
-    explicit Listener(Harness& harness) : h(harness) {}
-    void profile_learned(const DeviceSession& s) override { h.learned.push_back(s.uuid()); }
-    void availability_changed(const DeviceSession& s, bool online) override {
-      h.availability.emplace_back(s.uuid(), online);
-    }
-    void device_message(const DeviceSession&, const protocol::Message& m) override {
-      h.device_messages.push_back(m.header.ns);
-    }
-  } listener{*this};
-
+struct Harness : test::RegistryHarness {
   explicit Harness(const std::string& zone = "Australia/Sydney",
-                   std::function<void(Config&)> tweak = {},
-                   std::function<void(RegistryOptions&)> tweak_options = {}) {
-    config.key = kKey;
-    config.timezone = zone;
-    config.availability_timeout = 10s;
-    if (tweak) tweak(config);
-    topics = Topics::from_config(config);
-    RegistryOptions options;
-    options.request_timeout = 2s;
-    options.host_timezone = "";
-    if (tweak_options) tweak_options(options);
-    registry = std::make_unique<DeviceRegistry>(config, topics, options, &listener);
-  }
-
-  void deliver(const std::string& topic, const std::string& payload) {
-    registry->on_message(topic, payload, now);
-  }
-  void advance(std::chrono::milliseconds d) {
-    now.mono += d;
-    now.wall += std::chrono::duration_cast<std::chrono::seconds>(d).count();
-    registry->tick(now);
-  }
-  // Everything published since the last call, parsed when it is a Meross message.
-  std::vector<Sent> sent() {
-    std::vector<Sent> out;
-    for (auto& p : registry->take_outgoing()) {
-      auto parsed = protocol::parse_message(p.payload);
-      Sent s{p, {}};
-      if (parsed.ok()) s.message = std::move(parsed).value();
-      out.push_back(std::move(s));
-    }
-    return out;
-  }
-  const Counters& count() const { return registry->counters(); }
+                   const std::function<void(Config&)>& tweak = {},
+                   const std::function<void(RegistryOptions&)>& tweak_options = {})
+      : RegistryHarness(kKey, kWall, zone, tweak, tweak_options) {}
 };
-
-std::vector<const Sent*> requests_for(const std::vector<Sent>& sent, const std::string& ns,
-                                      Method method = Method::Get) {
-  std::vector<const Sent*> out;
-  for (const auto& s : sent) {
-    if (s.message.header.ns == ns && s.message.header.method == method) out.push_back(&s);
-  }
-  return out;
-}
 
 const Sent* publication_on(const std::vector<Sent>& sent, const std::string& topic) {
   for (const auto& s : sent) {
