@@ -18,6 +18,7 @@ namespace meross::sim {
 
 using detail::Answer;
 using detail::error_answer;
+using detail::fnv1a;
 using protocol::find_member;
 using protocol::int_member;
 using protocol::JsonValue;
@@ -39,15 +40,6 @@ std::string text_of(const rapidjson::StringBuffer& buffer) {
 
 void put_string(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 bool is_hex(char c) {
@@ -179,20 +171,10 @@ std::vector<Outgoing> Device::connect(std::int64_t now_ms) {
   connected_ = true;
   bound_ = false;
   std::vector<Outgoing> out;
-  const std::int64_t now_s = now_ms / 1000;
-  out.push_back(make_push(
-      "Appliance.System.Report",
-      R"({"report":[{"type":"1","value":"0","timestamp":)" + std::to_string(now_s) + "}]}",
-      now_ms));
-  out.push_back(
-      make_message(Method::Set, kBind, bind_payload(now_ms), now_ms, {}, subscribe_topic_));
-  next_bind_ms_ = now_ms + settings_.bind_interval_ms;
+  send_bind(now_ms, out);
   if (tmpl_->abilities.count(kClock)) {
-    Outgoing clock =
-        make_push(kClock, R"({"clock":{"timestamp":)" + std::to_string(now_s) + "}}", now_ms);
     clock_pending_ = true;
-    next_clock_ms_ = now_ms + settings_.clock_interval_ms;
-    out.push_back(std::move(clock));
+    send_clock(now_ms, out);
   }
   // Boot PUSHes go out before the Bind is acknowledged, as firmware sends them.
   detail::Context ctx = context(now_ms);
@@ -202,6 +184,22 @@ std::vector<Outgoing> Device::connect(std::int64_t now_ms) {
   for (auto& p : ctx.pushes)
     out.push_back(make_push(p.ns, std::move(p.payload), now_ms));
   return out;
+}
+
+void Device::send_bind(std::int64_t now_ms, std::vector<Outgoing>& out) {
+  out.push_back(make_push(
+      "Appliance.System.Report",
+      R"({"report":[{"type":"1","value":"0","timestamp":)" + std::to_string(now_ms / 1000) + "}]}",
+      now_ms));
+  out.push_back(
+      make_message(Method::Set, kBind, bind_payload(now_ms), now_ms, {}, subscribe_topic_));
+  next_bind_ms_ = now_ms + settings_.bind_interval_ms;
+}
+
+void Device::send_clock(std::int64_t now_ms, std::vector<Outgoing>& out) {
+  out.push_back(make_push(
+      kClock, R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}", now_ms));
+  next_clock_ms_ = now_ms + settings_.clock_interval_ms;
 }
 
 void Device::disconnect() {
@@ -214,21 +212,8 @@ std::vector<Outgoing> Device::tick(std::int64_t now_ms) {
   std::vector<Outgoing> out;
   detail::Context ctx = context(now_ms);
   advance(ctx);
-  if (connected_ && !bound_ && now_ms >= next_bind_ms_) {
-    const std::int64_t now_s = now_ms / 1000;
-    out.push_back(make_push(
-        "Appliance.System.Report",
-        R"({"report":[{"type":"1","value":"0","timestamp":)" + std::to_string(now_s) + "}]}",
-        now_ms));
-    out.push_back(
-        make_message(Method::Set, kBind, bind_payload(now_ms), now_ms, {}, subscribe_topic_));
-    next_bind_ms_ = now_ms + settings_.bind_interval_ms;
-  }
-  if (connected_ && clock_pending_ && now_ms >= next_clock_ms_) {
-    out.push_back(make_push(
-        kClock, R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}", now_ms));
-    next_clock_ms_ = now_ms + settings_.clock_interval_ms;
-  }
+  if (connected_ && !bound_ && now_ms >= next_bind_ms_) send_bind(now_ms, out);
+  if (connected_ && clock_pending_ && now_ms >= next_clock_ms_) send_clock(now_ms, out);
   flush(ctx, out);
   return out;
 }

@@ -170,6 +170,10 @@ class Device {
                         std::int64_t now_ms, std::string message_id = {},
                         std::string_view from = {}) const;
   Outgoing make_push(std::string_view ns, std::string payload, std::int64_t now_ms) const;
+  // System.Report and SET Bind, as firmware repeats them until a Bind is acknowledged.
+  void send_bind(std::int64_t now_ms, std::vector<Outgoing>& out);
+  // PUSH System.Clock, as firmware repeats it until the clock is answered.
+  void send_clock(std::int64_t now_ms, std::vector<Outgoing>& out);
   std::optional<detail::Answer> dispatch(detail::Context& ctx, protocol::Method method,
                                          const std::string& ns, const protocol::JsonValue& payload);
   detail::Answer multiple(detail::Context& ctx, const protocol::JsonValue& payload);

@@ -17,6 +17,15 @@ Answer error_answer(int code, std::string_view detail) {
   return Answer{Method::Error, std::string(b.GetString(), b.GetSize())};
 }
 
+std::uint64_t fnv1a(std::string_view text) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 const JsonValue* View::digest() const {
   const JsonValue* all = member(tmpl.all, "all");
   return all ? member(*all, "digest") : nullptr;

@@ -32,6 +32,9 @@ struct Answer {
 };
 
 Answer error_answer(int code, std::string_view detail);
+
+// A hash of `text` (FNV-1a), for values that differ between devices but not between runs.
+std::uint64_t fnv1a(std::string_view text);
 inline Answer bad_payload() {
   return error_answer(5000, "invalid payload");
 }

@@ -119,6 +119,13 @@ std::string wrap_list(std::string_view key, const std::vector<const JsonValue*>&
   return std::string(b.GetString(), b.GetSize());
 }
 
+void write_ints(Writer& w, const JsonValue& state, std::initializer_list<std::string_view> names) {
+  for (const std::string_view name : names) {
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.Int64(int_of(state, name));
+  }
+}
+
 void write_member(Writer& w, std::string_view name, const JsonValue& value) {
   w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
   value.Accept(w);

@@ -4,6 +4,7 @@
 // object, one member per family section) and for the payloads built from it.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,6 +63,10 @@ std::string wrap_list(std::string_view key, const std::vector<const JsonValue*>&
 
 // Writes `"name":value` into an object being written.
 void write_member(Writer& w, std::string_view name, const JsonValue& value);
+
+// Writes `"name":<the integer member name of state>` for each of `names` into an object being
+// written: the firmware's answers copy integer fields of the live state.
+void write_ints(Writer& w, const JsonValue& state, std::initializer_list<std::string_view> names);
 
 // A strict JSON integer (not a string, not a fraction), as firmware parses setpoints.
 std::optional<std::int64_t> strict_int(const JsonValue& value);

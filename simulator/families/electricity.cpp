@@ -16,15 +16,6 @@ constexpr std::string_view kElectricity = "Appliance.Control.Electricity";
 constexpr std::string_view kConsumptionX = "Appliance.Control.ConsumptionX";
 constexpr std::string_view kConfig = "Appliance.Control.ConsumptionConfig";
 
-std::uint64_t fnv1a(std::string_view text) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 double number_of(const JsonValue& object, std::string_view name) {
   const JsonValue* v = member(object, name);
   return v && v->IsNumber() ? v->GetDouble() : 0.0;

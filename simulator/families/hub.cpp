@@ -88,10 +88,7 @@ void touch(Context& ctx, JsonValue& sub) {
 
 void write_online(Writer& w, const JsonValue& sub) {
   w.StartObject();
-  w.Key("status");
-  w.Int64(int_of(sub, "status"));
-  w.Key("lastActiveTime");
-  w.Int64(int_of(sub, "lastActiveTime"));
+  write_ints(w, sub, {"status", "lastActiveTime"});
   w.EndObject();
 }
 
@@ -131,6 +128,18 @@ std::optional<Answer> read(const View& view, std::span<const Reader> readers, Me
     return Answer{Method::Push, items(r.key, subs, r.write)};
   }
   return std::nullopt;
+}
+
+std::optional<Answer> answer(Context& ctx, std::span<const Reader> readers,
+                             std::span<const Setter> setters, Method method, std::string_view ns,
+                             const JsonValue& payload) {
+  if (subdevices(ctx)) {
+    if (auto answer = read(ctx.view(), readers, method, ns, payload)) return answer;
+    for (const Setter& s : setters) {
+      if (method == Method::Set && s.ns == ns) return s.set(ctx, payload);
+    }
+  }
+  return recorded_answer(ctx, method, ns, payload);
 }
 
 std::optional<std::vector<Target>> targets(Context& ctx, std::string_view key,

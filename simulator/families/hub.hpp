@@ -59,6 +59,17 @@ struct Reader {
 std::optional<Answer> read(const View& view, std::span<const Reader> readers, Method method,
                            std::string_view ns, const JsonValue& payload);
 
+// One namespace a hub family changes on SET, and how.
+struct Setter {
+  std::string_view ns;
+  std::optional<Answer> (*set)(Context& ctx, const JsonValue& payload);
+};
+// A hub family's handle(): `readers` and `setters` answer once the hub has sub-devices; the
+// recorded answer does before that and for anything else.
+std::optional<Answer> answer(Context& ctx, std::span<const Reader> readers,
+                             std::span<const Setter> setters, Method method, std::string_view ns,
+                             const JsonValue& payload);
+
 struct Target {
   JsonValue* sub;
   const JsonValue* request;

@@ -154,20 +154,15 @@ void write_adjust(const JsonValue& sub, Writer& w) {
 }
 
 void write_current_set(const JsonValue& sub, Writer& w) {
-  w.Key("currentSet");
-  w.Int64(int_of(temperature_of(sub), "currentSet"));
+  write_ints(w, temperature_of(sub), {"currentSet"});
 }
 
 void write_room(const JsonValue& sub, Writer& w) {
-  w.Key("room");
-  w.Int64(int_of(temperature_of(sub), "room"));
-  w.Key("heating");
-  w.Int64(int_of(temperature_of(sub), "heating"));
+  write_ints(w, temperature_of(sub), {"room", "heating"});
 }
 
 void write_window(const JsonValue& sub, Writer& w) {
-  w.Key("openWindow");
-  w.Int64(int_of(temperature_of(sub), "openWindow"));
+  write_ints(w, temperature_of(sub), {"openWindow"});
 }
 
 constexpr hub::Reader kReaders[] = {
@@ -249,16 +244,15 @@ std::optional<Answer> set_adjust(Context& ctx, const JsonValue& payload) {
   return Answer{Method::SetAck, "{}"};
 }
 
+constexpr hub::Setter kSetters[] = {
+    {kTemperature, set_temperature},
+    {kMode, set_mode},
+    {kAdjust, set_adjust},
+};
+
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  if (!hub::subdevices(ctx)) return recorded_answer(ctx, method, ns, payload);
-  if (auto answer = hub::read(ctx.view(), kReaders, method, ns, payload)) return answer;
-  if (method == Method::Set) {
-    if (ns == kTemperature) return set_temperature(ctx, payload);
-    if (ns == kMode) return set_mode(ctx, payload);
-    if (ns == kAdjust) return set_adjust(ctx, payload);
-  }
-  return recorded_answer(ctx, method, ns, payload);
+  return hub::answer(ctx, kReaders, kSetters, method, ns, payload);
 }
 
 std::optional<std::string> command(Context& ctx, Command words) {
@@ -269,9 +263,9 @@ std::optional<std::string> command(Context& ctx, Command words) {
   if (!hub::online(*sub)) return words[0] + ": " + words[1] + " is offline";
   JsonValue& t = temperature_of(*sub);
   if (room) {
-    const auto celsius = thermostat::celsius_word(words[2]);
-    if (!celsius) return "room: '" + words[2] + "' is no temperature in °C (-40..100)";
-    set_int(t, "room", std::lround(*celsius * 10), ctx.alloc());
+    const auto units = thermostat::room_units(words[2], 10);
+    if (!units) return thermostat::room_refusal(words[2]);
+    set_int(t, "room", *units, ctx.alloc());
     settle(ctx, *sub);
   } else {
     if (words[2] != "open" && words[2] != "closed") return "window: open or closed";

@@ -214,10 +214,7 @@ void write_latest(const JsonValue& sub, Writer& w) {
 }
 
 void write_door(const JsonValue& sub, Writer& w) {
-  w.Key("status");
-  w.Int64(int_of(part(sub, "doorWindow"), "status"));
-  w.Key("lmTime");
-  w.Int64(int_of(part(sub, "doorWindow"), "lmTime"));
+  write_ints(w, part(sub, "doorWindow"), {"status", "lmTime"});
 }
 
 void write_door_samples(const JsonValue& sub, Writer& w) {
@@ -228,24 +225,15 @@ void write_door_samples(const JsonValue& sub, Writer& w) {
 }
 
 void write_smoke(const JsonValue& sub, Writer& w) {
-  w.Key("status");
-  w.Int64(int_of(part(sub, "smokeAlarm"), "status"));
-  w.Key("interConn");
-  w.Int64(int_of(part(sub, "smokeAlarm"), "interConn"));
+  write_ints(w, part(sub, "smokeAlarm"), {"status", "interConn"});
 }
 
 void write_smoke_push(const JsonValue& sub, Writer& w) {
-  write_smoke(sub, w);
-  w.Key("lmTime");
-  w.Int64(int_of(part(sub, "smokeAlarm"), "lmTime"));
+  write_ints(w, part(sub, "smokeAlarm"), {"status", "interConn", "lmTime"});
 }
 
 void write_adjust(const JsonValue& sub, Writer& w) {
-  const JsonValue& offsets = part(sub, "adjust");
-  w.Key("temperature");
-  w.Int64(int_of(offsets, "temperature"));
-  w.Key("humidity");
-  w.Int64(int_of(offsets, "humidity"));
+  write_ints(w, part(sub, "adjust"), {"temperature", "humidity"});
 }
 
 constexpr hub::Reader kReaders[] = {
@@ -323,15 +311,14 @@ std::optional<Answer> set_adjust(Context& ctx, const JsonValue& payload) {
   return Answer{Method::SetAck, "{}"};
 }
 
+constexpr hub::Setter kSetters[] = {
+    {kSmoke, set_smoke},
+    {kAdjust, set_adjust},
+};
+
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  if (!hub::subdevices(ctx)) return recorded_answer(ctx, method, ns, payload);
-  if (auto answer = hub::read(ctx.view(), kReaders, method, ns, payload)) return answer;
-  if (method == Method::Set) {
-    if (ns == kSmoke) return set_smoke(ctx, payload);
-    if (ns == kAdjust) return set_adjust(ctx, payload);
-  }
-  return recorded_answer(ctx, method, ns, payload);
+  return hub::answer(ctx, kReaders, kSetters, method, ns, payload);
 }
 
 void advance(Context& ctx) {
@@ -354,10 +341,10 @@ std::optional<std::string> command(Context& ctx, Command words) {
   if (!sub) return std::nullopt;
   if (!hub::online(*sub)) return words[0] + ": " + words[1] + " is offline";
   if (verb == "room") {
-    const auto celsius = thermostat::celsius_word(words[2]);
-    if (!celsius) return "room: '" + words[2] + "' is no temperature in °C (-40..100)";
+    const auto units = thermostat::room_units(words[2], 10);
+    if (!units) return thermostat::room_refusal(words[2]);
     JsonValue& t = part(*sub, "temperature");
-    set_int(t, "latest", std::lround(*celsius * 10), ctx.alloc());
+    set_int(t, "latest", *units, ctx.alloc());
     set_int(t, "latestSampleTime", ctx.now_s(), ctx.alloc());
     hub::touch(ctx, *sub);
     sync(ctx, *sub);

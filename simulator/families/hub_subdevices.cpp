@@ -103,10 +103,7 @@ bool any(const JsonValue&) {
 }
 
 void write_online(const JsonValue& sub, Writer& w) {
-  w.Key("status");
-  w.Int64(int_of(sub, "status"));
-  w.Key("lastActiveTime");
-  w.Int64(int_of(sub, "lastActiveTime"));
+  write_ints(w, sub, {"status", "lastActiveTime"});
 }
 
 void write_battery(const JsonValue& sub, Writer& w) {
@@ -115,8 +112,7 @@ void write_battery(const JsonValue& sub, Writer& w) {
 }
 
 void write_onoff(const JsonValue& sub, Writer& w) {
-  w.Key("onoff");
-  w.Int64(int_of(sub, "onoff"));
+  write_ints(w, sub, {"onoff"});
 }
 
 void write_version(const JsonValue& sub, Writer& w) {
@@ -153,21 +149,18 @@ std::optional<Answer> set_togglex(Context& ctx, const JsonValue& payload) {
   return Answer{Method::SetAck, "{}"};
 }
 
+constexpr hub::Setter kSetters[] = {{kToggleX, set_togglex}};
+
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  if (!hub::subdevices(ctx)) return recorded_answer(ctx, method, ns, payload);
-  const View v = ctx.view();
-  if (method == Method::Get) {
-    if (ns == kDigestHub) {
-      rapidjson::Document hub;
-      hub.CopyFrom(*digest_hub(v), hub.GetAllocator());
-      write_hub(v, hub, hub.GetAllocator());
-      return Answer{Method::GetAck, wrap("hub", hub)};
-    }
+  if (method == Method::Get && ns == kDigestHub && hub::subdevices(ctx)) {
+    const View v = ctx.view();
+    rapidjson::Document hub;
+    hub.CopyFrom(*digest_hub(v), hub.GetAllocator());
+    write_hub(v, hub, hub.GetAllocator());
+    return Answer{Method::GetAck, wrap("hub", hub)};
   }
-  if (method == Method::Set && ns == kToggleX) return set_togglex(ctx, payload);
-  if (auto answer = hub::read(v, kReaders, method, ns, payload)) return answer;
-  return recorded_answer(ctx, method, ns, payload);
+  return hub::answer(ctx, kReaders, kSetters, method, ns, payload);
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {

@@ -183,14 +183,30 @@ std::optional<std::int64_t> channel_word(std::string_view text) {
   return out;
 }
 
-std::optional<double> celsius_word(std::string_view text) {
+std::optional<std::int64_t> room_units(std::string_view text, int per_degree) {
   double out = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(out)) {
     return std::nullopt;
   }
   if (out < -40 || out > 100) return std::nullopt;  // what a room sensor could read
-  return out;
+  return std::lround(out * per_degree);
+}
+
+std::string room_refusal(std::string_view text) {
+  return "room: '" + std::string(text) + "' is no temperature in °C (-40..100)";
+}
+
+JsonValue* channel_item(Context& ctx, std::string_view key, std::string_view channel) {
+  const auto number = channel_word(channel);
+  JsonValue* items = list(ctx, key);
+  return items && number ? find_channel(*items, *number) : nullptr;
+}
+
+bool push_all(Context& ctx, std::string_view ns, std::string_view key) {
+  if (!list(ctx, key)) return false;
+  ctx.push(ns, all_channels(ctx.view(), key));
+  return true;
 }
 
 }  // namespace meross::sim::detail::thermostat

@@ -70,8 +70,15 @@ void apply(Context& ctx, JsonValue& live, const JsonValue& request, std::span<co
 // {"<key>":[the changed live items]}.
 std::string payload_of(std::string_view key, const std::vector<Change>& changed);
 
-// Command words: a channel number; a temperature in °C.
+// Command words: a channel number; a room temperature in °C ("21.5", what a room sensor could
+// read), in device units of `per_degree` per °C, nullopt when it is none; the line refusing it.
 std::optional<std::int64_t> channel_word(std::string_view text);
-std::optional<double> celsius_word(std::string_view text);
+std::optional<std::int64_t> room_units(std::string_view text, int per_degree);
+std::string room_refusal(std::string_view text);
+
+// The item of list `key` for the channel a command word names; nullptr when there is none.
+JsonValue* channel_item(Context& ctx, std::string_view key, std::string_view channel);
+// A family's load_push: every channel of list `key` PUSHed on `ns`; false without the list.
+bool push_all(Context& ctx, std::string_view ns, std::string_view key);
 
 }  // namespace meross::sim::detail::thermostat

@@ -123,15 +123,13 @@ void digest(const View& view, JsonValue& all, Alloc& alloc) {
 
 std::optional<std::string> command(Context& ctx, Command words) {
   if (words.size() != 3 || (words[0] != "room" && words[0] != "window")) return std::nullopt;
-  const auto channel = thermostat::channel_word(words[1]);
   const bool room = words[0] == "room";
-  JsonValue* l = thermostat::list(ctx, room ? "mode" : "windowOpened");
-  JsonValue* item = l && channel ? find_channel(*l, *channel) : nullptr;
+  JsonValue* item = thermostat::channel_item(ctx, room ? "mode" : "windowOpened", words[1]);
   if (!item) return std::nullopt;
   if (room) {
-    const auto celsius = thermostat::celsius_word(words[2]);
-    if (!celsius) return "room: '" + words[2] + "' is no temperature in °C (-40..100)";
-    set_int(*item, "currentTemp", std::lround(*celsius * 10), ctx.alloc());
+    const auto units = thermostat::room_units(words[2], 10);
+    if (!units) return thermostat::room_refusal(words[2]);
+    set_int(*item, "currentTemp", *units, ctx.alloc());
     settle(ctx, *item);
     ctx.push(kMode, wrap_list("mode", {item}));
     return "";
@@ -144,9 +142,7 @@ std::optional<std::string> command(Context& ctx, Command words) {
 }
 
 bool load_push(Context& ctx) {
-  if (!thermostat::list(ctx, "mode")) return false;
-  ctx.push(kMode, thermostat::all_channels(ctx.view(), "mode"));
-  return true;
+  return thermostat::push_all(ctx, kMode, "mode");
 }
 
 constexpr std::string_view kNamespaces[] = {kMode, kWindow, kSummer};

@@ -89,22 +89,18 @@ void digest(const View& view, JsonValue& all, Alloc& alloc) {
 
 std::optional<std::string> command(Context& ctx, Command words) {
   if (words.size() != 3 || words[0] != "room") return std::nullopt;
-  const auto channel = thermostat::channel_word(words[1]);
-  JsonValue* live = thermostat::list(ctx, "modeB");
-  JsonValue* item = live && channel ? find_channel(*live, *channel) : nullptr;
+  JsonValue* item = thermostat::channel_item(ctx, "modeB", words[1]);
   if (!item) return std::nullopt;
-  const auto celsius = thermostat::celsius_word(words[2]);
-  if (!celsius) return "room: '" + words[2] + "' is no temperature in °C (-40..100)";
-  set_int(*item, "currentTemp", std::lround(*celsius * 100), ctx.alloc());
+  const auto units = thermostat::room_units(words[2], 100);
+  if (!units) return thermostat::room_refusal(words[2]);
+  set_int(*item, "currentTemp", *units, ctx.alloc());
   settle(ctx, *item);
   ctx.push(kModeB, wrap_list("modeB", {item}));
   return "";
 }
 
 bool load_push(Context& ctx) {
-  if (!thermostat::list(ctx, "modeB")) return false;
-  ctx.push(kModeB, thermostat::all_channels(ctx.view(), "modeB"));
-  return true;
+  return thermostat::push_all(ctx, kModeB, "modeB");
 }
 
 constexpr std::string_view kNamespaces[] = {kModeB};

@@ -102,24 +102,19 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
 
 std::optional<std::string> command(Context& ctx, Command words) {
   if (words.size() != 3 || words[0] != "room") return std::nullopt;
-  const auto channel = thermostat::channel_word(words[1]);
-  JsonValue* live = thermostat::list(ctx, "control");
-  JsonValue* item = live && channel ? find_channel(*live, *channel) : nullptr;
+  JsonValue* item = thermostat::channel_item(ctx, "control", words[1]);
   if (!item) return std::nullopt;
-  const auto celsius = thermostat::celsius_word(words[2]);
-  if (!celsius) return "room: '" + words[2] + "' is no temperature in °C (-40..100)";
-  const std::int64_t value = std::lround(*celsius * 100);
-  set_int(*item, "currentTemp", value, ctx.alloc());
-  set_int(*item, "sensorTemp", value, ctx.alloc());
+  const auto units = thermostat::room_units(words[2], 100);
+  if (!units) return thermostat::room_refusal(words[2]);
+  set_int(*item, "currentTemp", *units, ctx.alloc());
+  set_int(*item, "sensorTemp", *units, ctx.alloc());
   settle(ctx, *item);
   ctx.push(kModeC, wrap_list("control", {item}));
   return "";
 }
 
 bool load_push(Context& ctx) {
-  if (!thermostat::list(ctx, "control")) return false;
-  ctx.push(kModeC, thermostat::all_channels(ctx.view(), "control"));
-  return true;
+  return thermostat::push_all(ctx, kModeC, "control");
 }
 
 constexpr std::string_view kNamespaces[] = {kModeC};

@@ -206,10 +206,7 @@ void summary(const View& view, Writer& w) {
     w.StartArray();
     for (const auto& item : list->GetArray()) {
       w.StartObject();
-      w.Key("channel");
-      w.Int64(int_of(item, "channel"));
-      w.Key("onoff");
-      w.Int64(int_of(item, "onoff"));
+      write_ints(w, item, {"channel", "onoff"});
       w.EndObject();
     }
     w.EndArray();

@@ -32,8 +32,10 @@
 
 #include "support/child_process.hpp"
 #include "support/firmware_device.hpp"
+#include "support/fixtures.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/mqtt_test_client.hpp"
+#include "support/wait.hpp"
 
 using namespace meross::test;
 namespace fs = std::filesystem;
@@ -45,21 +47,9 @@ constexpr auto kWait = std::chrono::seconds(30);
 const std::string kKey = "Add0n-e2e-k3y-7f1c";
 const std::string kWrongKey = "not-the-add0n-key";
 
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 template <class F>
 bool wait_until(F condition, std::chrono::milliseconds timeout = kWait) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
+  return poll_until(condition, timeout);
 }
 
 // A device identity nobody configured: 20 random hex digits, then the MAC's 12.
@@ -92,10 +82,10 @@ bool mosquitto_running_under(const std::string& dir) {
   while (const dirent* entry = ::readdir(proc)) {
     const std::string name = entry->d_name;
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string cmdline = read("/proc/" + name + "/cmdline");
+    std::string cmdline = read_file_or_empty("/proc/" + name + "/cmdline");
     for (char& c : cmdline)
       if (c == '\0') c = ' ';
-    const std::string stat = read("/proc/" + name + "/stat");
+    const std::string stat = read_file_or_empty("/proc/" + name + "/stat");
     const bool zombie = stat.find(") Z ") != std::string::npos;
     if (!zombie && cmdline.find("mosquitto") != std::string::npos &&
         cmdline.find(dir) != std::string::npos) {
@@ -318,7 +308,7 @@ BOOST_AUTO_TEST_CASE(a_device_reaches_home_assistant_through_the_addon_and_resta
   const fs::path certs = s.data / "broker" / "certs";
   std::vector<std::string> before;
   for (const char* name : {"ca.crt", "ca.key", "server.crt", "server.key"})
-    before.push_back(read(certs / name));
+    before.push_back(read_file_or_empty(certs / name));
   const std::size_t requests_before_restart = device.requests().size();
   stop_and_check(*run_local, s);
   check_no_secret(run_local->output());
@@ -330,7 +320,7 @@ BOOST_AUTO_TEST_CASE(a_device_reaches_home_assistant_through_the_addon_and_resta
   BOOST_TEST(second_output.find("TLS certificates: reused") != std::string::npos);
   std::size_t i = 0;
   for (const char* name : {"ca.crt", "ca.key", "server.crt", "server.key"})
-    BOOST_TEST(read(certs / name) == before[i++], name << " changed across restarts");
+    BOOST_TEST(read_file_or_empty(certs / name) == before[i++], name << " changed across restarts");
   // The device comes back through the restarted broker and bridge (which ask it what it is
   // again), and obeys Home Assistant as before.
   BOOST_REQUIRE_MESSAGE(

@@ -20,6 +20,7 @@
 #include "support/child_process.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/mqtt_test_client.hpp"
+#include "support/wait.hpp"
 
 namespace meross::test {
 
@@ -36,12 +37,7 @@ inline std::size_t count_in(const std::string& text, const std::string& needle) 
 // Polls `condition` until it holds or the deadline passes.
 template <class F>
 bool wait_until(F condition, std::chrono::milliseconds timeout = kWait) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return condition();
+  return poll_until(condition, timeout, std::chrono::milliseconds(20));
 }
 
 inline std::string unique_suffix() {

@@ -65,6 +65,15 @@ protocol::Message device_message(const std::string& uuid, Method method, const s
   return std::move(parsed).value();
 }
 
+// Connects `ha` and delivers `retained` documents (an earlier run's) before the read-back marker.
+void read_back(HomeAssistant& ha, const FakeIo& io, const std::vector<Publication>& retained) {
+  ha.on_connected(at(0));
+  const std::string marker = io.published.back().topic;
+  for (const auto& p : retained)
+    ha.on_message(p.topic, p.payload, true, at(0));
+  ha.on_message(marker, "done", false, at(0));
+}
+
 struct Fixture {
   Config config;
   FakeIo io;
@@ -316,11 +325,7 @@ BOOST_AUTO_TEST_CASE(per_component_mode_removes_the_device_document_of_an_earlie
   config.per_component_discovery = true;
   FakeIo io;
   HomeAssistant ha(config, HomeAssistantSettings::from_config(config, 1), io);
-  ha.on_connected(at(0));
-  const std::string marker = io.published.back().topic;
-  for (const auto& p : retained)
-    ha.on_message(p.topic, p.payload, true, at(0));
-  ha.on_message(marker, "done", false, at(0));
+  read_back(ha, io, retained);
   ha.on_profile(before.plug.uuid, before.plug, at(0));
   BOOST_TEST(io.last(before.doc_topic()) == "");
   BOOST_TEST(io.on("homeassistant/switch/meross_" + before.plug.uuid + "/switch_0/config").size() ==
@@ -356,11 +361,7 @@ BOOST_AUTO_TEST_CASE(per_component_mode_removals_across_restarts) {
   config.exclude = {gone};
   FakeIo io;
   HomeAssistant ha(config, HomeAssistantSettings::from_config(config, 1), io);
-  ha.on_connected(at(0));
-  const std::string marker = io.published.back().topic;
-  for (const auto& p : retained)
-    ha.on_message(p.topic, p.payload, true, at(0));
-  ha.on_message(marker, "done", false, at(0));
+  read_back(ha, io, retained);
   // Every document of the excluded device is removed, once, at the end of the read-back.
   for (const auto& topic : excluded_topics) {
     BOOST_TEST(io.on(topic).size() == 1u);

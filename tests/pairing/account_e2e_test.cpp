@@ -11,6 +11,7 @@
 #include "pairing/cloud_account.hpp"
 #include "pairing/fake_cloud.hpp"
 #include "support/child_process.hpp"
+#include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 
 using meross::test::ChildProcess;
@@ -18,6 +19,8 @@ using meross::test::FakeCloud;
 namespace fs = std::filesystem;
 
 using meross::test::TempDir;
+
+using meross::test::read_file_or_empty;
 
 namespace {
 
@@ -36,13 +39,6 @@ const std::string kDevices =
 const std::string kHubChildren =
     R"([{"subDeviceId":"01004C4F","subDeviceType":"mts100v3","subDeviceVendor":"Meross",)"
     R"("subDeviceName":"Bedroom valve","subDeviceIconId":"device045_it"}])";
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 FakeCloud::Options account() {
   FakeCloud::Options o;
@@ -171,7 +167,7 @@ BOOST_FIXTURE_TEST_CASE(redirect_mfa_wrong_mfa_then_success_writes_the_config, F
   struct stat st {};
   BOOST_REQUIRE(::stat(config.c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 07777) == 0600u);
-  const auto text = read(config);
+  const auto text = read_file_or_empty(config);
   BOOST_TEST(text.find("key = \"" + kKey + "\"") != std::string::npos, text);
   BOOST_TEST(text.find("user_id = 4242") != std::string::npos);
   BOOST_TEST(text.find("timezone = \"Europe/Paris\"") != std::string::npos);

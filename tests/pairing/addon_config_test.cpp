@@ -17,9 +17,12 @@
 
 #include "bridge/config.hpp"
 #include "pairing/addon_config.hpp"
+#include "support/fixtures.hpp"
 
 using namespace meross;
 namespace fs = std::filesystem;
+
+using meross::test::read_file_or_empty;
 
 namespace {
 
@@ -30,13 +33,6 @@ const std::string kExternalPassword = "3xt3rnal-pa55-004";
 const std::string kUuid1 = "2304253613440052050a48e1e9c4b296";
 const std::string kUuid2 = "19011804581223251h0434298f1a4b07";
 const std::string kExcluded = "0123456789abcdef0123456789abcdef";
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // JSON string literal of `text` (the test's own values: quotes and backslashes only).
 std::string json_string(const std::string& text) {
@@ -165,7 +161,7 @@ BOOST_AUTO_TEST_CASE(good_options_give_a_configuration_the_bridge_accepts) {
   BOOST_REQUIRE(c.device_broker.has_value());
   BOOST_TEST(c.device_broker->url == "mqtt://127.0.0.1:18830");
   BOOST_TEST(c.device_broker->username == "meross-bridge");
-  const std::string bridge_password = read(s.data / "broker" / "bridge-password");
+  const std::string bridge_password = read_file_or_empty(s.data / "broker" / "bridge-password");
   BOOST_TEST(c.device_broker->password + "\n" == bridge_password);
   BOOST_TEST(c.device_broker->client_id != c.mqtt.client_id);
   BOOST_TEST(c.discovery_prefix == "homeassistant");
@@ -185,12 +181,12 @@ BOOST_AUTO_TEST_CASE(good_options_give_a_configuration_the_bridge_accepts) {
 
   // The device broker: TLS on device_port, the bridge's listener on loopback, both keys, the
   // userId, our plugin; certificates for certificate_host.
-  const std::string conf = read(s.data / "broker" / "mosquitto.conf");
+  const std::string conf = read_file_or_empty(s.data / "broker" / "mosquitto.conf");
   BOOST_TEST(conf.find("listener 8883") != std::string::npos);
   BOOST_TEST(conf.find("listener 18830 127.0.0.1") != std::string::npos);
   BOOST_TEST(conf.find("plugin " + s.plugin.string()) != std::string::npos);
   BOOST_TEST(conf.find("plugin_opt_user_ids 1234") != std::string::npos);
-  const std::string keys = read(s.data / "broker" / "keys");
+  const std::string keys = read_file_or_empty(s.data / "broker" / "keys");
   BOOST_TEST(keys.find(kKey + "\n") != std::string::npos);
   BOOST_TEST(keys.find(kDeviceKey + "\n") != std::string::npos);
   BOOST_TEST(fs::exists(s.data / "broker" / "certs" / "ca.crt"));
@@ -211,15 +207,15 @@ BOOST_AUTO_TEST_CASE(a_second_start_keeps_the_certificates_and_the_bridge_passwo
   const fs::path certs = s.data / "broker" / "certs";
   std::vector<std::string> before;
   for (const char* name : {"ca.crt", "ca.key", "server.crt", "server.key"})
-    before.push_back(read(certs / name));
-  const std::string password = read(s.data / "broker" / "bridge-password");
+    before.push_back(read_file_or_empty(certs / name));
+  const std::string password = read_file_or_empty(s.data / "broker" / "bridge-password");
 
   const Run second = run(s.config());
   BOOST_REQUIRE_EQUAL(second.code, 0);
   std::size_t i = 0;
   for (const char* name : {"ca.crt", "ca.key", "server.crt", "server.key"})
-    BOOST_TEST(read(certs / name) == before[i++], name << " changed");
-  BOOST_TEST(read(s.data / "broker" / "bridge-password") == password);
+    BOOST_TEST(read_file_or_empty(certs / name) == before[i++], name << " changed");
+  BOOST_TEST(read_file_or_empty(s.data / "broker" / "bridge-password") == password);
   BOOST_TEST(second.out.find("TLS certificates: reused") != std::string::npos);
   const auto fingerprint = [](const std::string& out) {
     const auto at = out.find("fingerprint: ");
@@ -247,7 +243,7 @@ BOOST_AUTO_TEST_CASE(minimal_options_take_the_defaults_and_home_assistants_zone)
   BOOST_TEST(c.log_level == "info");
   BOOST_TEST(c.devices.empty());
   // No user_id: any userId may log in (the key still has to match).
-  BOOST_TEST(read(s.data / "broker" / "mosquitto.conf").find("plugin_opt_user_ids") ==
+  BOOST_TEST(read_file_or_empty(s.data / "broker" / "mosquitto.conf").find("plugin_opt_user_ids") ==
              std::string::npos);
   // No certificate_host: the host's first address, and the published port.
   BOOST_TEST(r.out.find("Pair devices with: mqtts://192.168.1.7:18883\n") != std::string::npos);

@@ -15,6 +15,7 @@
 #include "pairing/account_command.hpp"
 #include "pairing/cloud_account.hpp"
 #include "pairing/crypto.hpp"
+#include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace meross::pairing;
@@ -22,6 +23,8 @@ namespace cloud = meross::pairing::cloud;
 namespace fs = std::filesystem;
 
 using meross::test::TempDir;
+
+using meross::test::read_file_or_empty;
 
 namespace {
 
@@ -49,13 +52,6 @@ cloud::SignInRequest login() {
   request.email = "a@b.c";
   request.password = "pw";
   return request;
-}
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -464,7 +460,7 @@ BOOST_AUTO_TEST_CASE(file_is_created_and_kept_0600) {
   BOOST_REQUIRE(!update_bridge_config(existing, account_update()));
   BOOST_REQUIRE(::stat(existing.c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 07777) == 0600u);
-  const auto text = read(existing);
+  const auto text = read_file_or_empty(existing);
   BOOST_TEST(text.find("mqtt-pass") != std::string::npos);
   BOOST_TEST(text.find("0123456789abcdef0123456789abcdef") != std::string::npos);
   BOOST_TEST(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2);

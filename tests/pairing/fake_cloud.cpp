@@ -1,11 +1,5 @@
 #include "pairing/fake_cloud.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -18,19 +12,6 @@ namespace meross::test {
 namespace {
 
 constexpr const char* kSecret = "23x17ahWarFH6w29";
-
-std::string lower(std::string text) {
-  for (auto& c : text)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
 
 // Strict standard base64 (the API's own decoder is Python's b64decode).
 bool base64_decode(const std::string& text, std::string& out) {
@@ -79,26 +60,11 @@ std::string test_md5_hex(const std::string& data) {
   return out;
 }
 
-FakeCloud::FakeCloud(Options options) : options_(std::move(options)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof(addr);
-  if (listen_fd_ < 0 || ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(listen_fd_, 8) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    throw std::runtime_error("fake cloud cannot listen on 127.0.0.1");
-  }
-  port_ = ntohs(addr.sin_port);
-  thread_ = std::thread([this] { serve(); });
-}
-
-FakeCloud::~FakeCloud() {
-  stop_ = true;
-  thread_.join();
-  ::close(listen_fd_);
-}
+FakeCloud::FakeCloud(Options options)
+    : options_(std::move(options)), server_("127.0.0.1", 0, [this](int fd) {
+        handle(fd);
+        return LoopbackServer::After::Close;
+      }) {}
 
 std::vector<FakeCloud::Request> FakeCloud::requests() const {
   std::lock_guard lock(mutex_);
@@ -127,73 +93,23 @@ void FakeCloud::redirect_to(const std::string& domain) {
   options_.redirect_to = domain;
 }
 
-void FakeCloud::serve() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    handle(fd);
-    ::close(fd);
-  }
-}
-
 void FakeCloud::handle(int fd) {
-  std::string data;
-  char buffer[4096];
-  std::size_t header_end = std::string::npos;
-  std::size_t content_length = 0;
-  std::map<std::string, std::string> headers;
-  std::string request_line;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    const auto n = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) return;
-    data.append(buffer, static_cast<std::size_t>(n));
-    if (header_end == std::string::npos) {
-      header_end = data.find("\r\n\r\n");
-      if (header_end == std::string::npos) continue;
-      std::size_t at = data.find("\r\n");
-      request_line = data.substr(0, at);
-      while (at < header_end) {
-        const auto next = data.find("\r\n", at + 2);
-        const std::string line = data.substr(at + 2, next - at - 2);
-        const auto colon = line.find(':');
-        if (colon != std::string::npos) {
-          headers[lower(line.substr(0, colon))] = trim(line.substr(colon + 1));
-        }
-        at = next;
-      }
-      if (headers.count("content-length")) content_length = std::stoul(headers["content-length"]);
-      if (headers.count("expect")) {
-        const std::string go = "HTTP/1.1 100 Continue\r\n\r\n";
-        (void)::send(fd, go.data(), go.size(), MSG_NOSIGNAL);
-      }
-    }
-    if (data.size() >= header_end + 4 + content_length) break;
-  }
-  if (header_end == std::string::npos) return;
+  const auto request = read_http_request(fd, ExpectContinue::Answer);
+  if (!request) return;
+  const auto& line = request->request_line;
   std::pair<int, std::string> reply;
-  const auto space = request_line.find(' ');
-  const auto space2 = request_line.find(' ', space + 1);
-  if (request_line.compare(0, 5, "POST ") != 0 || space2 == std::string::npos) {
-    reply = reject("not a POST: " + request_line);
+  const auto space = line.find(' ');
+  const auto space2 = line.find(' ', space + 1);
+  if (line.compare(0, 5, "POST ") != 0 || space2 == std::string::npos) {
+    reply = reject("not a POST: " + line);
   } else {
-    reply = answer(request_line.substr(space + 1, space2 - space - 1), headers,
-                   data.substr(header_end + 4, content_length));
+    reply = answer(line.substr(space + 1, space2 - space - 1), request->headers, request->body);
   }
-  const std::string response =
-      "HTTP/1.1 " + std::to_string(reply.first) + (reply.first == 200 ? " OK" : " Bad Request") +
-      "\r\nContent-Type: application/json\r\nContent-Length: " +
-      std::to_string(reply.second.size()) + "\r\nConnection: close\r\n\r\n" + reply.second;
-  std::size_t sent = 0;
-  while (sent < response.size()) {
-    const auto n = ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<std::size_t>(n);
-  }
+  send_all(fd, "HTTP/1.1 " + std::to_string(reply.first) +
+                   (reply.first == 200 ? " OK" : " Bad Request") +
+                   "\r\nContent-Type: application/json\r\nContent-Length: " +
+                   std::to_string(reply.second.size()) + "\r\nConnection: close\r\n\r\n" +
+                   reply.second);
 }
 
 std::pair<int, std::string> FakeCloud::reject(const std::string& problem) {

@@ -7,13 +7,13 @@
 // params must be base64 of the expected JSON. A request that breaks a rule is answered HTTP 400
 // and its problem recorded; tests assert there are none. Written independently of pairing/.
 
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "pairing/loopback_server.hpp"
 
 namespace meross::test {
 
@@ -41,11 +41,10 @@ class FakeCloud {
   };
 
   explicit FakeCloud(Options options);
-  ~FakeCloud();
   FakeCloud(const FakeCloud&) = delete;
   FakeCloud& operator=(const FakeCloud&) = delete;
 
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base() const { return "http://" + server_.host(); }
   std::vector<Request> requests() const;
   std::vector<std::string> problems() const;
   std::vector<std::string> paths() const;
@@ -54,7 +53,6 @@ class FakeCloud {
   void redirect_to(const std::string& domain);
 
  private:
-  void serve();
   void handle(int fd);
   // HTTP status and body for one request.
   std::pair<int, std::string> answer(const std::string& path,
@@ -63,16 +61,13 @@ class FakeCloud {
   std::pair<int, std::string> reject(const std::string& problem);
 
   Options options_;
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::vector<Request> requests_;
   std::vector<std::string> problems_;
   std::set<std::string> nonces_;
   bool token_live_ = false;
   bool token_released_ = false;
-  std::thread thread_;
+  LoopbackServer server_;  // last: its thread uses everything above
 };
 
 std::string test_md5_hex(const std::string& data);

@@ -1,11 +1,5 @@
 #include "pairing/fake_device.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -144,7 +138,7 @@ std::string test_aes_encrypt_zero_padded(const std::string& plain, const std::st
 FakeDevice::FakeDevice(Options options) : FakeDevice(std::move(options), "127.0.0.1", 0) {}
 
 FakeDevice::FakeDevice(Options options, const std::string& address, int port)
-    : options_(std::move(options)), address_(address) {
+    : options_(std::move(options)) {
   const protocol::Trace trace = load_trace(options_.trace);
   // Traces are obfuscated ("####0"); give the device the uuid of the file name and its MAC.
   uuid_ = trace.uuid;
@@ -164,28 +158,10 @@ FakeDevice::FakeDevice(Options options, const std::string& address, int port)
   ability_json_ = trace.ability_json;
   ecdhe_ = ability_json_.find("\"Appliance.Encrypt.ECDHE\"") != std::string::npos;
 
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  socklen_t length = sizeof(addr);
-  const int reuse = 1;
-  if (listen_fd_ < 0 || ::inet_pton(AF_INET, address_.c_str(), &addr.sin_addr) != 1 ||
-      (ntohl(addr.sin_addr.s_addr) >> 24) != 127 ||
-      ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) != 0 ||
-      ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::listen(listen_fd_, 8) != 0 ||
-      ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-    throw std::runtime_error("fake device cannot listen on " + address_);
-  }
-  port_ = ntohs(addr.sin_port);
-  thread_ = std::thread([this] { serve(); });
-}
-
-FakeDevice::~FakeDevice() {
-  stop_ = true;
-  thread_.join();
-  ::close(listen_fd_);
+  server_.emplace(address, port, [this](int fd) {
+    handle(fd);
+    return LoopbackServer::After::Close;
+  });
 }
 
 std::vector<FakeDevice::Request> FakeDevice::requests() const {
@@ -210,66 +186,23 @@ std::vector<std::string> FakeDevice::namespaces() const {
   return result;
 }
 
-void FakeDevice::serve() {
-  while (!stop_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    handle(fd);
-    ::close(fd);
-  }
-}
-
 void FakeDevice::handle(int fd) {
-  std::string data;
-  char buffer[4096];
-  std::size_t header_end = std::string::npos;
-  std::size_t content_length = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 100) <= 0) continue;
-    const auto n = ::recv(fd, buffer, sizeof(buffer), 0);
-    if (n <= 0) return;
-    data.append(buffer, static_cast<std::size_t>(n));
-    if (header_end == std::string::npos) {
-      header_end = data.find("\r\n\r\n");
-      if (header_end == std::string::npos) continue;
-      std::string headers = data.substr(0, header_end);
-      for (auto& c : headers)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      const auto at = headers.find("content-length:");
-      if (at != std::string::npos) content_length = std::stoul(headers.substr(at + 15));
-    }
-    if (data.size() >= header_end + 4 + content_length) break;
-  }
-  if (header_end == std::string::npos || data.compare(0, 13, "POST /config ") != 0) return;
-  std::string lower = data.substr(0, header_end);
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const auto request = read_http_request(fd, ExpectContinue::Ignore);
+  if (!request || request->request_line.compare(0, 13, "POST /config ") != 0) return;
   std::string content_type;
-  const auto at = lower.find("content-type:");
-  if (at != std::string::npos) {
-    const auto end = lower.find("\r\n", at);
-    content_type = lower.substr(at + 13, end - at - 13);
-    while (!content_type.empty() && content_type.front() == ' ')
-      content_type.erase(0, 1);
+  if (const auto it = request->headers.find("content-type"); it != request->headers.end()) {
+    content_type = it->second;
+    for (auto& c : content_type)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
-  const auto reply = answer(data.substr(header_end + 4, content_length), content_type);
+  const auto reply = answer(request->body, content_type);
   if (!reply) return;  // drop the connection, like firmware does
   // Real firmware ends its header lines with LF only (field-notes.md: bytespider needed Node's
   // --insecure-http-parser); libcurl must cope with that.
-  const std::string response =
-      "HTTP/1.1 200 OK\nContent-Type: application/json\n"
-      "Content-Length: " +
-      std::to_string(reply->size()) + "\nConnection: close\n\n" + *reply;
-  std::size_t sent = 0;
-  while (sent < response.size()) {
-    const auto n = ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<std::size_t>(n);
-  }
+  send_all(fd,
+           "HTTP/1.1 200 OK\nContent-Type: application/json\n"
+           "Content-Length: " +
+               std::to_string(reply->size()) + "\nConnection: close\n\n" + *reply);
 }
 
 std::optional<std::string> FakeDevice::answer(const std::string& body,

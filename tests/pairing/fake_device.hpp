@@ -6,12 +6,12 @@
 // exchange and then only accepts AES-encrypted requests outside the plaintext namespaces (it drops
 // the connection otherwise, like real firmware). Every request it receives is recorded, decrypted.
 
-#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "pairing/loopback_server.hpp"
 
 namespace meross::test {
 
@@ -35,12 +35,11 @@ class FakeDevice {
   // Listens on `address` (any 127.0.0.0/8 address) and `port` (0 = a free one), so that several
   // devices can share a port on different addresses, as a LAN range scan expects.
   FakeDevice(Options options, const std::string& address, int port);
-  ~FakeDevice();
   FakeDevice(const FakeDevice&) = delete;
   FakeDevice& operator=(const FakeDevice&) = delete;
 
-  std::string host() const { return address_ + ":" + std::to_string(port_); }
-  int port() const { return port_; }
+  std::string host() const { return server_->host(); }
+  int port() const { return server_->port(); }
   std::vector<Request> requests() const;
   // From now on, records requests for `ns` and then drops the connection without an answer:
   // firmware that wants `ns` encrypted (System.All on some ECDHE firmware), or an answer lost
@@ -57,7 +56,6 @@ class FakeDevice {
   bool ecdhe() const { return ecdhe_; }
 
  private:
-  void serve();
   void handle(int fd);
   // The reply body, or nullopt to drop the connection.
   std::optional<std::string> answer(const std::string& body, const std::string& content_type);
@@ -68,15 +66,11 @@ class FakeDevice {
   std::string type_, uuid_, mac_;
   bool ecdhe_ = false;
   std::optional<std::string> session_key_;
-  int listen_fd_ = -1;
-  std::string address_ = "127.0.0.1";
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
   mutable std::mutex mutex_;
   std::vector<Request> requests_;
   std::vector<std::string> dropped_namespaces_;
   std::vector<std::string> refused_namespaces_;
-  std::thread thread_;
+  std::optional<LoopbackServer> server_;  // last: its thread uses everything above
 };
 
 // AES-256-CBC, IV "0000000000000000", no padding, written here independently of pairing/.

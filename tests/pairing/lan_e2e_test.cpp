@@ -3,22 +3,18 @@
 #define BOOST_TEST_MODULE pairing_lan_e2e
 #include <boost/test/unit_test.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <thread>
 
 #include <rapidjson/document.h>
 
 #include "pairing/fake_device.hpp"
+#include "pairing/loopback_server.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
@@ -45,60 +41,29 @@ class NotADevice {
 
  public:
   enum class Kind { Html, Garbage, Silent };
-  explicit NotADevice(Kind kind) : kind_(kind) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof(addr);
-    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-        ::listen(fd_, 16) != 0 ||
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &length) != 0) {
-      throw std::runtime_error("cannot listen");
-    }
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~NotADevice() {
-    stop_ = true;
-    thread_.join();
-    for (const int fd : held_)
-      ::close(fd);
-    ::close(fd_);
-  }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  explicit NotADevice(Kind kind)
+      : kind_(kind), server_("127.0.0.1", 0, [this](int fd) { return serve(fd); }) {}
+  std::string host() const { return server_.host(); }
 
  private:
-  void serve() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
-      if (kind_ == Kind::Silent) {
-        held_.push_back(fd);  // accepts, reads nothing, never answers
-        continue;
-      }
-      char buffer[4096];
-      pollfd r{fd, POLLIN, 0};
-      if (::poll(&r, 1, 1000) > 0) (void)::recv(fd, buffer, sizeof(buffer), 0);
-      const std::string reply =
-          kind_ == Kind::Html
-              ? "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
-                    std::to_string(kHtml.size()) + "\r\nConnection: close\r\n\r\n" +
-                    std::string(kHtml)
-              : std::string("\x16\x03\x01\x02\x00\x01\xff\xfe garbage \x00\x01\x02", 22);
-      (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
-      ::close(fd);
-    }
+  meross::test::LoopbackServer::After serve(int fd) const {
+    using After = meross::test::LoopbackServer::After;
+    if (kind_ == Kind::Silent) return After::Hold;  // accepts, reads nothing, never answers
+    char buffer[4096];
+    pollfd r{fd, POLLIN, 0};
+    if (::poll(&r, 1, 1000) > 0) (void)::recv(fd, buffer, sizeof(buffer), 0);
+    const std::string reply =
+        kind_ == Kind::Html
+            ? "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+                  std::to_string(kHtml.size()) + "\r\nConnection: close\r\n\r\n" +
+                  std::string(kHtml)
+            : std::string("\x16\x03\x01\x02\x00\x01\xff\xfe garbage \x00\x01\x02", 22);
+    (void)::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+    return After::Close;
   }
 
   Kind kind_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::vector<int> held_;
-  std::thread thread_;
+  meross::test::LoopbackServer server_;  // last: its thread uses kind_
 };
 
 std::string closed_port_host() {

@@ -19,6 +19,7 @@
 
 #include "fake_cloud.hpp"
 #include "support/child_process.hpp"
+#include "support/fixtures.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/mqtt_test_client.hpp"
 #include "support/temp_dir.hpp"
@@ -31,6 +32,8 @@ using meross::test::MqttTestClient;
 
 using meross::test::TempDir;
 
+using meross::test::read_file_or_empty;
+
 namespace {
 
 const std::string kEmail = "owner@example.com";
@@ -39,13 +42,6 @@ const std::string kKey = "3b8c1e5d7f9a2c4e6b8d0f1a3c5e7b9d";
 const std::string kToken = "TOKEN-migration-0123456789";
 const std::string kUserId = "4242";
 constexpr auto kWait = std::chrono::seconds(30);
-
-std::string read(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 struct Run {
   int code = -1;
@@ -124,7 +120,7 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   BOOST_TEST(signed_in.output.find("Kitchen plug") != std::string::npos);
   BOOST_TEST(cloud.problems().empty());
   BOOST_TEST(no_secret(signed_in.output));
-  BOOST_TEST(read(bridge_toml).find("Kitchen plug") != std::string::npos);
+  BOOST_TEST(read_file_or_empty(bridge_toml).find("Kitchen plug") != std::string::npos);
 
   // 3. The local cloud around that configuration; the key and userId come from bridge.toml.
   const auto configured = run({"broker-config", "--out", broker_dir.string(), "--host", "127.0.0.1",
@@ -133,8 +129,8 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   BOOST_REQUIRE_MESSAGE(configured.code == 0, configured.output);
   BOOST_TEST(no_secret(configured.output));
   // The device names from the account survive broker-config's update of the same file.
-  BOOST_TEST(read(bridge_toml).find("Kitchen plug") != std::string::npos);
-  BOOST_TEST(read(broker_dir / "keys").find(kKey) != std::string::npos);
+  BOOST_TEST(read_file_or_empty(bridge_toml).find("Kitchen plug") != std::string::npos);
+  BOOST_TEST(read_file_or_empty(broker_dir / "keys").find(kKey) != std::string::npos);
   MosquittoBroker::Options broker_options;
   broker_options.config_file = (broker_dir / "mosquitto.conf").string();
   broker_options.config_port = local_port;
@@ -143,7 +139,7 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   BOOST_REQUIRE_MESSAGE(bridge.wait_for_output("mqtt: connected", kWait), bridge.output());
   MqttTestClient::Options login;
   login.username = "homeassistant";
-  login.password = read(broker_dir / "homeassistant-password");
+  login.password = read_file_or_empty(broker_dir / "homeassistant-password");
   login.password.erase(login.password.find_last_not_of("\r\n") + 1);
   login.probe_root = "meross/test-probe/";
   MqttTestClient home_assistant(local_port, login);

@@ -460,22 +460,25 @@ namespace {
 using X509Ptr = std::unique_ptr<X509, decltype(&X509_free)>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)>;
 
-X509Ptr read_cert(const fs::path& path) {
+// The first PEM object of a file, read by `read` (PEM_read_X509, PEM_read_PrivateKey).
+template <class T>
+std::unique_ptr<T, void (*)(T*)> read_pem(const fs::path& path,
+                                          T* (*read)(FILE*, T**, pem_password_cb*, void*),
+                                          void (*free)(T*)) {
   FILE* f = std::fopen(path.c_str(), "r");
   BOOST_REQUIRE(f != nullptr);
-  X509Ptr cert(PEM_read_X509(f, nullptr, nullptr, nullptr), &X509_free);
+  std::unique_ptr<T, void (*)(T*)> object(read(f, nullptr, nullptr, nullptr), free);
   std::fclose(f);
-  BOOST_REQUIRE(cert != nullptr);
-  return cert;
+  BOOST_REQUIRE(object != nullptr);
+  return object;
+}
+
+X509Ptr read_cert(const fs::path& path) {
+  return read_pem<X509>(path, PEM_read_X509, X509_free);
 }
 
 KeyPtr read_key(const fs::path& path) {
-  FILE* f = std::fopen(path.c_str(), "r");
-  BOOST_REQUIRE(f != nullptr);
-  KeyPtr key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr), &EVP_PKEY_free);
-  std::fclose(f);
-  BOOST_REQUIRE(key != nullptr);
-  return key;
+  return read_pem<EVP_PKEY>(path, PEM_read_PrivateKey, EVP_PKEY_free);
 }
 
 std::string common_name(X509* cert) {
@@ -562,71 +565,72 @@ BOOST_AUTO_TEST_CASE(dns_certificates_and_no_overwrite) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+namespace {
+
+struct CliRun {
+  int code = 0;  // CLI::Error's exit code; 0 when parsing threw none
+  std::string out;
+  std::string err;
+};
+
+// Parses `line` with meross-pair's commands added to `app`, capturing what they print.
+CliRun run_cli(CLI::App& app, const std::string& line) {
+  struct Capture {
+    explicit Capture(std::ostream& s) : stream(s), old(s.rdbuf(text.rdbuf())) {}
+    ~Capture() { stream.rdbuf(old); }
+    std::ostream& stream;
+    std::ostringstream text;
+    std::streambuf* old;
+  };
+  add_commands(app);
+  Capture out(std::cout);
+  Capture err(std::cerr);
+  CliRun run;
+  try {
+    app.parse(line, false);
+  } catch (const CLI::Error& e) {
+    run.code = e.get_exit_code();
+  }
+  run.out = out.text.str();
+  run.err = err.text.str();
+  return run;
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_SUITE(commands)
 
 BOOST_AUTO_TEST_CASE(password_command_through_cli) {
   CLI::App app;
-  add_commands(app);
-  std::ostringstream captured;
-  auto* old = std::cout.rdbuf(captured.rdbuf());
-  try {
-    app.parse("password --mac 34:29:8F:FF:FF:FF --key testkey --user-id 1234", false);
-  } catch (...) {
-    std::cout.rdbuf(old);
-    throw;
-  }
-  std::cout.rdbuf(old);
+  const auto run = run_cli(app, "password --mac 34:29:8F:FF:FF:FF --key testkey --user-id 1234");
+  BOOST_TEST(run.code == 0);
   // meross-protocol.md §2.3 vector.
-  BOOST_TEST(captured.str() == "1234_5ac868a81f2f21b4a87f7d2bb3467cb5\n");
+  BOOST_TEST(run.out == "1234_5ac868a81f2f21b4a87f7d2bb3467cb5\n");
 }
 
 BOOST_AUTO_TEST_CASE(cli_rejects_bad_input_with_exit_codes) {
   CLI::App app;
-  add_commands(app);
-  std::ostringstream out;
-  std::ostringstream err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  int code = 0;
-  try {
-    app.parse("password --key topsecretkey --mac nonsense", false);
-  } catch (const CLI::Error& e) {
-    code = e.get_exit_code();
-  }
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  BOOST_TEST(code == 1);
-  BOOST_TEST(err.str().find("--mac") != std::string::npos);
-  BOOST_TEST((out.str() + err.str()).find("topsecretkey") == std::string::npos);
+  const auto run = run_cli(app, "password --key topsecretkey --mac nonsense");
+  BOOST_TEST(run.code == 1);
+  BOOST_TEST(run.err.find("--mac") != std::string::npos);
+  BOOST_TEST((run.out + run.err).find("topsecretkey") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(pair_takes_two_brokers_and_hides_secrets) {
   CLI::App app;
-  add_commands(app);
-  std::ostringstream out;
-  std::ostringstream err;
-  auto* old_out = std::cout.rdbuf(out.rdbuf());
-  auto* old_err = std::cerr.rdbuf(err.rdbuf());
-  int code = 0;
-  try {
-    // The short Wi-Fi password stops the command before it contacts anything.
-    app.parse(
-        "pair --host 127.0.0.1:1 --ssid Home --password shortpw --key topsecretkey "
-        "--broker mqtts://10.0.0.1:8883 --broker mqtts://10.0.0.2:8884",
-        false);
-  } catch (const CLI::Error& e) {
-    code = e.get_exit_code();
-  }
-  std::cout.rdbuf(old_out);
-  std::cerr.rdbuf(old_err);
-  BOOST_TEST(code == 1);
+  // The short Wi-Fi password stops the command before it contacts anything.
+  const auto run = run_cli(app,
+                           "pair --host 127.0.0.1:1 --ssid Home --password shortpw --key "
+                           "topsecretkey --broker mqtts://10.0.0.1:8883 --broker "
+                           "mqtts://10.0.0.2:8884");
+  BOOST_TEST(run.code == 1);
   const auto brokers = app.get_subcommand("pair")->get_option("--broker")->results();
   BOOST_REQUIRE(brokers.size() == 2u);
   BOOST_TEST(brokers[0] == "mqtts://10.0.0.1:8883");
   BOOST_TEST(brokers[1] == "mqtts://10.0.0.2:8884");
-  BOOST_TEST(err.str().find("8 to 64") != std::string::npos);
-  BOOST_TEST((out.str() + err.str()).find("topsecretkey") == std::string::npos);
-  BOOST_TEST((out.str() + err.str()).find("shortpw") == std::string::npos);
+  BOOST_TEST(run.err.find("8 to 64") != std::string::npos);
+  BOOST_TEST((run.out + run.err).find("topsecretkey") == std::string::npos);
+  BOOST_TEST((run.out + run.err).find("shortpw") == std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(pair_refuses_bad_arguments_before_contacting_anything) {

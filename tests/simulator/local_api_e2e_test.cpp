@@ -25,8 +25,10 @@
 #include "protocol/signing.hpp"
 #include "simulator/device.hpp"
 #include "support/child_process.hpp"
+#include "support/fixtures.hpp"
 #include "support/mosquitto_broker.hpp"
 #include "support/mqtt_test_client.hpp"
+#include "support/wait.hpp"
 
 using namespace meross;
 using namespace meross::test;
@@ -61,15 +63,6 @@ std::vector<SimDevice> devices_of(const ChildProcess& sim, std::size_t count) {
   return devices;
 }
 
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
-}
-
 std::size_t count_lines(const std::string& text, const std::string& line) {
   std::size_t n = 0;
   std::istringstream in(text);
@@ -97,13 +90,6 @@ void ack_bind(MqttTestClient& bridge, const std::string& uuid, const std::string
   const auto h =
       protocol::make_ack_header(bind->header, key, now_s(), "/appliance/" + uuid + "/publish");
   bridge.publish(bind->header.from, protocol::serialize(h, "{}"));
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 // A mosquitto with a TLS listener (certificates for 127.0.0.1 from pairing's generator) besides
@@ -244,7 +230,7 @@ BOOST_AUTO_TEST_CASE(config_key_moves_a_device_to_a_tls_broker_with_the_new_key)
   BOOST_REQUIRE(sim.wait_for_output("device " + device.uuid +
                                     " moved to 127.0.0.1:" + std::to_string(tls_port)));
   BOOST_REQUIRE(
-      wait_until([&] { return count_lines(sim.output(), "connected " + device.uuid) >= 2; }, 15s));
+      poll_until([&] { return count_lines(sim.output(), "connected " + device.uuid) >= 2; }, 15s));
 
   // On the new broker: Bind signed with the new key, not the old one.
   const auto bind =
@@ -257,12 +243,14 @@ BOOST_AUTO_TEST_CASE(config_key_moves_a_device_to_a_tls_broker_with_the_new_key)
   BOOST_REQUIRE(sim.wait_for_output("bound " + device.uuid));
 
   // It logged in as firmware does: MQTT 3.1 (p1), fmware:<uuid>_<16>, user = its MAC.
-  BOOST_REQUIRE(wait_until(
-      [&] { return read_file(log).find("as fmware:" + device.uuid + "_") != std::string::npos; },
+  BOOST_REQUIRE(poll_until(
+      [&] {
+        return read_file_or_empty(log).find("as fmware:" + device.uuid + "_") != std::string::npos;
+      },
       5s));
   const std::regex login("New client connected from 127\\.0\\.0\\.1:\\d+ as fmware:" + device.uuid +
                          "_[A-Za-z0-9]{16} \\(p1, c1, k30, u'" + device.mac + "'\\)");
-  BOOST_TEST(std::regex_search(read_file(log), login), read_file(log));
+  BOOST_TEST(std::regex_search(read_file_or_empty(log), login), read_file_or_empty(log));
 
   // The HTTP side follows the new key.
   const auto old_key = client.request(Method::Get, "Appliance.System.All");

@@ -22,8 +22,12 @@ std::vector<std::filesystem::path> trace_files() {
 }
 
 std::string read_file(const std::filesystem::path& path) {
+  if (!std::ifstream(path)) throw std::runtime_error("cannot open " + path.string());
+  return read_file_or_empty(path);
+}
+
+std::string read_file_or_empty(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path.string());
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
