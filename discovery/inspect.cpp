@@ -59,23 +59,23 @@ Result<DeviceProfile> profile_from_documents(const JsonValue& all, const JsonVal
   return profile;
 }
 
-// The System.All object ({"system":..,"digest":..}) of a JSON description.
-const JsonValue* all_of(const rapidjson::Document& doc) {
-  const JsonValue* root = &doc;
+// The object holding "all" and "ability" in a JSON description: its "payload" when that has
+// "all", else the description itself.
+const JsonValue& description_root(const rapidjson::Document& doc) {
   if (const JsonValue* payload = protocol::find_member(doc, "payload");
       payload && payload->IsObject() && protocol::find_member(*payload, "all")) {
-    root = payload;
+    return *payload;
   }
-  return protocol::find_member(*root, "all");
+  return doc;
+}
+
+// The System.All object ({"system":..,"digest":..}) of a JSON description.
+const JsonValue* all_of(const rapidjson::Document& doc) {
+  return protocol::find_member(description_root(doc), "all");
 }
 
 const JsonValue* ability_of(const rapidjson::Document& doc) {
-  const JsonValue* root = &doc;
-  if (const JsonValue* payload = protocol::find_member(doc, "payload");
-      payload && payload->IsObject() && protocol::find_member(*payload, "all")) {
-    root = payload;
-  }
-  return protocol::find_member(*root, "ability");
+  return protocol::find_member(description_root(doc), "ability");
 }
 
 // What System.All teaches beyond the profile (a hub's sub-devices, the digest's states).

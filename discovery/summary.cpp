@@ -14,10 +14,8 @@ DocumentSummary summarize(const Publication& document, const Options& options) {
   DocumentSummary summary;
   // Only a device document can drop one component while its topic stays.
   if (document.topic.rfind(options.discovery_prefix + "/device/", 0) != 0) return summary;
-  if (!protocol::json_nesting_at_most(document.payload, protocol::kMaxJsonNesting)) return summary;
   rapidjson::Document doc;
-  doc.Parse(document.payload.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) return summary;
+  if (!parse_document(document.payload, doc)) return summary;
   const auto* components = full_or_abbreviated(doc, "components", "cmps");
   if (!components || !components->IsObject()) return summary;
   rapidjson::StringBuffer text;

@@ -70,6 +70,8 @@ DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,
                           std::string_view field, std::int64_t value);
 DeviceRequest get_request(std::string ns, std::string payload_json);
 
+// `text` without the white space around it (Home Assistant's commands may carry some).
+std::string_view trim(std::string_view text);
 // Parses an "ON"/"OFF" style command (case-sensitive, surrounding whitespace ignored).
 Result<bool> parse_on_off(std::string_view command);
 

@@ -142,11 +142,16 @@ DeviceRequest get_request(std::string ns, std::string payload_json) {
   return DeviceRequest{Method::Get, std::move(ns), std::move(payload_json)};
 }
 
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  return text;
+}
+
 Result<bool> parse_on_off(std::string_view command) {
-  while (!command.empty() && std::isspace(static_cast<unsigned char>(command.front())))
-    command.remove_prefix(1);
-  while (!command.empty() && std::isspace(static_cast<unsigned char>(command.back())))
-    command.remove_suffix(1);
+  command = trim(command);
   if (command == "ON") return true;
   if (command == "OFF") return false;
   return Error{"command", "expected ON or OFF"};
@@ -289,6 +294,7 @@ std::optional<Error> multiple_states(const DeviceProfile& p, DeviceState& s,
     for (auto& e : batch->dropped)
       out.dropped.push_back(Error{path + "." + e.field, std::move(e.message)});
     out.entities_changed = out.entities_changed || batch->entities_changed;
+    out.polls_changed = out.polls_changed || batch->polls_changed;
   }
   return std::nullopt;
 }

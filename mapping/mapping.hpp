@@ -141,6 +141,9 @@ struct StateBatch {
   // Parts of the message left out for a bad shape while the rest was mapped (one item of a hub's
   // list, a duplicated sub-device id): log and count them as an Error, and publish `updates`.
   std::vector<Error> dropped;
+  // What polls_for returns may have changed (a cover started or stopped travelling): ask it again
+  // and apply the new polls.
+  bool polls_changed = false;
 };
 
 struct DeviceRequest {
@@ -163,6 +166,11 @@ struct Poll {
   PollKind kind = PollKind::Electricity;
   std::string ns;
   std::string payload_json;  // GET payload
+  // A poll for a while only (a cover travelling: devices do not always PUSH where it stopped):
+  // every `interval_ms` instead of the kind's interval, for `for_ms` from when it is (re)applied,
+  // with a last one then. 0 = the kind's interval, for good.
+  int interval_ms = 0;
+  int for_ms = 0;
   bool operator==(const Poll&) const = default;
 };
 

@@ -86,32 +86,35 @@ std::optional<Error> read_optional_string(const JsonValue* value, std::string_vi
 }
 
 void write_header(rapidjson::Writer<rapidjson::StringBuffer>& w, const Header& h) {
+  const auto string = [&w](std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
   w.Key("header");
   w.StartObject();
   w.Key("messageId");
-  w.String(h.message_id.data(), static_cast<rapidjson::SizeType>(h.message_id.size()));
+  string(h.message_id);
   w.Key("namespace");
-  w.String(h.ns.data(), static_cast<rapidjson::SizeType>(h.ns.size()));
+  string(h.ns);
   w.Key("method");
   const auto method = to_string(h.method);
-  w.String(method.data(), static_cast<rapidjson::SizeType>(method.size()));
+  string(method);
   w.Key("payloadVersion");
   w.Int(h.payload_version);
   w.Key("from");
-  w.String(h.from.data(), static_cast<rapidjson::SizeType>(h.from.size()));
+  string(h.from);
   if (!h.uuid.empty()) {
     w.Key("uuid");
-    w.String(h.uuid.data(), static_cast<rapidjson::SizeType>(h.uuid.size()));
+    string(h.uuid);
   }
   w.Key("timestamp");
   w.Int64(h.timestamp);
   w.Key("timestampMs");
   w.Int64(h.timestamp_ms);
   w.Key("sign");
-  w.String(h.sign.data(), static_cast<rapidjson::SizeType>(h.sign.size()));
+  string(h.sign);
   if (!h.trigger_src.empty()) {
     w.Key("triggerSrc");
-    w.String(h.trigger_src.data(), static_cast<rapidjson::SizeType>(h.trigger_src.size()));
+    string(h.trigger_src);
   }
   w.EndObject();
 }

@@ -43,11 +43,6 @@ class Md5Digest {
     MD5_Final(digest, &ctx_);
     hex_into(digest, kMd5Bytes, out);
   }
-  std::string hex() {
-    std::string out(2 * kMd5Bytes, '0');
-    hex(out.data());
-    return out;
-  }
 
  private:
   MD5_CTX ctx_;
@@ -67,11 +62,6 @@ class Md5Digest {
     unsigned int length = 0;
     if (EVP_DigestFinal_ex(ctx_, digest, &length) != 1 || length != kMd5Bytes) unavailable();
     hex_into(digest, kMd5Bytes, out);
-  }
-  std::string hex() {
-    std::string out(2 * kMd5Bytes, '0');
-    hex(out.data());
-    return out;
   }
 
  private:
@@ -94,6 +84,13 @@ class Md5Digest {
   EVP_MD_CTX* ctx_;
 };
 #endif
+
+// The 32 lowercase hex digits of `digest` as a string.
+std::string hex_string(Md5Digest& digest) {
+  std::string out(2 * kMd5Bytes, '0');
+  digest.hex(out.data());
+  return out;
+}
 
 // The signed text: messageId + key + decimal(timestamp), put together on the stack (one digest
 // update) when it fits, as it does for every real message.
@@ -124,14 +121,14 @@ char lower(char c) {
 std::string md5_hex(std::string_view data) {
   Md5Digest digest;
   digest.add(data);
-  return digest.hex();
+  return hex_string(digest);
 }
 
 std::string compute_sign(std::string_view message_id, std::string_view key,
                          std::int64_t timestamp) {
   Md5Digest digest;
   add_sign_input(digest, message_id, key, timestamp);
-  return digest.hex();
+  return hex_string(digest);
 }
 
 bool verify_sign(std::string_view message_id, std::string_view key, std::int64_t timestamp,

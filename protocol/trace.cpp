@@ -59,6 +59,18 @@ std::string wrap(std::string_view key, std::string_view inner_json) {
   return "{\"" + std::string(key) + "\":" + std::string(inner_json) + "}";
 }
 
+// The `all` and `ability` of a meross_lan config object (its `payload`), as System.All and
+// System.Ability payloads; false when either is missing.
+bool read_config(const JsonValue* config, Trace& trace) {
+  const JsonValue* payload = config ? find_member(*config, "payload") : nullptr;
+  const JsonValue* all = payload ? find_member(*payload, "all") : nullptr;
+  const JsonValue* ability = payload ? find_member(*payload, "ability") : nullptr;
+  if (!all || !ability) return false;
+  trace.all_json = wrap("all", to_json(*all));
+  trace.ability_json = wrap("ability", to_json(*ability));
+  return true;
+}
+
 bool is_message_row(std::string_view protocol, std::string_view method) {
   return protocol != "auto" && method != "LOG" && method != "HEADER";
 }
@@ -95,12 +107,9 @@ Result<Trace> parse_tsv(Trace trace, std::string_view text) {
     rapidjson::Document header;
     header.Parse(data.data(), data.size());
     const JsonValue* config = header.HasParseError() ? nullptr : find_member(header, "config");
-    const JsonValue* payload = config ? find_member(*config, "payload") : nullptr;
-    const JsonValue* all = payload ? find_member(*payload, "all") : nullptr;
-    const JsonValue* ability = payload ? find_member(*payload, "ability") : nullptr;
-    if (!all || !ability) return Error{"trace", "v2 HEADER row without config.payload all/ability"};
-    trace.all_json = wrap("all", to_json(*all));
-    trace.ability_json = wrap("ability", to_json(*ability));
+    if (!read_config(config, trace)) {
+      return Error{"trace", "v2 HEADER row without config.payload all/ability"};
+    }
     first_row = 2;
   } else {
     has_rxtx = lines[0].size() != 5;
@@ -137,12 +146,7 @@ Result<Trace> parse_diagnostics(Trace trace, std::string_view text) {
   const bool v2 = int_member(*data, "version").value_or(1) >= 2;
   trace.format = v2 ? "json-diag-v2" : "json-diag-v1";
   const JsonValue* config = v2 ? find_member(*data, "config") : data;
-  const JsonValue* payload = config ? find_member(*config, "payload") : nullptr;
-  const JsonValue* all = payload ? find_member(*payload, "all") : nullptr;
-  const JsonValue* ability = payload ? find_member(*payload, "ability") : nullptr;
-  if (!all || !ability) return Error{"data.payload", "expected all and ability"};
-  trace.all_json = wrap("all", to_json(*all));
-  trace.ability_json = wrap("ability", to_json(*ability));
+  if (!read_config(config, trace)) return Error{"data.payload", "expected all and ability"};
 
   const JsonValue* state = v2 ? find_member(*data, "state") : find_member(*data, "device");
   const JsonValue* pushes = state ? find_member(*state, "namespace_pushes") : nullptr;

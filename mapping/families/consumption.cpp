@@ -138,7 +138,7 @@ std::optional<Error> consumption_h(const DeviceProfile& p, const JsonValue& payl
   return error;
 }
 
-void consumption_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+void consumption_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.Control.ConsumptionX")) {
     out.push_back(energy_entity(0, false));
   } else if (uses_consumption_h(p)) {
@@ -148,7 +148,7 @@ void consumption_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   }
 }
 
-std::optional<Error> consumption_states(const DeviceProfile& p, std::string_view ns,
+std::optional<Error> consumption_states(const DeviceProfile& p, DeviceState&, std::string_view ns,
                                         const JsonValue& payload, const Context& ctx,
                                         StateBatch& out) {
   if (ns == "Appliance.Control.ConsumptionX") {
@@ -178,12 +178,9 @@ constexpr std::string_view kNamespaces[] = {"Appliance.Control.ConsumptionX",
 extern const Family consumption_family;
 const Family consumption_family{
     .name = "consumption",
-    .entities = [](const DeviceProfile& p, const DeviceState&,
-                   std::vector<Entity>& out) { consumption_entities(p, out); },
+    .entities = consumption_entities,
     .namespaces = kNamespaces,
-    .read = [](const DeviceProfile& p, DeviceState&, std::string_view ns, const JsonValue& payload,
-               const Context& ctx,
-               StateBatch& out) { return consumption_states(p, ns, payload, ctx, out); },
+    .read = consumption_states,
     .polls = consumption_polls,
 };
 

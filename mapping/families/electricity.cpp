@@ -37,7 +37,7 @@ void add_channel(int channel, bool numbered, std::vector<Entity>& out) {
   }
 }
 
-void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+void electricity_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.Control.Electricity")) add_channel(0, false, out);
   if (p.has_ability("Appliance.Control.ElectricityX")) {
     for (int c : electricityx_channels(p))
@@ -45,8 +45,8 @@ void electricity_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   }
 }
 
-std::optional<Error> electricity_states(const DeviceProfile& p, std::string_view ns,
-                                        const JsonValue& payload, StateBatch& out) {
+std::optional<Error> electricity_states(const DeviceProfile& p, DeviceState&, std::string_view ns,
+                                        const JsonValue& payload, const Context&, StateBatch& out) {
   const bool x = ns == "Appliance.Control.ElectricityX";
   std::string field = "electricity";
   const JsonValue* items = member(payload, field);
@@ -109,11 +109,9 @@ constexpr std::string_view kNamespaces[] = {"Appliance.Control.Electricity",
 extern const Family electricity_family;
 const Family electricity_family{
     .name = "electricity",
-    .entities = [](const DeviceProfile& p, const DeviceState&,
-                   std::vector<Entity>& out) { electricity_entities(p, out); },
+    .entities = electricity_entities,
     .namespaces = kNamespaces,
-    .read = [](const DeviceProfile& p, DeviceState&, std::string_view ns, const JsonValue& payload,
-               const Context&, StateBatch& out) { return electricity_states(p, ns, payload, out); },
+    .read = electricity_states,
     .polls = electricity_polls,
 };
 

@@ -18,27 +18,26 @@ namespace meross::mapping::detail {
 namespace hub {
 namespace {
 
+// The ms100's data, under its own tag and under the ms100F's.
+constexpr TypeInfo ms100(std::string_view tag, std::string_view model) {
+  return {.tag = tag,
+          .model = model,
+          .kind = Kind::TempHum,
+          .temperature_divisor = 10,
+          .digest_temperature = "latestTemperature",
+          .digest_humidity = "latestHumidity",
+          .adjustable = true};
+}
+
 // Digest type tags (device-families.md §2.1). Valves differ only in name; the sensors in data.
 constexpr TypeInfo kTypes[] = {
     {.tag = "mts100", .model = "MTS100", .kind = Kind::Valve},
     {.tag = "mts100v3", .model = "MTS100V3", .kind = Kind::Valve},
     {.tag = "mts150", .model = "MTS150", .kind = Kind::Valve},
     {.tag = "mts150p", .model = "MTS150P", .kind = Kind::Valve},
-    {.tag = "ms100",
-     .model = "MS100",
-     .kind = Kind::TempHum,
-     .temperature_divisor = 10,
-     .digest_temperature = "latestTemperature",
-     .digest_humidity = "latestHumidity",
-     .adjustable = true},
+    ms100("ms100", "MS100"),
     // The ms100F as meross_lan expects it (meross_lan#303); no trace confirms it.
-    {.tag = "tempHum",
-     .model = "MS100F",
-     .kind = Kind::TempHum,
-     .temperature_divisor = 10,
-     .digest_temperature = "latestTemperature",
-     .digest_humidity = "latestHumidity",
-     .adjustable = true},
+    ms100("tempHum", "MS100F"),
     // ms130: hundredths of a degree, tenths of a percent (§2.5).
     {.tag = "tempHumi",
      .model = "MS130",
@@ -552,14 +551,6 @@ DeviceRequest hub_get(std::string_view ns, std::string_view list_key, std::strin
   w.EndArray();
   w.EndObject();
   return get_request(std::string(ns), w.take());
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
 }
 
 Result<double> parse_number(std::string_view command, double lo, double hi) {

@@ -303,7 +303,7 @@ std::optional<Error> light_digest(const DeviceProfile& p, DeviceState& s, const 
 }
 
 std::optional<Error> light_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
-                                  const JsonValue& payload, StateBatch& out) {
+                                  const JsonValue& payload, const Context&, StateBatch& out) {
   if (ns == "Appliance.Control.Light") {
     const JsonValue* light = member(payload, "light");
     if (!light) return std::nullopt;  // SETACK {}
@@ -425,9 +425,7 @@ const Family light_family{
     .powers = [](const DeviceProfile& p,
                  int channel) { return contains(digest_channels(p, "light"), channel); },
     .namespaces = kNamespaces,
-    .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
-               const JsonValue& payload, const Context&,
-               StateBatch& out) { return light_states(p, s, ns, payload, out); },
+    .read = light_states,
     .digest = kDigest,
     .polls = light_polls,
     .command_key = "light_",

@@ -31,7 +31,7 @@ Entity switch_entity(const DeviceProfile& p, int channel, std::size_t count) {
   return e;
 }
 
-void toggle_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+void toggle_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (legacy_toggle(p)) {
     out.push_back(switch_entity(p, 0, 1));
     return;
@@ -54,7 +54,7 @@ void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int
 }
 
 std::optional<Error> toggle_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
-                                   const JsonValue& payload, StateBatch& out) {
+                                   const JsonValue& payload, const Context&, StateBatch& out) {
   if (ns == "Appliance.Control.Toggle") {
     const JsonValue* toggle = member(payload, "toggle");
     if (!toggle) return std::nullopt;
@@ -82,8 +82,8 @@ std::optional<Error> toggle_states(const DeviceProfile& p, DeviceState& s, std::
   return error;
 }
 
-Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, int channel,
-                                                  std::string_view command) {
+Result<std::vector<DeviceRequest>> toggle_command(const DeviceProfile& p, const DeviceState&,
+                                                  int channel, std::string_view command) {
   auto on = parse_on_off(command);
   if (!on) return on.error();
   const int onoff = *on ? 1 : 0;
@@ -127,16 +127,12 @@ constexpr DigestSection kDigest[] = {{"toggle", 0, legacy_digest}, {"togglex", 1
 extern const Family toggle_family;
 const Family toggle_family{
     .name = "toggle",
-    .entities = [](const DeviceProfile& p, const DeviceState&,
-                   std::vector<Entity>& out) { toggle_entities(p, out); },
+    .entities = toggle_entities,
     .namespaces = kNamespaces,
-    .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
-               const JsonValue& payload, const Context&,
-               StateBatch& out) { return toggle_states(p, s, ns, payload, out); },
+    .read = toggle_states,
     .digest = kDigest,
     .command_key = "switch_",
-    .command = [](const DeviceProfile& p, const DeviceState&, int channel,
-                  std::string_view command) { return toggle_command(p, channel, command); },
+    .command = toggle_command,
 };
 
 }  // namespace meross::mapping::detail

@@ -16,6 +16,7 @@ std::ostream& operator<<(std::ostream& out, const DeviceRequest& r) {
 using namespace meross;
 using mapping::DeviceRequest;
 using protocol::Method;
+using test::parse;
 
 namespace {
 
@@ -32,13 +33,6 @@ std::string rejected(const protocol::DeviceProfile& p, const mapping::DeviceStat
   auto result = mapping::command_to_request(p, s, key, command);
   BOOST_TEST(!result.ok(), key << " accepted " << command);
   return result.ok() ? "" : result.error().describe();
-}
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  BOOST_REQUIRE(!doc.HasParseError());
-  return doc;
 }
 
 }  // namespace
@@ -176,8 +170,7 @@ BOOST_AUTO_TEST_CASE(light_without_togglex_switches_through_light_onoff) {
 BOOST_AUTO_TEST_CASE(light_effect_selects_the_recorded_effect) {
   const auto p = test::trace_profile("msl450");
   mapping::DeviceState s;
-  test::states(p, s, "Appliance.Control.Light.Effect", "GETACK",
-               test::recorded("msl450", "Appliance.Control.Light.Effect", "GETACK"));
+  test::replay(p, s, "msl450", "Appliance.Control.Light.Effect", "GETACK");
   const auto requests =
       plan(p, s, "light_0", R"({"state":"ON","effect":")" + s.effect_names[1] + "\"}");
   BOOST_TEST(requests[0].ns == "Appliance.Control.Light.Effect");

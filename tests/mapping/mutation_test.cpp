@@ -2,50 +2,21 @@
 // type or range must give states or an Error, never an exception or undefined behaviour (this
 // test is most useful under ASan+UBSan).
 
-#include <set>
+#include <limits>
 
 #include <rapidjson/document.h>
-#include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <boost/test/unit_test.hpp>
 
 #include "discovery/discovery.hpp"
 #include "discovery/inspect.hpp"
+#include "mapping/mutations.hpp"
 #include "mapping/support.hpp"
 #include "protocol/trace.hpp"
 #include "support/fixtures.hpp"
 
 using namespace meross;
-
-namespace {
-
-void collect(const rapidjson::Value& value, const std::string& path,
-             std::vector<std::string>& out) {
-  out.push_back(path);
-  if (value.IsObject()) {
-    for (const auto& m : value.GetObject()) {
-      collect(m.value, path + "/" + m.name.GetString(), out);
-    }
-  } else if (value.IsArray()) {
-    for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
-      collect(value[i], path + "/" + std::to_string(i), out);
-    }
-  }
-}
-
-const char* const kReplacements[] = {R"("x")",
-                                     "[]",
-                                     "{}",
-                                     "null",
-                                     "-1",
-                                     "4294967295",
-                                     "1e300",
-                                     "true",
-                                     R"([{"channel":"0"}])",
-                                     "-9223372036854775808"};
-
-}  // namespace
 
 BOOST_AUTO_TEST_SUITE(mutations)
 
@@ -54,45 +25,19 @@ BOOST_AUTO_TEST_CASE(mutated_device_payloads_never_crash) {
   for (const std::string fragment : {"mss310.csv", "msl450", "msg100", "msg200.json.txt", "mrs100",
                                      "em06.json.txt", "mss305.json.txt", "mss310.2024"}) {
     const auto profile = test::trace_profile(fragment);
-    const auto path = test::trace_path(fragment);
-    auto trace = protocol::parse_trace(path.filename().string(), test::read_file(path));
-    BOOST_REQUIRE(trace.ok());
-    std::vector<std::pair<std::string, std::string>> samples{
-        {"Appliance.System.All", trace->all_json}};
-    std::set<std::string> seen;
-    for (const auto& row : trace->rows) {
-      if (row.rxtx != "TX" && (row.method == "GETACK" || row.method == "PUSH") &&
-          seen.insert(row.ns).second) {
-        samples.emplace_back(row.ns, row.payload_json);
-      }
-    }
+    const auto samples = test::trace_samples(test::load_trace(fragment), [](const auto& row) {
+      return row.method == "GETACK" || row.method == "PUSH";
+    });
     for (const auto& [ns, payload] : samples) {
-      rapidjson::Document original;
-      original.Parse(payload.c_str());
-      std::vector<std::string> paths;
-      collect(original, "", paths);
-      if (paths.size() > 150) paths.resize(150);
-      for (const auto& pointer : paths) {
-        for (const char* replacement : kReplacements) {
-          rapidjson::Document doc;
-          doc.CopyFrom(original, doc.GetAllocator());
-          rapidjson::Document value;
-          value.Parse(replacement);
-          if (pointer.empty()) {
-            doc.CopyFrom(value, doc.GetAllocator());
-          } else {
-            rapidjson::Pointer(pointer.c_str()).Set(doc, value);
-          }
-          mapping::DeviceState state;
-          const auto result = mapping::states_from(profile, state, ns, protocol::Method::GetAck,
-                                                   doc, mapping::Context{1700000000});
-          ++runs;
-          if (!result.ok()) {
-            ++errors;
-            BOOST_TEST(!result.error().message.empty());
-          }
+      runs += test::for_each_mutation(payload, 150, [&](const rapidjson::Document& doc) {
+        mapping::DeviceState state;
+        const auto result = mapping::states_from(profile, state, ns, protocol::Method::GetAck, doc,
+                                                 mapping::Context{1700000000});
+        if (!result.ok()) {
+          ++errors;
+          BOOST_TEST(!result.error().message.empty());
         }
-      }
+      });
     }
   }
   BOOST_TEST(runs > 5000u);
@@ -102,31 +47,16 @@ BOOST_AUTO_TEST_CASE(mutated_device_payloads_never_crash) {
 BOOST_AUTO_TEST_CASE(mutated_system_all_and_ability_never_crash_inspect) {
   std::size_t runs = 0, accepted = 0;
   for (const std::string fragment : {"msl320.json.txt", "msg200.json.txt", "mss210.json.txt"}) {
-    const auto path = test::trace_path(fragment);
-    auto trace = protocol::parse_trace(path.filename().string(), test::read_file(path));
-    BOOST_REQUIRE(trace.ok());
-    rapidjson::Document original;
-    original.Parse(
-        ("{\"all\":" + trace->all_json + ",\"ability\":" + trace->ability_json + "}").c_str());
-    BOOST_REQUIRE(!original.HasParseError());
-    std::vector<std::string> paths;
-    collect(original, "", paths);
-    for (const auto& pointer : paths) {
-      if (pointer.empty()) continue;
-      for (const char* replacement : kReplacements) {
-        rapidjson::Document doc;
-        doc.CopyFrom(original, doc.GetAllocator());
-        rapidjson::Document value;
-        value.Parse(replacement);
-        rapidjson::Pointer(pointer.c_str()).Set(doc, value);
-        rapidjson::StringBuffer buffer;
-        rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-        doc.Accept(writer);
-        const auto result = discovery::inspect("device.json", buffer.GetString());
-        ++runs;
-        if (result.ok()) ++accepted;
-      }
-    }
+    const auto trace = test::load_trace(fragment);
+    const std::string device =
+        "{\"all\":" + trace.all_json + ",\"ability\":" + trace.ability_json + "}";
+    runs += test::for_each_mutation(
+        device, std::numeric_limits<std::size_t>::max(), [&](const rapidjson::Document& doc) {
+          rapidjson::StringBuffer buffer;
+          rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+          doc.Accept(writer);
+          if (discovery::inspect("device.json", buffer.GetString()).ok()) ++accepted;
+        });
   }
   BOOST_TEST(runs > 1000u);
   BOOST_TEST(accepted > 0u);

@@ -6,18 +6,13 @@
 #include "mapping/support.hpp"
 
 using namespace meross;
+using test::parse;
 using test::recorded;
+using test::replay;
 using test::state_of;
 using test::states;
 
 namespace {
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse(text.c_str());
-  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), text);
-  return doc;
-}
 
 mapping::Result<mapping::StateBatch> try_states(const protocol::DeviceProfile& p,
                                                 const std::string& ns, const std::string& payload,
@@ -35,15 +30,13 @@ BOOST_AUTO_TEST_CASE(electricity_converts_to_watts_volts_amperes) {
   const auto p = test::trace_profile("mss305.json.txt");
   mapping::DeviceState s;
   // {"channel":0,"current":290,"voltage":2331,"power":5297,...}
-  const auto batch = states(p, s, "Appliance.Control.Electricity", "GETACK",
-                            recorded("mss305.json.txt", "Appliance.Control.Electricity", "GETACK"));
+  const auto batch = replay(p, s, "mss305.json.txt", "Appliance.Control.Electricity", "GETACK");
   BOOST_TEST(state_of(batch, "power_0") == "5.297");
   BOOST_TEST(state_of(batch, "voltage_0") == "233.1");
   BOOST_TEST(state_of(batch, "current_0") == "0.29");
 
   const auto idle = test::trace_profile("mss310.csv");
-  const auto zero = states(idle, s, "Appliance.Control.Electricity", "GETACK",
-                           recorded("mss310.csv", "Appliance.Control.Electricity", "GETACK"));
+  const auto zero = replay(idle, s, "mss310.csv", "Appliance.Control.Electricity", "GETACK");
   BOOST_TEST(state_of(zero, "power_0") == "0");
   BOOST_TEST(state_of(zero, "voltage_0") == "238");
 }
@@ -108,8 +101,7 @@ BOOST_AUTO_TEST_CASE(consumptionh_sums_todays_buckets_per_channel) {
   // mss305 has ConsumptionX too: ConsumptionH is not mapped there.
   const auto mss305 = test::trace_profile("mss305.json.txt");
   const auto ignored =
-      states(mss305, s, "Appliance.Control.ConsumptionH", "GETACK",
-             recorded("mss305.json.txt", "Appliance.Control.ConsumptionH", "GETACK"));
+      replay(mss305, s, "mss305.json.txt", "Appliance.Control.ConsumptionH", "GETACK");
   BOOST_TEST(ignored.updates.empty());
 }
 
@@ -136,38 +128,30 @@ BOOST_AUTO_TEST_CASE(togglex_as_dict_list_and_push) {
   mapping::DeviceState s;
   const auto mss100 = test::trace_profile("mss100.json.txt");
   // New firmware: {"channel":4294967295,"togglex":[{...,"onoff":1}]}
-  BOOST_TEST(state_of(states(mss100, s, "Appliance.Control.ToggleX", "GETACK",
-                             recorded("mss100.json.txt", "Appliance.Control.ToggleX", "GETACK")),
+  BOOST_TEST(state_of(replay(mss100, s, "mss100.json.txt", "Appliance.Control.ToggleX", "GETACK"),
                       "switch_0") == "ON");
-  BOOST_TEST(state_of(states(mss100, s, "Appliance.Control.ToggleX", "PUSH",
-                             recorded("mss100.json.txt", "Appliance.Control.ToggleX", "PUSH")),
+  BOOST_TEST(state_of(replay(mss100, s, "mss100.json.txt", "Appliance.Control.ToggleX", "PUSH"),
                       "switch_0") == "ON");
   // Old firmware: {"channel":0,"togglex":{"channel":0,"onoff":0}}
   const auto msg200 = test::trace_profile("msg200.json.txt");
-  BOOST_TEST(state_of(states(msg200, s, "Appliance.Control.ToggleX", "GETACK",
-                             recorded("msg200.json.txt", "Appliance.Control.ToggleX", "GETACK")),
+  BOOST_TEST(state_of(replay(msg200, s, "msg200.json.txt", "Appliance.Control.ToggleX", "GETACK"),
                       "switch_0") == "OFF");
   // A channel claimed by the garage door is no switch.
   const auto msg100 = test::trace_profile("msg100");
-  BOOST_TEST(states(msg100, s, "Appliance.Control.ToggleX", "GETACK",
-                    recorded("msg100", "Appliance.Control.ToggleX", "GETACK"))
-                 .updates.empty());
+  BOOST_TEST(replay(msg100, s, "msg100", "Appliance.Control.ToggleX", "GETACK").updates.empty());
 }
 
 BOOST_AUTO_TEST_CASE(legacy_toggle_and_system_all_digest) {
   mapping::DeviceState s;
   const auto p = test::trace_profile("mss310.2024");
-  BOOST_TEST(state_of(states(p, s, "Appliance.Control.Toggle", "PUSH",
-                             recorded("mss310.2024", "Appliance.Control.Toggle", "PUSH")),
+  BOOST_TEST(state_of(replay(p, s, "mss310.2024", "Appliance.Control.Toggle", "PUSH"),
                       "switch_0") == "ON");
-  const auto all = states(p, s, "Appliance.System.All", "GETACK",
-                          recorded("mss310.2024", "Appliance.System.All", "GETACK"));
+  const auto all = replay(p, s, "mss310.2024", "Appliance.System.All", "GETACK");
   BOOST_TEST(!state_of(all, "switch_0").empty());
   BOOST_TEST(state_of(all, "firmware") == p.firmware_version);
   // mss310.csv: the switch was on when System.All was polled during the trace.
   const auto mss310 = test::trace_profile("mss310.csv");
-  const auto digest = states(mss310, s, "Appliance.System.All", "GETACK",
-                             recorded("mss310.csv", "Appliance.System.All", "GETACK"));
+  const auto digest = replay(mss310, s, "mss310.csv", "Appliance.System.All", "GETACK");
   BOOST_TEST(state_of(digest, "switch_0") == "ON");
 }
 
@@ -176,13 +160,11 @@ BOOST_AUTO_TEST_CASE(light_state_carries_color_mode) {
   mapping::DeviceState s;
   // System.All digest: togglex on; light capacity 6 (temperature + luminance), temperature 51.
   // One complete state for the light, though both its digest and its ToggleX channel report it.
-  const auto all = states(p, s, "Appliance.System.All", "GETACK",
-                          recorded("msl320.json.txt", "Appliance.System.All", "GETACK"));
+  const auto all = replay(p, s, "msl320.json.txt", "Appliance.System.All", "GETACK");
   BOOST_TEST(std::count_if(all.updates.begin(), all.updates.end(),
                            [](const auto& u) { return u.entity_key == "light_0"; }) == 1);
   BOOST_TEST(parse(state_of(all, "light_0")).HasMember("brightness"));
-  const auto batch = states(p, s, "Appliance.Control.Light", "GETACK",
-                            recorded("msl320.json.txt", "Appliance.Control.Light", "GETACK"));
+  const auto batch = replay(p, s, "msl320.json.txt", "Appliance.Control.Light", "GETACK");
   const auto doc = parse(state_of(batch, "light_0"));
   BOOST_TEST(std::string(doc["state"].GetString()) == "ON");
   BOOST_TEST(std::string(doc["color_mode"].GetString()) == "color_temp");
@@ -206,8 +188,7 @@ BOOST_AUTO_TEST_CASE(light_effects_from_light_effect) {
   BOOST_TEST(!states(p, s, "Appliance.Control.Light.Effect", "GETACK", effects).entities_changed);
   BOOST_REQUIRE_EQUAL(s.effect_names.size(), 8u);
   // {"effect":6,"capacity":13,"rgb":62719,"luminance":1}: effect mode over rgb.
-  const auto batch = states(p, s, "Appliance.Control.Light", "GETACK",
-                            recorded("msl450", "Appliance.Control.Light", "GETACK"));
+  const auto batch = replay(p, s, "msl450", "Appliance.Control.Light", "GETACK");
   const auto doc = parse(state_of(batch, "light_0"));
   BOOST_TEST(std::string(doc["effect"].GetString()) == s.effect_names[6]);
   BOOST_TEST(std::string(doc["color_mode"].GetString()) == "rgb");
@@ -230,16 +211,13 @@ BOOST_AUTO_TEST_CASE(light_effects_from_light_effect) {
 BOOST_AUTO_TEST_CASE(garage_door_dict_list_and_setack) {
   mapping::DeviceState s;
   const auto msg100 = test::trace_profile("msg100");
-  BOOST_TEST(state_of(states(msg100, s, "Appliance.GarageDoor.State", "GETACK",
-                             recorded("msg100", "Appliance.GarageDoor.State", "GETACK")),
+  BOOST_TEST(state_of(replay(msg100, s, "msg100", "Appliance.GarageDoor.State", "GETACK"),
                       "garage_0") == "open");
   // SET open:0 answered {"open":1,"execute":1}: the door was open and the relay pulsed.
-  BOOST_TEST(state_of(states(msg100, s, "Appliance.GarageDoor.State", "SETACK",
-                             recorded("msg100", "Appliance.GarageDoor.State", "SETACK")),
+  BOOST_TEST(state_of(replay(msg100, s, "msg100", "Appliance.GarageDoor.State", "SETACK"),
                       "garage_0") == "closing");
   const auto msg200 = test::trace_profile("msg200.json.txt");
-  const auto batch = states(msg200, s, "Appliance.GarageDoor.State", "GETACK",
-                            recorded("msg200.json.txt", "Appliance.GarageDoor.State", "GETACK"));
+  const auto batch = replay(msg200, s, "msg200.json.txt", "Appliance.GarageDoor.State", "GETACK");
   BOOST_TEST(state_of(batch, "garage_1") == "closed");
   BOOST_TEST(state_of(batch, "garage_2") == "closed");
   BOOST_TEST(state_of(batch, "garage_3") == "open");
@@ -248,11 +226,9 @@ BOOST_AUTO_TEST_CASE(garage_door_dict_list_and_setack) {
 BOOST_AUTO_TEST_CASE(roller_shutter_position_and_motion) {
   const auto p = test::trace_profile("mrs100");
   mapping::DeviceState s;
-  BOOST_TEST(states(p, s, "Appliance.RollerShutter.State", "GETACK",
-                    recorded("mrs100", "Appliance.RollerShutter.State", "GETACK"))
+  BOOST_TEST(replay(p, s, "mrs100", "Appliance.RollerShutter.State", "GETACK")
                  .updates.empty());  // no position known yet
-  const auto batch = states(p, s, "Appliance.RollerShutter.Position", "GETACK",
-                            recorded("mrs100", "Appliance.RollerShutter.Position", "GETACK"));
+  const auto batch = replay(p, s, "mrs100", "Appliance.RollerShutter.Position", "GETACK");
   BOOST_TEST(state_of(batch, "shutter_0") == R"({"state":"closed","position":0})");
   const auto opening = states(p, s, "Appliance.RollerShutter.State", "PUSH",
                               R"({"state":[{"channel":0,"state":1,"stoppedBy":0}]})");
@@ -262,11 +238,9 @@ BOOST_AUTO_TEST_CASE(roller_shutter_position_and_motion) {
 BOOST_AUTO_TEST_CASE(diagnostics_signal_and_led) {
   const auto p = test::trace_profile("mss310.2024");
   mapping::DeviceState s;
-  BOOST_TEST(state_of(states(p, s, "Appliance.System.Runtime", "GETACK",
-                             recorded("mss310.2024", "Appliance.System.Runtime", "GETACK")),
+  BOOST_TEST(state_of(replay(p, s, "mss310.2024", "Appliance.System.Runtime", "GETACK"),
                       "signal") == "86");
-  BOOST_TEST(state_of(states(p, s, "Appliance.System.DNDMode", "GETACK",
-                             recorded("mss310.2024", "Appliance.System.DNDMode", "GETACK")),
+  BOOST_TEST(state_of(replay(p, s, "mss310.2024", "Appliance.System.DNDMode", "GETACK"),
                       "led") == "ON");  // mode 0: LED on
   BOOST_TEST(state_of(states(p, s, "Appliance.System.DNDMode", "PUSH", R"({"DNDMode":{"mode":1}})"),
                       "led") == "OFF");

@@ -126,6 +126,19 @@ mapping::StateBatch states(const protocol::DeviceProfile& profile, mapping::Devi
   return std::move(batch).value();
 }
 
+mapping::StateBatch replay(const protocol::DeviceProfile& profile, mapping::DeviceState& state,
+                           const std::string& fragment, const std::string& ns,
+                           const std::string& method, std::size_t index) {
+  return states(profile, state, ns, method, recorded(fragment, ns, method, index));
+}
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), text);
+  return doc;
+}
+
 std::string state_of(const mapping::StateBatch& batch, const std::string& key) {
   std::string found;
   for (const auto& u : batch.updates) {

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <string>
 
+#include <rapidjson/document.h>
+
 #include "mapping/mapping.hpp"
 #include "protocol/device_profile.hpp"
 
@@ -33,8 +35,15 @@ std::string recorded(const std::string& fragment, const std::string& ns, const s
 mapping::StateBatch states(const protocol::DeviceProfile& profile, mapping::DeviceState& state,
                            const std::string& ns, const std::string& method,
                            const std::string& payload, std::int64_t now = 1700000000);
+// states() on the recorded message (see recorded()) of trace `fragment`.
+mapping::StateBatch replay(const protocol::DeviceProfile& profile, mapping::DeviceState& state,
+                           const std::string& fragment, const std::string& ns,
+                           const std::string& method, std::size_t index = 0);
 // The payload published for `key` in `batch` ("" when absent, the last one when repeated).
 std::string state_of(const mapping::StateBatch& batch, const std::string& key);
+
+// JSON text as a document (a failed requirement when it is no JSON).
+rapidjson::Document parse(const std::string& text);
 
 // The entity with `key` (a failed requirement when there is none).
 const mapping::Entity& entity(const std::vector<mapping::Entity>& entities, const std::string& key);

@@ -9,12 +9,12 @@
 #include <tuple>
 
 #include <rapidjson/document.h>
-#include <rapidjson/pointer.h>
 #include <boost/test/unit_test.hpp>
 
 #include "discovery/discovery.hpp"
 #include "discovery/topics.hpp"
 #include "mapping/ha_checker.hpp"
+#include "mapping/mutations.hpp"
 #include "mapping/support.hpp"
 #include "protocol/trace.hpp"
 #include "support/fixtures.hpp"
@@ -86,12 +86,29 @@ std::string refused(const DeviceProfile& p, const DeviceState& s, const std::str
 
 using Lines = std::vector<std::string>;
 
+// What a setting's command sends (as sent() prints it): the SET of `fields` in the channel 0 item
+// of the list `list_key`, then the GET that reads the item back.
+Lines written(const std::string& ns, const std::string& list_key, const std::string& fields) {
+  const std::string list = R"({")" + list_key + R"(":[{"channel":0)";
+  return {"SET " + ns + " " + list + "," + fields + "}]}", "GET " + ns + " " + list + "}]}"};
+}
+
 // Every update of a batch, by key.
 std::map<std::string, std::string> updates(const mapping::StateBatch& batch) {
   std::map<std::string, std::string> out;
   for (const auto& u : batch.updates)
     out[u.entity_key] = u.payload;
   return out;
+}
+
+// Maps the recorded messages of `d` in order: the last update of each key.
+std::map<std::string, std::string> replay_messages(const Device& d, DeviceState& s) {
+  std::map<std::string, std::string> last;
+  for (const auto& [method, ns, payload] : d.messages) {
+    for (const auto& [k, v] : updates(test::states(d.profile, s, ns, method, payload)))
+      last[k] = v;
+  }
+  return last;
 }
 
 mapping::Result<mapping::StateBatch> try_states(const DeviceProfile& p, DeviceState& s,
@@ -372,11 +389,7 @@ BOOST_AUTO_TEST_CASE(mts200_summer_mode_turns_heat_into_cool) {
 BOOST_AUTO_TEST_CASE(mts200_us_recorded_answers) {
   const auto d = fixture("mts200");
   DeviceState s;
-  std::map<std::string, std::string> u;
-  for (const auto& [method, ns, payload] : d.messages) {
-    for (const auto& [k, v] : updates(test::states(d.profile, s, ns, method, payload)))
-      u[k] = v;
-  }
+  const auto u = replay_messages(d, s);
   BOOST_TEST(u.at("hold_action_0") == "permanent");
   BOOST_TEST(u.at("calibration_0") == "0");
   BOOST_TEST(u.at("dead_zone_0") == "0.5");
@@ -429,7 +442,7 @@ BOOST_AUTO_TEST_CASE(mts960_recorded_config_and_range) {
   for (const char* ns :
        {"Appliance.Control.Thermostat.Frost", "Appliance.Control.Thermostat.Calibration",
         "Appliance.Control.Thermostat.DeadZone"}) {
-    const auto batch = test::states(p, s, ns, "GETACK", test::recorded("mts960.csv", ns, "GETACK"));
+    const auto batch = test::replay(p, s, "mts960.csv", ns, "GETACK");
     changed = changed || batch.entities_changed;
     for (const auto& [k, v] : updates(batch))
       u[k] = v;
@@ -460,11 +473,7 @@ BOOST_AUTO_TEST_CASE(mts960_recorded_config_and_range) {
 BOOST_AUTO_TEST_CASE(mts300_states) {
   const auto d = fixture("mts300");
   DeviceState s;
-  std::map<std::string, std::string> u;
-  for (const auto& [method, ns, payload] : d.messages) {
-    for (const auto& [k, v] : updates(test::states(d.profile, s, ns, method, payload)))
-      u[k] = v;
-  }
+  auto u = replay_messages(d, s);
   // ModeC: mode 3, work 2, targets heat 2100 / cold 2400, fan speed 0, humi 495, all idle.
   BOOST_TEST(u.at("climate_0_mode") == "heat_cool");
   BOOST_TEST(u.at("climate_0_action") == "idle");
@@ -604,21 +613,10 @@ BOOST_AUTO_TEST_CASE(bad_items_of_other_models_and_digest_sections) {
 
 // The mutation test of tests/mapping covers other families; thermostats get their own here.
 BOOST_AUTO_TEST_CASE(mutated_thermostat_payloads_never_crash) {
-  const char* const kReplacements[] = {R"("x")",
-                                       "[]",
-                                       "{}",
-                                       "null",
-                                       "-1",
-                                       "4294967295",
-                                       "1e300",
-                                       "12.5",
-                                       "true",
-                                       R"([{"channel":"0"}])",
-                                       "-9223372036854775808"};
-  std::vector<std::pair<DeviceProfile, std::vector<std::pair<std::string, std::string>>>> devices;
+  std::vector<std::pair<DeviceProfile, test::Samples>> devices;
   for (const std::string name : {"mts200", "mts300"}) {
     const auto d = fixture(name);
-    std::vector<std::pair<std::string, std::string>> samples{{kSystemAll, d.all}};
+    test::Samples samples{{kSystemAll, d.all}};
     for (const auto& [method, ns, payload] : d.messages)
       samples.emplace_back(ns, payload);
     devices.emplace_back(d.profile, samples);
@@ -627,38 +625,16 @@ BOOST_AUTO_TEST_CASE(mutated_thermostat_payloads_never_crash) {
   devices.push_back({mts960(), {{kSystemAll, all_of("mts960.csv")}}});
   std::size_t runs = 0, errors = 0;
   for (const auto& [profile, samples] : devices) {
-    const auto entities = mapping::entities_for(profile);
     for (const auto& [ns, payload] : samples) {
-      rapidjson::Document original;
-      original.Parse(payload.c_str());
-      std::vector<std::string> pointers{""};
-      for (std::size_t i = 0; i < pointers.size() && pointers.size() < 400; ++i) {
-        const rapidjson::Value* v = rapidjson::Pointer(pointers[i].c_str()).Get(original);
-        if (v && v->IsObject()) {
-          for (const auto& m : v->GetObject())
-            pointers.push_back(pointers[i] + "/" + m.name.GetString());
-        } else if (v && v->IsArray()) {
-          for (rapidjson::SizeType k = 0; k < v->Size(); ++k)
-            pointers.push_back(pointers[i] + "/" + std::to_string(k));
-        }
-      }
-      for (const auto& pointer : pointers) {
-        for (const char* replacement : kReplacements) {
-          rapidjson::Document doc;
-          doc.CopyFrom(original, doc.GetAllocator());
-          rapidjson::Document value;
-          value.Parse(replacement);
-          rapidjson::Pointer(pointer.c_str()).Set(doc, value, doc.GetAllocator());
-          DeviceState s;
-          const auto batch = try_states(profile, s, ns, protocol::to_json(doc));
-          ++runs;
-          if (!batch.ok() || !batch->dropped.empty()) ++errors;
-          // Whatever was remembered, entities and commands still work.
-          mapping::entities_for(profile, s);
-          (void)mapping::command_to_request(profile, s, "climate_0_target", "21");
-          (void)mapping::command_to_request(profile, s, "climate_0_preset", "none");
-        }
-      }
+      runs += test::for_each_mutation(payload, 400, [&](const rapidjson::Document& doc) {
+        DeviceState s;
+        const auto batch = try_states(profile, s, ns, protocol::to_json(doc));
+        if (!batch.ok() || !batch->dropped.empty()) ++errors;
+        // Whatever was remembered, entities and commands still work.
+        mapping::entities_for(profile, s);
+        (void)mapping::command_to_request(profile, s, "climate_0_target", "21");
+        (void)mapping::command_to_request(profile, s, "climate_0_preset", "none");
+      });
     }
   }
   BOOST_TEST(runs > 1000u);
@@ -757,8 +733,7 @@ BOOST_AUTO_TEST_CASE(mts300_commands) {
   DeviceState s;
   const std::string set = "SET Appliance.Control.Thermostat.ModeC ";
   const std::string get = R"(GET Appliance.Control.Thermostat.ModeC {"control":[{"channel":0}]})";
-  for (const auto& [method, ns, payload] : d.messages)
-    test::states(d.profile, s, ns, method, payload);  // heat_cool, 21..24
+  replay_messages(d, s);  // heat_cool, 21..24
   BOOST_TEST(sent(d.profile, s, "climate_0_mode", "heat") ==
                  (Lines{set + R"({"control":[{"channel":0,"mode":1}]})", get}),
              boost::test_tools::per_element());
@@ -809,53 +784,30 @@ BOOST_AUTO_TEST_CASE(setting_commands_write_one_field_and_read_it_back) {
     }
   };
   const std::string t = "Appliance.Control.Thermostat.";
-  check(b, "calibration_0", "-1.5",
-        {"SET " + t + R"(Calibration {"calibration":[{"channel":0,"value":-15}]})",
-         "GET " + t + R"(Calibration {"calibration":[{"channel":0}]})"});
-  check(b, "dead_zone_0", "2",
-        {"SET " + t + R"(DeadZone {"deadZone":[{"channel":0,"value":20}]})",
-         "GET " + t + R"(DeadZone {"deadZone":[{"channel":0}]})"});
-  check(b, "frost_0", "ON",
-        {"SET " + t + R"(Frost {"frost":[{"channel":0,"onoff":1}]})",
-         "GET " + t + R"(Frost {"frost":[{"channel":0}]})"});
-  check(b, "frost_temperature_0", "7.5",
-        {"SET " + t + R"(Frost {"frost":[{"channel":0,"value":75}]})",
-         "GET " + t + R"(Frost {"frost":[{"channel":0}]})"});
-  check(b, "overheat_0", "OFF",
-        {"SET " + t + R"(Overheat {"overheat":[{"channel":0,"onoff":0}]})",
-         "GET " + t + R"(Overheat {"overheat":[{"channel":0}]})"});
-  check(b, "overheat_temperature_0", "40",
-        {"SET " + t + R"(Overheat {"overheat":[{"channel":0,"value":400}]})",
-         "GET " + t + R"(Overheat {"overheat":[{"channel":0}]})"});
-  check(b, "hold_action_0", "timer",
-        {"SET " + t + R"(HoldAction {"holdAction":[{"channel":0,"mode":2}]})",
-         "GET " + t + R"(HoldAction {"holdAction":[{"channel":0}]})"});
-  check(
-      b, "screen_brightness_0", "12.5",
-      {R"(SET Appliance.Control.Screen.Brightness {"brightness":[{"channel":0,"operation":12.5}]})",
-       R"(GET Appliance.Control.Screen.Brightness {"brightness":[{"channel":0}]})"});
+  check(b, "calibration_0", "-1.5", written(t + "Calibration", "calibration", R"("value":-15)"));
+  check(b, "dead_zone_0", "2", written(t + "DeadZone", "deadZone", R"("value":20)"));
+  check(b, "frost_0", "ON", written(t + "Frost", "frost", R"("onoff":1)"));
+  check(b, "frost_temperature_0", "7.5", written(t + "Frost", "frost", R"("value":75)"));
+  check(b, "overheat_0", "OFF", written(t + "Overheat", "overheat", R"("onoff":0)"));
+  check(b, "overheat_temperature_0", "40", written(t + "Overheat", "overheat", R"("value":400)"));
+  check(b, "hold_action_0", "timer", written(t + "HoldAction", "holdAction", R"("mode":2)"));
+  check(b, "screen_brightness_0", "12.5",
+        written("Appliance.Control.Screen.Brightness", "brightness", R"("operation":12.5)"));
   check(b, "standby_brightness_0", "100",
-        {R"(SET Appliance.Control.Screen.Brightness {"brightness":[{"channel":0,"standby":100}]})",
-         R"(GET Appliance.Control.Screen.Brightness {"brightness":[{"channel":0}]})"});
+        written("Appliance.Control.Screen.Brightness", "brightness", R"("standby":100)"));
   // The lock's GET drops the connection; the device PUSHes the change.
   check(b, "child_lock_0", "ON",
         {R"(SET Appliance.Control.PhysicalLock {"lock":[{"channel":0,"onoff":1}]})"});
   // mts960: ×100.
   const auto p = mts960();
-  check(p, "calibration_0", "-2.7",
-        {"SET " + t + R"(Calibration {"calibration":[{"channel":0,"value":-270}]})",
-         "GET " + t + R"(Calibration {"calibration":[{"channel":0}]})"});
-  check(p, "frost_temperature_0", "10.25",
-        {"SET " + t + R"(Frost {"frost":[{"channel":0,"value":1025}]})",
-         "GET " + t + R"(Frost {"frost":[{"channel":0}]})"});
+  check(p, "calibration_0", "-2.7", written(t + "Calibration", "calibration", R"("value":-270)"));
+  check(p, "frost_temperature_0", "10.25", written(t + "Frost", "frost", R"("value":1025)"));
   check(p, "display_unit_0", "fahrenheit",
-        {R"(SET Appliance.Control.TempUnit {"tempUnit":[{"channel":0,"tempUnit":2}]})",
-         R"(GET Appliance.Control.TempUnit {"tempUnit":[{"channel":0}]})"});
+        written("Appliance.Control.TempUnit", "tempUnit", R"("tempUnit":2)"));
   // mts300: the humidity offset, 0.1 %.
   const auto d = fixture("mts300");
   check(d.profile, "humidity_calibration_0", "-4.5",
-        {"SET " + t + R"(Calibration {"calibration":[{"channel":0,"humiValue":-45}]})",
-         "GET " + t + R"(Calibration {"calibration":[{"channel":0}]})"});
+        written(t + "Calibration", "calibration", R"("humiValue":-45)"));
 }
 
 BOOST_AUTO_TEST_CASE(bad_commands_are_refused_never_clamped) {
@@ -892,8 +844,7 @@ BOOST_AUTO_TEST_CASE(bad_commands_are_refused_never_clamped) {
   // The payload's range wins over the default: mts200 US calibration is ±4.5.
   const auto d = fixture("mts200");
   DeviceState t;
-  for (const auto& [method, ns, payload] : d.messages)
-    test::states(d.profile, t, ns, method, payload);
+  replay_messages(d, t);
   BOOST_TEST(refused(d.profile, t, "calibration_0", "5") == "command: out of range -4.5..4.5");
   BOOST_TEST(
       sent(d.profile, t, "calibration_0", "4.5")[0] ==
@@ -980,8 +931,7 @@ BOOST_AUTO_TEST_CASE(thermostat_discovery_passes_the_rules_checker) {
     const auto d = fixture(name);
     DeviceState s;
     test::states(d.profile, s, kSystemAll, "GETACK", d.all);
-    for (const auto& [method, ns, payload] : d.messages)
-      test::states(d.profile, s, ns, method, payload);
+    replay_messages(d, s);
     const auto entities = mapping::entities_for(d.profile, s);
     for (auto& p : discovery::device_config(d.profile, entities, {}))
       docs.push_back(std::move(p));
