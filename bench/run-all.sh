@@ -7,10 +7,14 @@
 #       start until every device is bound and (once the bridge publishes discovery) until every
 #       device's discovery document is on the broker;
 #   (c) end to end: PUSH throughput through the bridge to the state topics against the same load
-#       straight to a subscriber, and the command round trip against a raw broker round trip.
+#       straight to a subscriber, and the command round trip against a raw broker round trip;
+#   (d) Bind flood (issue 16): a known device's command round trip while made-up uuids send
+#       signed Binds, against its quiet round trip in the same run; the bridge's RSS before and
+#       after, and the retained topics of the made-up uuids left once the bridge dropped them.
 # Everything runs on loopback with bounded durations; every process started here is stopped.
 # Usage: bench/run-all.sh [BUILD_DIR]   (environment: SCALE_COUNTS="1 1000 5000",
-#        E2E_DEVICES=100, LOAD_RATE=2000, LOAD_SECONDS=20, RTT_SAMPLES=200, SKIP_BUILD=1)
+#        E2E_DEVICES=100, LOAD_RATE=2000, LOAD_SECONDS=20, RTT_SAMPLES=200, FLOOD_RATE=2000,
+#        FLOOD_SECONDS=5, FLOOD_SETTLE=75, SECTIONS="inprocess scale e2e flood", SKIP_BUILD=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${1:-build-bench}"
@@ -19,17 +23,22 @@ e2e_devices="${E2E_DEVICES:-100}"
 load_rate="${LOAD_RATE:-2000}"
 load_seconds="${LOAD_SECONDS:-20}"
 rtt_samples="${RTT_SAMPLES:-200}"
+flood_rate="${FLOOD_RATE:-2000}"
+flood_seconds="${FLOOD_SECONDS:-5}"
+flood_settle="${FLOOD_SETTLE:-75}"
+sections=" ${SECTIONS:-inprocess scale e2e flood} "
 key="meross-bench-key"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMEROSS_BUILD_TESTS=OFF \
     -DMEROSS_BUILD_BENCH=ON >/dev/null
   cmake --build "$build_dir" --parallel "$(nproc)" \
-    --target bench_pipeline bench_protocol mqtt_probe meross-bridge meross-sim >&2
+    --target bench_pipeline bench_protocol mqtt_probe flood_bench meross-bridge meross-sim >&2
 fi
 bridge_bin="$build_dir/bridge/meross-bridge"
 sim_bin="$build_dir/simulator/meross-sim"
 probe_bin="$build_dir/bench/mqtt_probe"
+flood_bin="$build_dir/bench/flood_bench"
 for tool in mosquitto mosquitto_sub; do
   command -v "$tool" >/dev/null || { echo "run-all.sh: $tool not found" >&2; exit 2; }
 done
@@ -152,6 +161,7 @@ rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 | $5 |"); }
 
 # --- (a) in-process ----------------------------------------------------------------------------
+if [[ $sections == *" inprocess "* ]]; then
 log "in-process benchmarks"
 "$build_dir/bench/bench_pipeline" --benchmark_min_time=0.3 --benchmark_color=false 2>&1 |
   sed 's/\x1b\[[0-9;]*m//g' >"$work/pipeline.txt"
@@ -170,8 +180,10 @@ for device in mss310 msl320; do
     "RapidJSON parse of it $(base_ns "BM_baseline_discovery_parse_$device") ns" \
     "$(ratio "BM_discovery_$device" "BM_baseline_discovery_parse_$device")×" "—"
 done
+fi
 
 # --- (b) scale -----------------------------------------------------------------------------------
+[[ $sections == *" scale "* ]] || scale_counts=""
 for n in $scale_counts; do
   log "scale: $n devices"
   start_broker
@@ -206,6 +218,7 @@ for n in $scale_counts; do
 done
 
 # --- (c) end to end ------------------------------------------------------------------------------
+if [[ $sections == *" e2e "* ]]; then
 log "end to end: raw baseline ($e2e_devices devices, $load_rate PUSH/s for ${load_seconds}s)"
 window=$((load_seconds + 60))
 start_broker
@@ -297,6 +310,44 @@ else
     "≤ 2 ms added at p99"
 fi
 stop_all
+fi
+
+# --- (d) Bind flood ------------------------------------------------------------------------------
+if [[ $sections == *" flood "* ]]; then
+log "Bind flood: $flood_rate made-up uuids/s for ${flood_seconds}s against a known device"
+start_broker
+watch_discovery "$work/discovery-flood.txt"
+start_bridge
+start_sim "$work/sim-flood.txt" --profile mss310 --count 1 --bind-interval 1s
+wait_lines "$work/sim-flood.txt" '^bound ' 1 30 || log "the known device did not bind"
+wait_lines "$work/discovery-flood.txt" "$device_doc" 1 15 || log "no discovery for the known device"
+uuid=$(awk '$1 == "device" {print $2; exit}' "$work/sim-flood.txt")
+sleep 2
+rss_before=$(rss_mb "$bridge_pid")
+# The round trips run during the flood and 20 s after it (the bridge's retries and give-ups of
+# the made-up uuids come later than their Binds).
+"$flood_bin" rtt 127.0.0.1 "$port" "$key" "$uuid" "$flood_rate" "$flood_seconds" "$rtt_samples" 20 \
+  >"$work/flood.txt" || log "flood_bench failed"
+cat "$work/flood.txt" >&2
+# New devices never discovered are dropped within a minute (bridge/registry.hpp); then count
+# what the made-up uuids left on the broker: availability topics and discovery documents.
+sleep "$flood_settle"
+rss_after=$(rss_mb "$bridge_pid")
+left=$("$flood_bin" retained 127.0.0.1 "$port" 'meross/+/availability' "$uuid" meross/bridge/ |
+  sed -n 's/^retained=//p')
+left_docs=$("$flood_bin" retained 127.0.0.1 "$port" 'homeassistant/#' "$uuid" meross_bridge |
+  sed -n 's/^retained=//p')
+refused=$(timeout 5 mosquitto_sub -h 127.0.0.1 -p "$port" -t meross/bridge/refused_new_devices/state \
+  -C 1 -W 3 2>/dev/null || true)
+alive="running"
+kill -0 "$bridge_pid" 2>/dev/null || alive="exited"
+flood_field() { field "$work/flood.txt" "$1"; }
+row "Bind flood: $flood_rate made-up uuids/s for ${flood_seconds} s; known device's command round trip p50 / p99 / max while the Binds come" \
+  "$(flood_field flood_p50_us) / $(flood_field flood_p99_us) / $(flood_field flood_max_us) µs ($(flood_field flood_samples) round trips; the 20 s after: p99 $(flood_field after_p99_us), max $(flood_field after_max_us) µs; $(flood_field timeouts) timeouts); RSS $rss_before → $rss_after MB; after ${flood_settle} s ${left:-?} availability topics + ${left_docs:-?} discovery documents of made-up uuids retained; ${refused:-n/a} refused; bridge $alive" \
+  "quiet $(flood_field quiet_p50_us) / $(flood_field quiet_p99_us) µs" \
+  "$(flood_field ratio_p99)× at p99" "p99 ≤ 3× quiet; nothing retained"
+stop_all
+fi
 
 # --- the table -----------------------------------------------------------------------------------
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)

@@ -20,6 +20,12 @@ int check_config(const std::string& file) {
     return 1;
   }
   std::fputs(effective_settings(*loaded.config).c_str(), stdout);
+  // Valid (a device paired from its hotspot with no key signs with ""), but rarely meant.
+  if (loaded.config->key.empty()) {
+    std::fprintf(stderr,
+                 "meross-bridge: note: [meross] key is empty; devices on the Meross app sign with "
+                 "your account's key (`meross-bridge account --write-config FILE` stores it)\n");
+  }
   std::fprintf(stderr, "meross-bridge: %s is valid\n", file.c_str());
   return 0;
 }

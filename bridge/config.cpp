@@ -157,7 +157,8 @@ class Parser {
 void parse_meross(const Parser& p, const toml::table& t, Config& c) {
   p.each(t, "meross",
          {"key", "user_id", "timezone", "verify_signatures", "availability_timeout",
-          "timestamp_window", "exclude"},
+          "timestamp_window", "exclude", "new_devices_per_second", "new_devices_burst",
+          "max_new_devices"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "key") {
              c.key = p.string(n, path);
@@ -173,6 +174,23 @@ void parse_meross(const Parser& p, const toml::table& t, Config& c) {
              c.availability_timeout = p.duration(n, path, std::chrono::seconds(1));
            } else if (k == "timestamp_window") {
              c.timestamp_window = p.duration(n, path, std::chrono::seconds(5));
+           } else if (k == "new_devices_per_second") {
+             if (!n.is_number()) {
+               p.fail(line_of(n.source()), path, "expected a number, got " + type_of(n));
+             }
+             const double v = n.is_integer() ? static_cast<double>(n.as_integer()->get())
+                                             : n.as_floating_point()->get();
+             if (!(v >= 0.01 && v <= 1e6)) {
+               p.fail(line_of(n.source()), path, "must be between 0.01 and 1000000");
+             }
+             c.new_devices_per_second = v;
+           } else if (k == "new_devices_burst" || k == "max_new_devices") {
+             const auto v = p.integer(n, path);
+             if (v < 1 || v > 1000000) {
+               p.fail(line_of(n.source()), path, "must be between 1 and 1000000");
+             }
+             (k == "new_devices_burst" ? c.new_devices_burst : c.max_new_devices) =
+                 static_cast<std::size_t>(v);
            } else if (k == "exclude") {
              if (!n.is_array()) {
                p.fail(line_of(n.source()), path, "expected an array of uuids, got " + type_of(n));
@@ -412,6 +430,9 @@ std::string effective_settings(const Config& c) {
   out << "verify_signatures = " << boolean(c.verify_signatures) << "\n";
   out << "availability_timeout = " << dur(c.availability_timeout) << "\n";
   out << "timestamp_window = " << dur(c.timestamp_window) << "\n";
+  out << "new_devices_per_second = " << c.new_devices_per_second << "\n";
+  out << "new_devices_burst = " << c.new_devices_burst << "\n";
+  out << "max_new_devices = " << c.max_new_devices << "\n";
   out << "exclude = [";
   for (std::size_t i = 0; i < c.exclude.size(); ++i)
     out << (i ? ", " : "") << quote(c.exclude[i]);

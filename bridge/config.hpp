@@ -3,6 +3,7 @@
 // The bridge's configuration file (TOML, see config.toml.example and docs/configuration.md).
 // Parsing validates everything up front; every error names the file, the line and the key.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,13 @@ struct Config {
   // knows it (ours once synced, else the one its last answer showed) is stale: dropped.
   Duration timestamp_window = std::chrono::seconds(60);
   std::vector<std::string> exclude;
+  // Devices neither configured nor discovered before are let in at this rate, this many at once,
+  // and at most max_new_devices of them while they are being discovered (a made-up uuid never
+  // is): signed messages from made-up uuids cannot swamp the bridge. Configured and discovered
+  // devices are never refused.
+  double new_devices_per_second = 100;
+  std::size_t new_devices_burst = 1000;
+  std::size_t max_new_devices = 1000;
 
   // [mqtt]: Home Assistant's broker, and the devices' too unless [device_broker] is set.
   MqttConfig mqtt;

@@ -125,7 +125,7 @@ MqttLink& Daemon::link_for(std::string_view topic) {
 }
 
 void Daemon::publish(const Publication& publication) {
-  link_for(publication.topic).publish(publication);
+  registry_->outbox().items.push_back(publication);
 }
 
 void Daemon::subscribe(const std::string& filter) {
@@ -136,15 +136,25 @@ void Daemon::unsubscribe(const std::string& filter) {
   link_for(filter).unsubscribe(filter);
 }
 
+// The one way out: what the sessions, Home Assistant's side and the daemon itself publish waits
+// in one outbox, in the order it was produced, until the event that produced it is over.
 void Daemon::flush() {
   for (const auto& p : registry_->take_outgoing())
-    publish(p);
+    link_for(p.topic).publish(p);
 }
 
 void Daemon::on_ha_lost() {
   if (!ha_lost_at_) ha_lost_at_ = SteadyClock::now();
 }
 
+// After any outage of the link that carries the devices' topics, subscribing comes first, and
+// then every device is read again (DeviceRegistry::resync_all): whatever a device said while the
+// bridge was away went to nobody, and firmware says nothing again by itself (a device that
+// reconnected before the bridge sent its Bind then, and waits for the answer). The alternative, a
+// persistent session (clean_session false, a stable client id) on a broker with persistence,
+// keeps the subscription and queues those messages, but only for a broker that stopped cleanly
+// or saved its database shortly before a crash, and it would queue Home Assistant's commands as
+// well and deliver them late. So the session stays clean (MqttLink) and the bridge asks.
 void Daemon::on_ha_connected() {
   if (ha_lost_at_) {
     const auto now = SteadyClock::now();
@@ -166,17 +176,22 @@ void Daemon::on_ha_connected() {
   if (!device_link_) ha_link_->subscribe(std::string(Topics::kDevicePublish));
   for (const auto& topic : hooks_.subscriptions)
     ha_link_->subscribe(topic);
-  ha_link_->publish(Publication{topics_.bridge_availability, "online", true, 1});
+  publish(Publication{topics_.bridge_availability, "online", true, 1});
   registry_->announce_all();
-  if (!device_link_) registry_->link_back(Now::current());
-  flush();
+  if (!device_link_) {
+    registry_->link_back(Now::current());
+    registry_->resync_all(Now::current());
+  }
   if (hooks_.connected) hooks_.connected(*this);
+  flush();
 }
 
 void Daemon::on_devices_connected() {
   device_link_->subscribe(std::string(Topics::kDevicePublish));
   registry_->link_back(Now::current());
-  registry_->devices_reachable(Now::current());
+  // Every device, not only those made unreachable (devices_reachable): a device may have come
+  // back, changed or sent its Bind while no one listened.
+  registry_->resync_all(Now::current());
   flush();
 }
 
@@ -327,7 +342,8 @@ class DaemonIo final : public HomeAssistantIo {
     return BridgeStats{registry.devices_online(),  c.messages_handled,
                        c.signature_failures,       c.malformed,
                        c.replays + c.stale,        c.unknown_namespaces,
-                       c.ignored + c.misaddressed, c.request_failures};
+                       c.ignored + c.misaddressed, c.request_failures,
+                       daemon_.late_commands(),    c.admissions_refused};
   }
 
  private:

@@ -55,7 +55,8 @@ class Daemon {
   // Runs until SIGTERM/SIGINT; returns the process exit code.
   int run();
 
-  // Publishes now on the link the topic belongs to (queued while its broker is away).
+  // Publishes on the link the topic belongs to once the event being handled is over, in order
+  // with what the devices' sessions publish (queued while its broker is away).
   void publish(const Publication& publication);
   // Subscribes now (for this connection only; `subscriptions` are made on every connect).
   void subscribe(const std::string& filter);

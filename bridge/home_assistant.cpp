@@ -235,7 +235,9 @@ void HomeAssistant::publish_diagnostics() {
       {discovery::kBridgeUnknownNamespaces, stats.unknown_namespaces},
       {discovery::kBridgeIgnored, stats.ignored},
       {discovery::kBridgeRequestFailures, stats.request_failures},
-      {discovery::kBridgeUnreadableStates, counters_.state_errors}};
+      {discovery::kBridgeUnreadableStates, counters_.state_errors},
+      {discovery::kBridgeRejectedCommands, counters_.commands_rejected + stats.late_commands},
+      {discovery::kBridgeRefusedDevices, stats.refused_devices}};
   for (const auto& [key, value] : values) {
     io_.publish(
         Publication{discovery::bridge_state_topic(base, key), std::to_string(value), true, 1});
@@ -298,18 +300,29 @@ bool HomeAssistant::on_message(std::string_view topic, std::string_view payload,
   return false;
 }
 
-void HomeAssistant::reject(const std::string& what, Now now) {
-  (void)now;
-  // One line per rejected command: only clients allowed on the broker can send them.
+void HomeAssistant::reject(const std::string& where, const std::string& what, Now now) {
+  // Every rejection is counted (the bridge's "Rejected commands" sensor); lines are bounded per
+  // entity and overall, for a client allowed on the broker may still send a flood.
   ++counters_.commands_rejected;
-  spdlog::warn("{}", what);
+  // The user who just sent it sees the counter move now, not at the next diagnostics round.
+  const auto soon = now.mono + std::chrono::seconds(1);
+  if (!next_diagnostics_ || *next_diagnostics_ > soon) next_diagnostics_ = soon;
+  const auto held = limiter_.allow("command:" + where, now.mono);
+  if (!held) return;
+  if (*held > 0) {
+    spdlog::warn("{} ({} more rejected commands like this in the last {})", what, *held,
+                 format_duration(limiter_.interval()));
+  } else {
+    spdlog::warn("{}", what);
+  }
 }
 
 void HomeAssistant::handle_command(const std::string& uuid, const std::string& key,
                                    std::string_view payload, bool retained, Now now) {
   const std::string where = printable(uuid) + "/" + printable(key);
   if (retained) {
-    reject("command on " + where +
+    reject(where,
+           "command on " + where +
                " ignored: it is retained (commands are never retained; clear it with an empty "
                "retained message)",
            now);
@@ -321,12 +334,13 @@ void HomeAssistant::handle_command(const std::string& uuid, const std::string& k
   }
   Device* d = find(uuid);
   if (!d || !d->profile) {
-    reject("command on " + where + " rejected: no such device known", now);
+    reject(where, "command on " + where + " rejected: no such device known", now);
     return;
   }
   const auto plan = mapping::command_to_request(*d->profile, d->state, key, payload);
   if (!plan.ok()) {
     reject(
+        where,
         "command " + printable(payload) + " on " + where + " rejected: " + plan.error().describe(),
         now);
     return;
@@ -335,7 +349,7 @@ void HomeAssistant::handle_command(const std::string& uuid, const std::string& k
   spdlog::debug("command {} on {}: {} requests", printable(payload), where, plan->size());
   for (const auto& request : *plan) {
     if (!io_.request(d->uuid, request.method, request.ns, request.payload_json, now)) {
-      reject("command on " + where + " not sent: the device has no session", now);
+      reject(where, "command on " + where + " not sent: the device has no session", now);
       return;
     }
   }
@@ -423,6 +437,10 @@ void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
     if (!poller_.polls(lower(d.uuid), polls)) {
       poller_.start(lower(d.uuid), polls, intervals_for(d.uuid), now.mono);
     }
+  } else if (batch->polls_changed) {
+    // A cover started or stopped travelling: its fast polls start afresh or end.
+    poller_.update(lower(d.uuid), mapping::polls_for(*d.profile, d.state), intervals_for(d.uuid),
+                   now.mono);
   }
 }
 
@@ -450,6 +468,12 @@ void HomeAssistant::device_message(const DeviceSession& s, const protocol::Messa
 
 void HomeAssistant::availability_changed(const DeviceSession& s, bool online) {
   on_availability(s.uuid(), online, Now::current());
+}
+
+void HomeAssistant::forgotten(const DeviceSession& s) {
+  // A new device dropped before it was discovered: nothing of it stays here either.
+  poller_.stop(lower(s.uuid()));
+  devices_.erase(lower(s.uuid()));
 }
 
 void HomeAssistant::on_availability(const std::string& uuid, bool online, Now now) {

@@ -53,6 +53,8 @@ struct BridgeStats {
   std::uint64_t unknown_namespaces = 0;  // pushes of namespaces the device does not list
   std::uint64_t ignored = 0;             // excluded or unknown senders, unexpected methods
   std::uint64_t request_failures = 0;    // requests that ran out of attempts
+  std::uint64_t late_commands = 0;       // commands that may have waited out an outage, dropped
+  std::uint64_t refused_devices = 0;     // new devices refused a session for now (admission)
 };
 
 // The owner of one of our discovery topics: "" for the bridge, the uuid of a device as the node
@@ -113,6 +115,7 @@ class HomeAssistant final : public DeviceListener {
   void profile_learned(const DeviceSession& s) override;
   void device_message(const DeviceSession& s, const protocol::Message& m) override;
   void availability_changed(const DeviceSession& s, bool online) override;
+  void forgotten(const DeviceSession& s) override;
   void tick(Now now);
 
   bool readback_done() const { return readback_done_; }
@@ -152,7 +155,8 @@ class HomeAssistant final : public DeviceListener {
              const protocol::JsonValue& payload, Now now);
   void handle_command(const std::string& uuid, const std::string& key, std::string_view payload,
                       bool retained, Now now);
-  void reject(const std::string& what, Now now);
+  // Counts a command not executed and logs `what` (bounded per `where`, the target, and overall).
+  void reject(const std::string& where, const std::string& what, Now now);
   void republish_all();
   PollIntervals intervals_for(const std::string& uuid) const;
 

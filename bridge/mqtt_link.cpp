@@ -54,6 +54,8 @@ MqttLink::MqttLink(LinkSettings settings, LinkCallbacks callbacks)
       callbacks_(std::move(callbacks)),
       backoff_(settings_.min_backoff) {
   static MosquittoLibrary library;  // once per process, before the first client
+  // A clean session: the broker keeps nothing for us while we are away, so nothing (a command
+  // among it) arrives late; what we missed is read again after reconnecting (Daemon).
   mosq_ = mosquitto_new(settings_.client_id.c_str(), true, this);
 }
 

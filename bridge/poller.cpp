@@ -33,13 +33,48 @@ Duration poll_offset(std::string_view uuid, std::string_view ns, Duration cap) {
   return Duration(static_cast<Duration::rep>(h % static_cast<std::uint64_t>(cap.count())));
 }
 
+Poller::Entry Poller::entry_for(const std::string& uuid, const mapping::Poll& poll,
+                                const PollIntervals& intervals, TimePoint now) const {
+  if (poll.for_ms > 0) {
+    // A bounded poll answers an event (a command, a travel seen starting): no spreading, the
+    // first one interval from now.
+    const Duration interval = std::max<Duration>(
+        std::chrono::milliseconds(poll.interval_ms > 0 ? poll.interval_ms : 1000),
+        std::chrono::milliseconds(100));
+    return Entry{poll, interval, now + interval, now + std::chrono::milliseconds(poll.for_ms)};
+  }
+  const Duration interval =
+      poll.interval_ms > 0 ? std::max<Duration>(std::chrono::milliseconds(poll.interval_ms),
+                                                std::chrono::milliseconds(100))
+                           : std::max<Duration>(intervals.of(poll.kind), std::chrono::seconds(1));
+  const Duration offset = poll_offset(uuid, poll.ns, std::min(interval, max_first_delay_));
+  return Entry{poll, interval, now + offset, std::nullopt};
+}
+
 void Poller::start(const std::string& uuid, const std::vector<mapping::Poll>& polls,
                    const PollIntervals& intervals, TimePoint now) {
   std::vector<Entry> entries;
+  for (const auto& poll : polls)
+    entries.push_back(entry_for(uuid, poll, intervals, now));
+  if (entries.empty()) {
+    devices_.erase(uuid);
+  } else {
+    devices_[uuid] = std::move(entries);
+  }
+}
+
+void Poller::update(const std::string& uuid, const std::vector<mapping::Poll>& polls,
+                    const PollIntervals& intervals, TimePoint now) {
+  const auto it = devices_.find(uuid);
+  std::vector<Entry> entries;
   for (const auto& poll : polls) {
-    const Duration interval = std::max<Duration>(intervals.of(poll.kind), std::chrono::seconds(1));
-    const Duration offset = poll_offset(uuid, poll.ns, std::min(interval, max_first_delay_));
-    entries.push_back(Entry{poll, interval, now + offset});
+    const Entry* kept = nullptr;
+    if (it != devices_.end() && poll.for_ms <= 0) {
+      for (const auto& entry : it->second) {
+        if (entry.poll == poll) kept = &entry;
+      }
+    }
+    entries.push_back(kept ? *kept : entry_for(uuid, poll, intervals, now));
   }
   if (entries.empty()) {
     devices_.erase(uuid);
@@ -73,6 +108,12 @@ std::vector<std::pair<std::string, mapping::Poll>> Poller::due(TimePoint now) {
     for (auto& entry : entries) {
       if (entry.next > now) continue;
       out.emplace_back(uuid, entry.poll);
+      if (entry.until) {
+        // The window's end gets a poll of its own; after it, nothing until applied again.
+        entry.next =
+            now >= *entry.until ? TimePoint::max() : std::min(now + entry.interval, *entry.until);
+        continue;
+      }
       // Keep the phase; skip what was missed rather than catching up.
       entry.next += entry.interval;
       if (entry.next <= now) {
@@ -88,6 +129,7 @@ std::optional<TimePoint> Poller::next_wakeup() const {
   std::optional<TimePoint> next;
   for (const auto& [uuid, entries] : devices_) {
     for (const auto& entry : entries) {
+      if (entry.next == TimePoint::max()) continue;
       if (!next || entry.next < *next) next = entry.next;
     }
   }

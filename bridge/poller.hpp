@@ -7,6 +7,10 @@
 // the namespace (stable across restarts, different between devices), at most min(interval,
 // max_first_delay). Later polls keep that phase, so a restart of the bridge — or many devices
 // coming back at once — does not make every device answer in the same second.
+//
+// Bounded polls (mapping::Poll::for_ms, a cover travelling) run at their own interval from when
+// they are applied, with a last poll at the end of their window; then they stay listed but idle
+// until the family drops them (its state says the travel is over) or applies them again.
 
 #include <chrono>
 #include <map>
@@ -40,6 +44,10 @@ class Poller {
   // (Re)starts the schedule of a device that came online or was (re)learned.
   void start(const std::string& uuid, const std::vector<mapping::Poll>& polls,
              const PollIntervals& intervals, TimePoint now);
+  // The device's polls changed while it is online (a cover started or stopped travelling): polls
+  // it had already keep their schedule, new ones start as in start(), bounded ones start afresh.
+  void update(const std::string& uuid, const std::vector<mapping::Poll>& polls,
+              const PollIntervals& intervals, TimePoint now);
   // The device went offline: nothing to poll until start() again.
   // Whether `uuid` is polled for exactly `polls` (in that order).
   bool polls(const std::string& uuid, const std::vector<mapping::Poll>& polls) const;
@@ -56,8 +64,11 @@ class Poller {
   struct Entry {
     mapping::Poll poll;
     Duration interval{};
-    TimePoint next{};
+    TimePoint next{};                  // TimePoint::max() once a bounded poll is over
+    std::optional<TimePoint> until{};  // bounded polls: the last one
   };
+  Entry entry_for(const std::string& uuid, const mapping::Poll& poll,
+                  const PollIntervals& intervals, TimePoint now) const;
   Duration max_first_delay_;
   std::map<std::string, std::vector<Entry>> devices_;
 };

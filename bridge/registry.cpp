@@ -108,9 +108,13 @@ DeviceRegistry::DeviceRegistry(const Config& config, Topics topics, RegistryOpti
       topics_(std::move(topics)),
       options_(std::move(options)),
       listener_(listener),
-      limiter_(options_.warning_interval, options_.warning_budget) {}
+      limiter_(options_.warning_interval, options_.warning_budget),
+      admission_(AdmissionLimits{config.new_devices_per_second, config.new_devices_burst,
+                                 config.max_new_devices}) {}
 
 void DeviceRegistry::profile_learned(const DeviceSession& s) {
+  // Discovered: a device the bridge knows from now on, never dropped or refused.
+  undiscovered_.erase(lower(s.uuid()));
   if (listener_) listener_->profile_learned(s);
 }
 
@@ -248,6 +252,17 @@ void DeviceRegistry::on_message(std::string_view topic, std::string_view payload
     return;
   }
 
+  // An answer from a uuid without a session answers nothing of ours (a probe makes the session
+  // before it asks): it must not take a new device's place.
+  if (is_reply(h.method) && sessions_.count(id) == 0) {
+    ++counters_.unmatched_replies;
+    log_limited(spdlog::level::info, "unmatched:" + id, now, [&] {
+      return uuid + ": dropped a " + std::string(protocol::to_string(h.method)) + " " +
+             printable(h.ns) + " that answers no pending request of ours (" +
+             std::to_string(counters_.unmatched_replies) + " so far)";
+    });
+    return;
+  }
   DeviceSession* session = session_for(uuid, now);
   if (!session) return;
   if (is_reply(h.method)) {
@@ -445,17 +460,19 @@ void DeviceRegistry::publish_key_mismatches() {
   outbox_.publish(state, key_mismatches_.empty() ? "OFF" : "ON", true);
 }
 
-DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now) {
+DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, bool trusted) {
   const std::string id = lower(uuid);
   if (const auto it = sessions_.find(id); it != sessions_.end()) return it->second.get();
-  if (sessions_.size() >= options_.max_devices && config_.device(id) == nullptr) {
+  const auto* device = config_.device(id);
+  if (sessions_.size() >= options_.max_devices && device == nullptr) {
     ++counters_.ignored;
     warn_limited("max-devices", now,
                  uuid + ": ignored, the bridge already serves " + std::to_string(sessions_.size()) +
                      " devices");
     return nullptr;
   }
-  const auto* device = config_.device(id);
+  const bool on_trial = device == nullptr && !trusted;
+  if (on_trial && !admit(uuid, now)) return nullptr;
   SessionSettings s;
   s.uuid = uuid;
   s.name = device ? device->name : "";
@@ -481,7 +498,59 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now) {
                                                  outbox_, counters_);
   auto* raw = session.get();
   sessions_.emplace(id, std::move(session));
+  if (on_trial) {
+    undiscovered_[id] = now.mono;
+    admissions_.emplace_back(now.mono, id);
+  }
   return raw;
+}
+
+bool DeviceRegistry::admit(const std::string& uuid, Now now) {
+  const auto verdict = admission_.admit(now.mono, undiscovered_.size());
+  if (verdict == Admission::Verdict::admitted) return true;
+  ++counters_.admissions_refused;
+  // One key for every refusal: a flood of made-up uuids gives one line per interval.
+  log_limited(spdlog::level::warn, "admission", now, [&] {
+    const auto& limits = admission_.limits();
+    const std::string why =
+        verdict == Admission::Verdict::too_many
+            ? std::to_string(undiscovered_.size()) +
+                  " new devices are being discovered already (max_new_devices " +
+                  std::to_string(limits.max_undiscovered) + ")"
+            : fmt::format(
+                  "new devices come faster than new_devices_per_second ({:g}/s, "
+                  "new_devices_burst {})",
+                  limits.per_second, limits.burst);
+    return uuid + ": a new device, not let in for now: " + why +
+           ". It is let in when it speaks again and there is room; configured and discovered "
+           "devices are always served (" +
+           std::to_string(counters_.admissions_refused) + " new devices refused so far)";
+  });
+  return false;
+}
+
+void DeviceRegistry::forget(const std::string& id) {
+  undiscovered_.erase(id);
+  scheduled_.erase(id);  // its timers in the heap are skipped from now on
+  const auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  DeviceSession& session = *it->second;
+  if (session.online() && online_ > 0) --online_;
+  session.withdraw();
+  spdlog::debug("{}: dropped, never discovered", session.label());
+  if (listener_) listener_->forgotten(session);
+  sessions_.erase(it);
+}
+
+void DeviceRegistry::expire_undiscovered(Now now) {
+  while (!admissions_.empty() &&
+         admissions_.front().first + options_.new_device_timeout <= now.mono) {
+    const auto [admitted, id] = std::move(admissions_.front());
+    admissions_.pop_front();
+    const auto it = undiscovered_.find(id);
+    if (it == undiscovered_.end() || it->second != admitted) continue;
+    forget(id);
+  }
 }
 
 void DeviceRegistry::schedule(const DeviceSession& session) {
@@ -497,6 +566,7 @@ void DeviceRegistry::schedule(const DeviceSession& session) {
 void DeviceRegistry::tick(Now now) {
   flush_log_summary(now);
   if (!key_mismatches_.empty()) expire_key_mismatches(now);
+  if (!admissions_.empty()) expire_undiscovered(now);
   while (!timers_.empty() && timers_.top().first <= now.mono) {
     auto [when, id] = timers_.top();
     timers_.pop();
@@ -506,13 +576,24 @@ void DeviceRegistry::tick(Now now) {
     const auto session = sessions_.find(id);
     if (session == sessions_.end()) continue;
     session->second->tick(now);
+    // A new device that never answered discovery and went offline: nothing is left to wait for.
+    if (!session->second->online() && session->second->pending_requests() == 0 &&
+        undiscovered_.count(id) > 0) {
+      forget(id);
+      continue;
+    }
     schedule(*session->second);
   }
 }
 
 std::optional<TimePoint> DeviceRegistry::next_wakeup() const {
-  if (timers_.empty()) return std::nullopt;
-  return timers_.top().first;
+  std::optional<TimePoint> next;
+  if (!timers_.empty()) next = timers_.top().first;
+  if (!admissions_.empty()) {
+    const TimePoint expiry = admissions_.front().first + options_.new_device_timeout;
+    if (!next || expiry < *next) next = expiry;
+  }
+  return next;
 }
 
 void DeviceRegistry::announce_all() {
@@ -545,6 +626,28 @@ void DeviceRegistry::link_back(Now now) {
   }
 }
 
+void DeviceRegistry::resync_all(Now now) {
+  // Devices never heard from in this run are left to the probes that made their sessions.
+  std::vector<DeviceSession*> heard;
+  for (auto& [id, session] : sessions_) {
+    if (session->availability() != DeviceSession::Availability::Unknown) {
+      heard.push_back(session.get());
+    }
+  }
+  if (heard.empty()) return;
+  // Evenly spaced in uuid order, at most 50 ms apart: a few devices are read at once, a fleet of
+  // thousands over resync_spread, a few ms apart.
+  const Duration gap =
+      std::min<Duration>(options_.resync_spread / static_cast<Duration::rep>(heard.size()),
+                         std::chrono::milliseconds(50));
+  for (std::size_t i = 0; i < heard.size(); ++i) {
+    heard[i]->schedule_resync(now.mono + gap * static_cast<Duration::rep>(i));
+    schedule(*heard[i]);
+  }
+  spdlog::info("reading {} devices again over {} after the broker link's return", heard.size(),
+               format_duration(gap * static_cast<Duration::rep>(heard.size() - 1)));
+}
+
 std::optional<std::string> DeviceRegistry::request(std::string_view uuid, protocol::Method method,
                                                    std::string_view ns, std::string payload_json,
                                                    Now now) {
@@ -559,9 +662,11 @@ void DeviceRegistry::probe(std::string_view uuid, Now now) {
   if (!valid_device_uuid(uuid) || config_.excluded(lower(uuid))) return;
   if (const auto it = sessions_.find(lower(uuid)); it != sessions_.end()) {
     it->second->mark_known();  // it spoke first; Home Assistant knows it all the same
+    undiscovered_.erase(it->first);
     return;
   }
-  DeviceSession* session = session_for(std::string(uuid), now);
+  // Known from an earlier run: never refused, never dropped.
+  DeviceSession* session = session_for(std::string(uuid), now, true);
   if (!session) return;
   session->mark_known();  // Home Assistant has its discovery: its availability stays retained
   spdlog::debug("{}: probing a device known from an earlier run", session->label());

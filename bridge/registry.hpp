@@ -14,6 +14,7 @@
 // clock; not a replay.
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +27,7 @@
 
 #include <spdlog/common.h>
 
+#include "bridge/admission.hpp"
 #include "bridge/config.hpp"
 #include "bridge/rate_limited_log.hpp"
 #include "bridge/session.hpp"
@@ -56,6 +58,15 @@ struct RegistryOptions {
   // Bounds the sessions a client spraying made-up uuids can create; well above the 5,000-device
   // fleets we measure. Devices named in the configuration are always served.
   std::size_t max_devices = 16384;
+  // After a broker outage every device is read again within this time (resync_all): spread, so
+  // thousands of devices are not asked in one millisecond, and short enough that a device whose
+  // Bind must be answered first (a request timeout later) and its first polls (up to 10 s after)
+  // are done within 30 s of the link's return.
+  Duration resync_spread = std::chrono::seconds(10);
+  // A new device not discovered within this time is dropped (its session and retained topics):
+  // a made-up uuid never answers System.All. Discovery takes request_timeout × max_attempts at
+  // most; a device dropped too early is let in again when it speaks again.
+  Duration new_device_timeout = std::chrono::minutes(1);
   std::chrono::milliseconds warning_interval = std::chrono::minutes(1);
   // At most this many warning lines per warning_interval over all devices and kinds.
   std::size_t warning_budget = RateLimitedLog::kDefaultBudget;
@@ -102,6 +113,9 @@ class DeviceRegistry : private DeviceListener {
   // The link that carries the devices' topics (re)connected: every session sends its pending
   // requests again (DeviceSession::link_back).
   void link_back(Now now);
+  // After that link returned from an outage: every device heard from in this run is read again
+  // (DeviceSession::schedule_resync), one after another over at most resync_spread.
+  void resync_all(Now now);
 
   // Seam for issue 5: a request to a known device; nullopt if there is no such session.
   std::optional<std::string> request(std::string_view uuid, protocol::Method method,
@@ -113,6 +127,9 @@ class DeviceRegistry : private DeviceListener {
   // leaves the device's availability alone.
   void probe(std::string_view uuid, Now now);
 
+  // Everything the bridge publishes, sessions' requests and Home Assistant's states alike, waits
+  // here for the daemon to send it (Daemon::flush).
+  Outbox& outbox() { return outbox_; }
   std::vector<Publication> take_outgoing() { return outbox_.take(); }
   const Counters& counters() const { return counters_; }
   // Devices known to sign with another key than the configured one (bounded; cleared for a device
@@ -136,6 +153,8 @@ class DeviceRegistry : private DeviceListener {
   std::size_t devices_online() const;
   const DeviceSession* find(std::string_view uuid) const;
   std::vector<const DeviceSession*> sessions() const;
+  // Sessions of new devices still being discovered (bounded by max_new_devices).
+  std::size_t undiscovered() const { return undiscovered_.size(); }
   const Topics& topics() const { return topics_; }
 
  private:
@@ -145,7 +164,14 @@ class DeviceRegistry : private DeviceListener {
   void availability_changed(const DeviceSession& s, bool online) override;
   bool key_refused(const DeviceSession& s, const std::string& what, Now now) override;
 
-  DeviceSession* session_for(const std::string& uuid, Now now);
+  // The session of `uuid`, created when there is none; a new device not `trusted` (configured,
+  // or known from an earlier run) must be admitted first: nullptr when it is refused.
+  DeviceSession* session_for(const std::string& uuid, Now now, bool trusted = false);
+  bool admit(const std::string& uuid, Now now);
+  // Drops a new device that was never discovered: its session, timers and retained availability.
+  void forget(const std::string& id);
+  // Drops the new devices not discovered within new_device_timeout.
+  void expire_undiscovered(Now now);
   void schedule(const DeviceSession& session);
   void warn_limited(const std::string& key, Now now, const std::string& text);
   static bool log_allowed(spdlog::level::level_enum level);
@@ -175,6 +201,12 @@ class DeviceRegistry : private DeviceListener {
   std::size_t online_ = 0;           // sessions online, kept as they change (no walk over all)
   protocol::AbilityPool abilities_;  // one ability list per model, not per device
   std::map<std::string, std::unique_ptr<DeviceSession>, std::less<>> sessions_;
+  Admission admission_;
+  // New devices admitted and not discovered yet, by lower-case uuid: when they were admitted.
+  std::map<std::string, TimePoint, std::less<>> undiscovered_;
+  // The same admissions in the order they came (so in the order they expire); an entry whose
+  // device was discovered or admitted again meanwhile is skipped when its time comes.
+  std::deque<std::pair<TimePoint, std::string>> admissions_;
 
   using Timer = std::pair<TimePoint, std::string>;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;

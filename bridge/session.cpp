@@ -84,6 +84,8 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
     clock_offset_ = skew_of(h.timestamp, now.wall);
     clock_read_at_ = now.mono;
   }
+  // An answer shows the device bound; a Bind is answered below: no Bind to guess at.
+  if (is_reply(h.method) || h.ns == kBind) bind_check_at_.reset();
   // Answers first: a device that is not bound yet may ignore requests that arrive before them.
   switch (h.method) {
     case Method::Set:
@@ -183,6 +185,11 @@ void DeviceSession::announce() {
   outbox_.publish(settings_.availability_topic, online() ? "online" : "offline", true);
 }
 
+void DeviceSession::withdraw() {
+  // Offline, it was removed already (announce()); a known device is never withdrawn.
+  if (online() && !known_) outbox_.publish(settings_.availability_topic, "", true);
+}
+
 void DeviceSession::mark_known() {
   if (known_) return;
   known_ = true;
@@ -268,6 +275,28 @@ void DeviceSession::start_discovery(Now now) {
   got_all_ = all_pending ? got_all_ : false;
   if (!ability_pending) send(Method::Get, kAbility, R"({"ability":{}})", Purpose::Discovery, now);
   if (!all_pending) send(Method::Get, kAll, R"({"all":{}})", Purpose::Discovery, now);
+}
+
+void DeviceSession::resync(Now now) {
+  spdlog::debug("{}: its broker link is back, reading it again", label_);
+  start_discovery(now);
+  bind_check_at_ = now.mono + settings_.request_timeout;
+}
+
+void DeviceSession::acknowledge_unheard_bind(Now now) {
+  if (pending_.empty()) return;
+  // Why a SETACK nobody asked for: a device that reconnected before the bridge sent its Bind
+  // where nobody listened (the bridge's session is clean, see MqttLink), and it ignores requests
+  // until that Bind is answered; firmware repeats it only every half minute or so, and some go
+  // back to pairing mode instead (meross-protocol.md §3.2). Firmware takes a SETACK under a
+  // messageId of ours (local-broker answers every Bind so); a bound device has nothing to take
+  // it for. The due retries of the reading go right behind it.
+  auto ack = protocol::make_request_header(Method::SetAck, kBind, settings_.reply_topic,
+                                           settings_.key, now.wall);
+  ack.trigger_src = "CloudControl";
+  outbox_.publish(device_subscribe_topic(), protocol::serialize(ack, "{}"));
+  spdlog::debug("{}: no answer since its link came back: acknowledging a Bind it may have sent",
+                label_);
 }
 
 std::string DeviceSession::request(protocol::Method method, std::string_view ns,
@@ -478,6 +507,15 @@ void DeviceSession::check_time(Now now) {
 }
 
 void DeviceSession::tick(Now now) {
+  if (resync_at_ && *resync_at_ <= now.mono) {
+    resync_at_.reset();
+    resync(now);
+  }
+  // Before the retries, which the device takes only once bound.
+  if (bind_check_at_ && *bind_check_at_ <= now.mono) {
+    bind_check_at_.reset();
+    acknowledge_unheard_bind(now);
+  }
   // Deadlines: retry, or give up. Retries go out in the order of the first attempts: a command's
   // SET must reach the device before the GET that reads its effect back (pending_ is ordered by
   // the random messageIds).
@@ -565,6 +603,8 @@ std::optional<TimePoint> DeviceSession::next_wakeup() const {
     consider(p.deadline);
   if (online() && !heartbeat_sent_) consider(last_heard_ + settings_.availability_timeout);
   if (next_time_check_) consider(*next_time_check_);
+  if (resync_at_) consider(*resync_at_);
+  if (bind_check_at_) consider(*bind_check_at_);
   return next;
 }
 

@@ -65,6 +65,9 @@ class DeviceListener {
   // `what` names the request ("GET Appliance.System.All"). True when handled (the registry
   // reports it); false and the session logs it itself.
   virtual bool key_refused(const DeviceSession&, const std::string& /*what*/, Now) { return false; }
+  // A new device that was never discovered is dropped (a made-up uuid, or one that never
+  // answered): forget what was kept about it. The session is destroyed right after.
+  virtual void forgotten(const DeviceSession&) {}
 };
 
 struct SessionSettings {
@@ -113,6 +116,9 @@ class DeviceSession {
   // Home Assistant knows this device from an earlier run (our retained discovery): its
   // availability is kept retained from now on (re-announced).
   void mark_known();
+  // The registry drops this session (a new device never discovered): its retained availability
+  // is removed, so that nothing of it stays on the broker.
+  void withdraw();
   // The devices' broker (a broker of their own) went away: an online device is offline for Home
   // Assistant now, not after the availability timeout. Pending requests stay: they fail or are
   // answered as usual.
@@ -125,6 +131,12 @@ class DeviceSession {
   // request again now, under its messageId, signed afresh. A command older than
   // command_max_age is not sent again.
   void link_back(Now now) { resend_pending(now); }
+  // That link is back after an outage (DeviceRegistry::resync_all, spread over the fleet): at
+  // `when` the device is read again, as on a return from offline (Ability + System.All, whose
+  // end restarts Home Assistant's polls). The device may have sent its Bind to a broker where
+  // nobody listened yet: when the reading goes unanswered for a request timeout, that Bind is
+  // answered then (a SETACK of our own), and the reading retried behind it.
+  void schedule_resync(TimePoint when) { resync_at_ = when; }
   // Whether this verified device message (PUSH, SET) is new; false for a replay or a duplicate
   // delivery (ReplayWindow). The registry drops those, except the handshake (Bind, Clock,
   // ConsumptionConfig), which is answered again.
@@ -197,6 +209,8 @@ class DeviceSession {
   // Ids of pending requests due by `due_by`, in the order they were first sent.
   std::vector<std::string> pending_in_order(TimePoint due_by) const;
   void start_discovery(Now now);
+  void resync(Now now);
+  void acknowledge_unheard_bind(Now now);
   void heard(Now now);
   void set_availability(Availability availability);
   void handle_reply(const protocol::Message& message, Now now);
@@ -218,6 +232,9 @@ class DeviceSession {
   TimePoint last_heard_{};
   bool heartbeat_sent_ = false;
   bool unreachable_ = false;  // made offline by the loss of the devices' broker
+
+  std::optional<TimePoint> resync_at_;      // schedule_resync()
+  std::optional<TimePoint> bind_check_at_;  // the resync unanswered by then: answer a Bind
 
   std::optional<protocol::DeviceProfile> profile_;
   std::optional<protocol::Abilities> abilities_;  // shared with the profile and the pool

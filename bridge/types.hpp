@@ -34,7 +34,8 @@ struct Publication {
   std::optional<TimePoint> expires{};
 };
 
-// What the sessions produce; the daemon drains it into the broker link after each event.
+// All the bridge publishes (device sessions, Home Assistant's side, the daemon): one queue, drained
+// into the broker links after each event (Daemon::flush).
 struct Outbox {
   std::vector<Publication> items;
 
@@ -68,6 +69,9 @@ struct Counters {
   std::uint64_t misaddressed = 0;
   // Requests a device refused because it signs with another key (ERROR 5001).
   std::uint64_t key_refusals = 0;
+  // New devices refused a session for now: too many at once, or too many still being discovered
+  // (bridge/admission.hpp).
+  std::uint64_t admissions_refused = 0;
 };
 
 }  // namespace meross::bridge

@@ -343,7 +343,9 @@ std::vector<Publication> bridge_config(const Options& options) {
         {kBridgeUnknownNamespaces, "Unknown namespaces", "total_increasing"},
         {kBridgeIgnored, "Ignored messages", "total_increasing"},
         {kBridgeRequestFailures, "Unanswered requests", "total_increasing"},
-        {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"}}) {
+        {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"},
+        {kBridgeRejectedCommands, "Rejected commands", "total_increasing"},
+        {kBridgeRefusedDevices, "Refused new devices", "total_increasing"}}) {
     Entity e;
     e.key = k;
     e.name = std::string(n);
@@ -398,10 +400,8 @@ std::vector<std::string> readback_filters(const Options& options) {
 bool is_ours(const Publication& published, const Options& options) {
   if (published.payload.empty()) return false;
   if (published.topic.rfind(options.discovery_prefix + "/", 0) != 0) return false;
-  if (!protocol::json_nesting_at_most(published.payload, protocol::kMaxJsonNesting)) return false;
   rapidjson::Document doc;
-  doc.Parse(published.payload.c_str());
-  if (doc.HasParseError() || !doc.IsObject()) return false;
+  if (!parse_document(published.payload, doc)) return false;
   const auto* origin = full_or_abbreviated(doc, "origin", "o");
   const auto origin_name = origin ? protocol::string_member(*origin, "name") : std::nullopt;
   if (!origin_name || *origin_name != options.origin_name) return false;

@@ -73,6 +73,11 @@ inline constexpr std::string_view kBridgeIgnored = "ignored_messages";
 inline constexpr std::string_view kBridgeRequestFailures = "unanswered_requests";
 // Device messages (or parts of them: one bad item of a hub's list) the mapping could not read.
 inline constexpr std::string_view kBridgeUnreadableStates = "unreadable_states";
+// Home Assistant commands not executed: invalid payload, an entity or channel the device does
+// not have, an unknown device, retained, or late (after an outage).
+inline constexpr std::string_view kBridgeRejectedCommands = "rejected_commands";
+// New devices refused a session for now (too many at once, or too many still being discovered).
+inline constexpr std::string_view kBridgeRefusedDevices = "refused_new_devices";
 // A problem binary_sensor: ON while some device signs with another key than the one configured
 // for it; the devices are listed (JSON) on <base>/bridge/key_mismatch/attributes.
 inline constexpr std::string_view kBridgeKeyMismatch = "key_mismatch";

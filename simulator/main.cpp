@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   std::vector<int> counts;
   std::string bind_interval = "30s";
   std::string clock_interval = "10s";
+  std::optional<std::string> travel;
   double load_rate = 0;
   std::string load_duration = "10s";
   std::string log_level = "info";
@@ -100,6 +101,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   app.add_option("--bind-interval", bind_interval, "Report+Bind repeat while unbound (30s)");
   app.add_option("--clock-interval", clock_interval, "Clock PUSH repeat while unanswered (10s)");
+  app.add_option("--travel", travel,
+                 "how long garage doors and a shutter's full travel take (3s and 10s)");
   auto* rate_opt =
       app.add_option("--load-rate", load_rate, "load mode: PUSHes per second across the fleet");
   auto* duration_opt = app.add_option("--load-duration", load_duration, "load mode duration");
@@ -131,7 +134,9 @@ int main(int argc, char** argv) {
   const auto bind_ms = sim::parse_duration_ms(bind_interval);
   const auto clock_ms = sim::parse_duration_ms(clock_interval);
   const auto load_ms = sim::parse_duration_ms(load_duration);
-  if (!bind_ms || *bind_ms <= 0 || !clock_ms || *clock_ms <= 0 || !load_ms) {
+  const auto travel_ms = travel ? sim::parse_duration_ms(*travel) : std::optional<std::int64_t>(1);
+  if (!bind_ms || *bind_ms <= 0 || !clock_ms || *clock_ms <= 0 || !load_ms || !travel_ms ||
+      *travel_ms <= 0) {
     spdlog::error("durations look like 500ms, 1s, 30s, 5m");
     return 2;
   }
@@ -168,6 +173,7 @@ int main(int argc, char** argv) {
       }
       auto tmpl = sim::trace_template(*trace, name);
       if (!tmpl) throw std::runtime_error(path + ": " + tmpl.error().describe());
+      if (travel) (*tmpl)->garage_travel_ms = (*tmpl)->roller_travel_ms = *travel_ms;
       if (http_base_port && (*tmpl)->abilities.count("Appliance.Encrypt.ECDHE")) {
         spdlog::info("{}: ECDHE firmware, HTTP requests must be encrypted", name);
       }
@@ -181,6 +187,7 @@ int main(int argc, char** argv) {
       const int count = counts.empty() ? 1 : counts.size() == 1 ? counts[0] : counts[p];
       auto tmpl = sim::builtin_template(spec->name);
       if (!tmpl) throw std::runtime_error("--profile: " + tmpl.error().message);
+      if (travel) (*tmpl)->garage_travel_ms = (*tmpl)->roller_travel_ms = *travel_ms;
       if (spec->ecdhe || spec->static_key) {
         tmpl = spec->static_key ? sim::with_static_key(**tmpl) : sim::with_ecdhe(**tmpl);
         if (!tmpl) throw std::runtime_error("--profile: " + tmpl.error().message);

@@ -1,7 +1,19 @@
 // Appliance.GarageDoor.State → a cover with device_class garage per channel (msg100: channel 0;
 // msg200: channels 1..3). `open` is the reed contact (1 open, 0 closed). A SETACK carries the
 // state before the move plus `execute` (1 = relay pulsed), so an executed command reports
-// "opening"/"closing" until the contact's PUSH (meross-protocol.md §5.10).
+// "opening"/"closing" (meross-protocol.md §5.10).
+//
+// Over MQTT a door that has moved does not always PUSH (meross_lan#415, and meross_lan's
+// emulator never does): while a door travels the family asks for its state every second (a
+// bounded poll), until the contact reaches the target or the door's travel time has passed
+// (GarageDoor.Config / MultipleConfig doorOpenDuration / doorCloseDuration, device-families.md
+// §7.6; 60 s when the device tells none). Then the contact is the state, whatever it says. The
+// contact of a real door opens as soon as it leaves the floor, so "open" can come before the door
+// is fully up; it is what the device reports, and it is never the wrong direction.
+//
+// Memory (DeviceState::numbers): "garage_door.<channel>.target" (0/1, only while travelling),
+// ".until" (epoch seconds after which the travel is over), ".open_ms"/".close_ms" (travel times;
+// without a channel: GarageDoor.Config's, for every door).
 
 #include <algorithm>
 #include <string>
@@ -11,6 +23,20 @@
 namespace meross::mapping::detail {
 namespace {
 
+constexpr std::string_view kState = "Appliance.GarageDoor.State";
+constexpr std::string_view kConfig = "Appliance.GarageDoor.Config";
+constexpr std::string_view kMultipleConfig = "Appliance.GarageDoor.MultipleConfig";
+
+// Without a configured travel time: meross_lan's longest transition.
+constexpr std::int64_t kDefaultTravelMs = 60'000;
+constexpr std::int64_t kMinTravelMs = 1'000;
+constexpr std::int64_t kMaxTravelMs = 120'000;
+// Answers come late (request timeouts, retries): the travel is over only a little after its time,
+// and the fast poll lasts a little longer still, so that its last answer finds it over.
+constexpr std::int64_t kGraceSeconds = 3;
+constexpr int kPollGraceMs = 5'000;
+constexpr int kTravelPollMs = 1'000;
+
 std::vector<int> garage_channels(const DeviceProfile& p) {
   if (!digest_channels(p, "garageDoor").empty()) return digest_channels(p, "garageDoor");
   if (p.has_ability("Appliance.GarageDoor.State") && digest_channels(p, "togglex").empty())
@@ -18,12 +44,22 @@ std::vector<int> garage_channels(const DeviceProfile& p) {
   return {};
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\n' || s.front() == '\r'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r'))
-    s.remove_suffix(1);
-  return s;
+std::string memory_key(int channel, std::string_view what) {
+  return "garage_door." + std::to_string(channel) + "." + std::string(what);
+}
+
+std::optional<std::int64_t> remembered(const DeviceState& s, const std::string& key) {
+  const auto it = s.numbers.find(key);
+  if (it == s.numbers.end()) return std::nullopt;
+  return it->second;
+}
+
+// How long door `channel` takes to move to `target` (1 open, 0 closed), in ms.
+std::int64_t travel_ms(const DeviceState& s, int channel, std::int64_t target) {
+  const std::string_view what = target ? "open_ms" : "close_ms";
+  auto ms = remembered(s, memory_key(channel, what));
+  if (!ms) ms = remembered(s, "garage_door." + std::string(what));
+  return ms ? *ms : kDefaultTravelMs;
 }
 
 void garage_entities(const DeviceProfile& p, std::vector<Entity>& out) {
@@ -40,8 +76,10 @@ void garage_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   }
 }
 
-std::optional<Error> garage_states(const DeviceProfile& p, const JsonValue& items,
-                                   StateBatch& out) {
+// `now` is epoch seconds, 0 when unknown (the System.All digest): then a travel is never found
+// over by its time.
+std::optional<Error> garage_states(const DeviceProfile& p, DeviceState& s, const JsonValue& items,
+                                   std::int64_t now, StateBatch& out) {
   const auto channels = garage_channels(p);
   std::optional<Error> error;
   rapidjson::SizeType index = 0;
@@ -59,13 +97,84 @@ std::optional<Error> garage_states(const DeviceProfile& p, const JsonValue& item
         std::find(channels.begin(), channels.end(), *channel) == channels.end()) {
       return;
     }
-    const bool is_open = **open != 0;
-    const bool moving = *execute && **execute == 1;
-    const char* state = moving ? (is_open ? "closing" : "opening") : (is_open ? "open" : "closed");
+    const std::int64_t contact = **open != 0 ? 1 : 0;
+    const std::string target_key = memory_key(*channel, "target");
+    const std::string until_key = memory_key(*channel, "until");
+    const auto travelling = remembered(s, target_key);
+    if (*execute) {
+      // A SETACK: `open` is the contact before the move. Executed, the door moves away from
+      // where it is, or back when it was already travelling (a command while it moves).
+      if (**execute == 1) {
+        const std::int64_t target = travelling ? 1 - *travelling : 1 - contact;
+        s.numbers[target_key] = target;
+        s.numbers[until_key] = now + (travel_ms(s, *channel, target) + 999) / 1000 + kGraceSeconds;
+        out.polls_changed = true;
+      }
+    } else if (travelling &&
+               (contact == *travelling || (now > 0 && now >= remembered(s, until_key)))) {
+      // Arrived, or its time is up: the contact tells where it is.
+      s.numbers.erase(target_key);
+      s.numbers.erase(until_key);
+      out.polls_changed = true;
+    }
+    const auto target = remembered(s, target_key);
+    const char* state = target ? (*target ? "opening" : "closing") : contact ? "open" : "closed";
     out.updates.push_back({key_of("garage_", *channel), state});
   });
   if (e) return e;
   return error;
+}
+
+// One travel time in ms from a config item, clamped; nullopt when absent or not a number.
+std::optional<std::int64_t> duration_of(const JsonValue& item, std::string_view name) {
+  auto value = optional_int(item, name, "config");
+  if (!value || !*value || **value <= 0) return std::nullopt;
+  return std::clamp<std::int64_t>(**value, kMinTravelMs, kMaxTravelMs);
+}
+
+// GarageDoor.Config (one dict for the device) and MultipleConfig (a list by channel): only the
+// travel times are kept; the settings themselves are no entities (yet).
+void read_config(DeviceState& s, std::string_view ns, const JsonValue& payload) {
+  const JsonValue* config = member(payload, "config");
+  if (!config) return;
+  const bool per_channel = ns == kMultipleConfig;
+  (void)for_each_item(*config, "config", [&](const JsonValue& item) {
+    std::string prefix = "garage_door.";
+    if (per_channel) {
+      const auto channel = channel_of(item);
+      if (!channel) return;
+      prefix += std::to_string(*channel) + ".";
+    }
+    if (auto ms = duration_of(item, "doorOpenDuration")) s.numbers[prefix + "open_ms"] = *ms;
+    if (auto ms = duration_of(item, "doorCloseDuration")) s.numbers[prefix + "close_ms"] = *ms;
+  });
+}
+
+void garage_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Poll>& out) {
+  const auto channels = garage_channels(p);
+  if (channels.empty()) return;
+  std::int64_t longest = -1;
+  for (int c : channels) {
+    if (const auto target = remembered(s, memory_key(c, "target"))) {
+      longest = std::max(longest, travel_ms(s, c, *target));
+    }
+  }
+  if (longest >= 0) {
+    out.push_back(Poll{PollKind::Slow, std::string(kState), R"({"state":{}})", kTravelPollMs,
+                       static_cast<int>(longest) + kPollGraceMs});
+  }
+  if (p.has_ability(kConfig)) {
+    out.push_back(Poll{PollKind::Slow, std::string(kConfig), R"({"config":{}})"});
+  }
+  if (p.has_ability(kMultipleConfig)) {
+    // The list naming the channels, as meross_lan asks (msg200.json.txt).
+    std::string payload = R"({"config":[)";
+    for (int c : channels) {
+      if (payload.back() == '}') payload += ',';
+      payload += R"({"channel":)" + std::to_string(c) + "}";
+    }
+    out.push_back(Poll{PollKind::Slow, std::string(kMultipleConfig), payload + "]}"});
+  }
 }
 
 Result<std::vector<DeviceRequest>> garage_command(const DeviceProfile&, int channel,
@@ -78,15 +187,15 @@ Result<std::vector<DeviceRequest>> garage_command(const DeviceProfile&, int chan
     return Error{"command", "expected OPEN or CLOSE"};
   }
   return std::vector<DeviceRequest>{
-      channel_set("Appliance.GarageDoor.State", "state", channel, "open", open)};
+      channel_set(std::string(kState), "state", channel, "open", open)};
 }
 
-constexpr std::string_view kNamespaces[] = {"Appliance.GarageDoor.State"};
+constexpr std::string_view kNamespaces[] = {kState, kConfig, kMultipleConfig};
 constexpr DigestSection kDigest[] = {
     // Pass 1 only to keep the order updates have always come in (after ToggleX).
     {"garageDoor", 1,
-     [](const DeviceProfile& p, DeviceState&, const JsonValue& section, StateBatch& out) {
-       return garage_states(p, section, out);
+     [](const DeviceProfile& p, DeviceState& s, const JsonValue& section, StateBatch& out) {
+       return garage_states(p, s, section, 0, out);
      }}};
 
 }  // namespace
@@ -103,13 +212,19 @@ const Family garage_door_family{
           return std::find(doors.begin(), doors.end(), channel) != doors.end();
         },
     .namespaces = kNamespaces,
-    .read = [](const DeviceProfile& p, DeviceState&, std::string_view, const JsonValue& payload,
-               const Context&, StateBatch& out) -> std::optional<Error> {
+    .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
+               const JsonValue& payload, const Context& ctx,
+               StateBatch& out) -> std::optional<Error> {
+      if (ns != kState) {
+        read_config(s, ns, payload);
+        return std::nullopt;
+      }
       const JsonValue* items = member(payload, "state");
       if (!items) return std::nullopt;
-      return garage_states(p, *items, out);
+      return garage_states(p, s, *items, ctx.now, out);
     },
     .digest = kDigest,
+    .polls = garage_polls,
     .command_key = "garage_",
     .command = [](const DeviceProfile& p, const DeviceState&, int channel,
                   std::string_view command) { return garage_command(p, channel, command); },

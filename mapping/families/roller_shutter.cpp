@@ -2,9 +2,18 @@
 // 0 (closed) .. 100 (open); open/close/stop are positions 100 / 0 / -1 (meross-protocol.md §5.11).
 // The state topic carries {"state":...,"position":...}; the discovery layer replaces
 // {state_topic} / {command_topic} in the options with the entity's topics.
+//
+// System.All carries no shutter state (mrs100-1631368847.csv): State and Position are read when
+// the device is learned, then every second while the shutter travels (meross_lan polls during a
+// transition: a shutter does not always PUSH where it stopped), until State says it is idle or
+// the travel time has passed (RollerShutter.Config signalOpen / signalClose, device-families.md
+// §7.7; 60 s when unknown), and at the slow interval otherwise. Position is asked before State:
+// the last position of a travel is then published with its own direction ("closing" at 0), and
+// State's "idle" that follows completes it ("closed"). Asked the other way round, "idle" would
+// come with the position of the poll before, and a closing shutter would show "open" for a
+// moment.
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <string>
 
@@ -13,9 +22,33 @@
 namespace meross::mapping::detail {
 namespace {
 
+constexpr std::string_view kPosition = "Appliance.RollerShutter.Position";
+constexpr std::string_view kState = "Appliance.RollerShutter.State";
+constexpr std::string_view kConfig = "Appliance.RollerShutter.Config";
+
+constexpr std::int64_t kDefaultTravelMs = 60'000;
+constexpr std::int64_t kMinTravelMs = 1'000;
+constexpr std::int64_t kMaxTravelMs = 120'000;
+constexpr int kTravelPollMs = 1'000;
+constexpr int kPollGraceMs = 5'000;
+// Reading a shutter just learned: a few tries, not a whole travel time.
+constexpr int kFirstReadMs = 10'000;
+
 bool has_shutter(const DeviceProfile& p) {
   return p.has_ability("Appliance.RollerShutter.Position") ||
          p.has_ability("Appliance.RollerShutter.State");
+}
+
+// What the polls depend on: 0 idle at a known position, 1 opening, 2 closing, 3 not known yet.
+int phase(const ShutterState& s) {
+  if (s.position < 0 || s.motion < 0) return 3;
+  return s.motion;
+}
+
+std::int64_t travel_ms(const DeviceState& s, int channel, std::string_view what) {
+  const auto it =
+      s.numbers.find("roller_shutter." + std::to_string(channel) + "." + std::string(what));
+  return it == s.numbers.end() ? kDefaultTravelMs : it->second;
 }
 
 std::string shutter_json(const ShutterState& s) {
@@ -25,14 +58,6 @@ std::string shutter_json(const ShutterState& s) {
                                         : "open";
   return std::string(R"({"state":")") + state + R"(","position":)" + std::to_string(s.position) +
          "}";
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
-    s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.remove_suffix(1);
-  return s;
 }
 
 void shutter_entities(const DeviceProfile& p, std::vector<Entity>& out) {
@@ -52,10 +77,31 @@ void shutter_entities(const DeviceProfile& p, std::vector<Entity>& out) {
   out.push_back(std::move(e));
 }
 
+// RollerShutter.Config: only the travel times are kept (ms).
+void read_config(DeviceState& s, const JsonValue& payload) {
+  const JsonValue* config = member(payload, "config");
+  if (!config) return;
+  (void)for_each_item(*config, "config", [&](const JsonValue& item) {
+    const auto channel = channel_of(item);
+    if (!channel) return;
+    for (const auto& [field, what] :
+         {std::pair{"signalOpen", "open_ms"}, std::pair{"signalClose", "close_ms"}}) {
+      auto value = optional_int(item, field, "config");
+      if (!value || !*value || **value <= 0) continue;
+      s.numbers["roller_shutter." + std::to_string(*channel) + "." + what] =
+          std::clamp<std::int64_t>(**value, kMinTravelMs, kMaxTravelMs);
+    }
+  });
+}
+
 std::optional<Error> shutter_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
                                     const JsonValue& payload, StateBatch& out) {
   if (!has_shutter(p)) return std::nullopt;
-  const bool position = ns == "Appliance.RollerShutter.Position";
+  if (ns == kConfig) {
+    read_config(s, payload);
+    return std::nullopt;
+  }
+  const bool position = ns == kPosition;
   const std::string field = position ? "position" : "state";
   const JsonValue* items = member(payload, field);
   if (!items) return std::nullopt;  // SETACK {}
@@ -72,18 +118,42 @@ std::optional<Error> shutter_states(const DeviceProfile& p, DeviceState& s, std:
     const auto channel = channel_of(item);
     if (!*value || !channel || *channel != 0) return;
     ShutterState& shutter = s.shutters[*channel];
+    const int before = phase(shutter);
     if (position) {
       if (**value < 0 || **value > 100) return;  // -1 = "stopped" echoes, not a position
       shutter.position = static_cast<int>(**value);
     } else {
       shutter.motion = static_cast<int>(std::clamp<std::int64_t>(**value, 0, 2));
     }
+    if (phase(shutter) != before) out.polls_changed = true;
     if (shutter.position >= 0) {
       out.updates.push_back({key_of("shutter_", *channel), shutter_json(shutter)});
     }
   });
   if (e) return e;
   return error;
+}
+
+void shutter_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Poll>& out) {
+  if (!has_shutter(p)) return;
+  const auto it = s.shutters.find(0);
+  const int now = it == s.shutters.end() ? 3 : phase(it->second);
+  int interval = 0;
+  int window = 0;
+  if (now == 3) {
+    interval = kTravelPollMs;
+    window = kFirstReadMs;
+  } else if (now != 0) {
+    interval = kTravelPollMs;
+    window = static_cast<int>(travel_ms(s, 0, now == 1 ? "open_ms" : "close_ms")) + kPollGraceMs;
+  }
+  // Position first (see the top of this file).
+  out.push_back(
+      Poll{PollKind::Slow, std::string(kPosition), R"({"position":[]})", interval, window});
+  out.push_back(Poll{PollKind::Slow, std::string(kState), R"({"state":[]})", interval, window});
+  if (p.has_ability(kConfig)) {
+    out.push_back(Poll{PollKind::Slow, std::string(kConfig), R"({"config":{}})"});
+  }
 }
 
 Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile&, int channel,
@@ -105,13 +175,12 @@ Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile&, int cha
     }
   }
   return std::vector<DeviceRequest>{
-      channel_set("Appliance.RollerShutter.Position", "position", channel, "position", position),
-      get_request("Appliance.RollerShutter.Position", R"({"position":[]})"),
-      get_request("Appliance.RollerShutter.State", R"({"state":[]})")};
+      channel_set(std::string(kPosition), "position", channel, "position", position),
+      get_request(std::string(kPosition), R"({"position":[]})"),
+      get_request(std::string(kState), R"({"state":[]})")};
 }
 
-constexpr std::string_view kNamespaces[] = {"Appliance.RollerShutter.Position",
-                                            "Appliance.RollerShutter.State"};
+constexpr std::string_view kNamespaces[] = {kPosition, kState, kConfig};
 
 }  // namespace
 
@@ -124,6 +193,7 @@ const Family roller_shutter_family{
     .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
                const JsonValue& payload, const Context&,
                StateBatch& out) { return shutter_states(p, s, ns, payload, out); },
+    .polls = shutter_polls,
     .command_key = "shutter_",
     .command = [](const DeviceProfile& p, const DeviceState&, int channel,
                   std::string_view command) { return shutter_command(p, channel, command); },

@@ -1,7 +1,9 @@
 // Garage door openers (meross-protocol.md §5.10): the door takes DeviceTemplate::garage_travel_ms
-// to move; the SETACK reports the reed contact as it is now plus whether the relay was pulsed,
-// and the PUSH comes when the door stops. Section "garageDoor":
-// {"dictShape":bool,"doors":[{channel,open,lmTime,moving,target,doneAtMs}]}.
+// to move; the SETACK reports the reed contact as it is now plus whether the relay was pulsed.
+// The contact changes when the door stops. A door moved by a SET stops without a PUSH, as
+// meross_lan's emulator does and as firmware over MQTT may (meross_lan#415): GETs tell where it
+// is. A door moved by its button PUSHes when it stops. Section "garageDoor":
+// {"dictShape":bool,"doors":[{channel,open,lmTime,moving,target,doneAtMs,pushWhenDone}]}.
 
 #include "simulator/family.hpp"
 
@@ -28,6 +30,7 @@ void add_door(JsonValue& list, const JsonValue* seen, Alloc& alloc) {
   door.AddMember("moving", false, alloc);
   door.AddMember("target", open, alloc);
   door.AddMember("doneAtMs", std::int64_t{0}, alloc);
+  door.AddMember("pushWhenDone", false, alloc);
   list.PushBack(door, alloc);
 }
 
@@ -97,10 +100,17 @@ bool moving(const JsonValue& door) {
   return m && m->IsTrue();
 }
 
-void start(Context& ctx, JsonValue& door, std::int64_t target) {
+// `push`: PUSH the state when the door stops (moved by its button).
+void start(Context& ctx, JsonValue& door, std::int64_t target, bool push) {
   set(door, "moving", JsonValue(true), ctx.alloc());
   set_int(door, "target", target, ctx.alloc());
   set_int(door, "doneAtMs", ctx.now_ms + ctx.tmpl.garage_travel_ms, ctx.alloc());
+  set(door, "pushWhenDone", JsonValue(push), ctx.alloc());
+}
+
+bool push_when_done(const JsonValue& door) {
+  const JsonValue* p = member(door, "pushWhenDone");
+  return p && p->IsTrue();
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
@@ -123,7 +133,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
     const bool execute =
         moving(*door) ? int_of(*door, "target") != target : int_of(*door, "open") != target;
     body = state_payload(*list, !dict || items.size() > 1, execute ? 1 : 0, *channel);
-    if (execute) start(ctx, *door, target);
+    if (execute) start(ctx, *door, target, false);
   }
   return Answer{Method::SetAck, std::move(body)};
 }
@@ -136,7 +146,9 @@ void advance(Context& ctx) {
     set(door, "moving", JsonValue(false), ctx.alloc());
     set_int(door, "open", int_of(door, "target"), ctx.alloc());
     set_int(door, "lmTime", ctx.now_s(), ctx.alloc());
-    ctx.push(kState, state_payload(*list, true, -1, int_of(door, "channel")));
+    if (push_when_done(door)) {
+      ctx.push(kState, state_payload(*list, true, -1, int_of(door, "channel")));
+    }
   }
 }
 
@@ -159,7 +171,7 @@ bool press(Context& ctx, std::optional<int> channel) {
   JsonValue* list = doors(ctx.section("garageDoor"));
   JsonValue* door = !list ? nullptr : channel ? find_channel(*list, *channel) : &(*list)[0];
   if (!door) return false;
-  start(ctx, *door, moving(*door) ? int_of(*door, "open") : (int_of(*door, "open") ? 0 : 1));
+  start(ctx, *door, moving(*door) ? int_of(*door, "open") : (int_of(*door, "open") ? 0 : 1), true);
   return true;
 }
 

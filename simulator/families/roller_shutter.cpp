@@ -1,7 +1,10 @@
 // Roller shutters (meross-protocol.md §5.11): a full 0 → 100 travel takes
-// DeviceTemplate::roller_travel_ms; position -1 stops. State and Position are PUSHed when a
-// movement starts and when it stops. Section "rollerShutter":
-// {"lastMs":…,"rollers":[{channel,position (fractional),target,state,lmTime}]}.
+// DeviceTemplate::roller_travel_ms; position -1 stops. GETs answer the state (1 opening,
+// 2 closing, 0 idle) and the position on the way. A travel a SET started PUSHes nothing, neither
+// when it starts nor when it stops, as meross_lan's emulator: the requester reads it. One the
+// button started PUSHes State when it starts, State and Position when it stops. Section
+// "rollerShutter": {"lastMs":…,"rollers":[{channel,position (fractional),target,state,lmTime,
+// push}]}.
 
 #include <algorithm>
 #include <cmath>
@@ -46,6 +49,7 @@ void seed(Context& ctx) {
     r.AddMember("target", position, a);
     r.AddMember("state", 0, a);
     r.AddMember("lmTime", std::int64_t{0}, a);
+    r.AddMember("push", false, a);
     list.PushBack(r, a);
   };
   if (auto doc = v.recorded(kPosition)) {
@@ -80,6 +84,11 @@ std::string state_payload(const JsonValue& list) {
   return body + "]}";
 }
 
+bool pushes(const JsonValue& roller) {
+  const JsonValue* p = member(roller, "push");
+  return p && p->IsTrue();
+}
+
 void advance(Context& ctx) {
   JsonValue* section = ctx.section("rollerShutter");
   JsonValue* list = rollers(section);
@@ -99,14 +108,16 @@ void advance(Context& ctx) {
     if (std::abs(now - target) < 1e-9) {
       set_int(r, "state", 0, ctx.alloc());
       set_int(r, "lmTime", ctx.now_s(), ctx.alloc());
-      ctx.push(kState, state_payload(*list));
-      ctx.push(kPosition, position_payload(*list));
+      if (pushes(r)) {
+        ctx.push(kState, state_payload(*list));
+        ctx.push(kPosition, position_payload(*list));
+      }
     }
   }
 }
 
-// `target` -1 stops where the shutter is.
-void start(Context& ctx, JsonValue& list, JsonValue& roller, std::int64_t target) {
+// `target` -1 stops where the shutter is. `push`: the button moved it (PUSHes), not a SET.
+void start(Context& ctx, JsonValue& list, JsonValue& roller, std::int64_t target, bool push) {
   const std::int64_t before = int_of(roller, "state");
   std::int64_t state = 0;
   if (target < 0) {
@@ -118,7 +129,8 @@ void start(Context& ctx, JsonValue& list, JsonValue& roller, std::int64_t target
   set_int(roller, "target", target, ctx.alloc());
   set_int(roller, "state", state, ctx.alloc());
   set_int(roller, "lmTime", ctx.now_s(), ctx.alloc());
-  if (state != before) {
+  set(roller, "push", JsonValue(push), ctx.alloc());
+  if (push && state != before) {
     ctx.push(kState, state_payload(list));
     if (state == 0) ctx.push(kPosition, position_payload(list));
   }
@@ -139,7 +151,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
     const auto position = protocol::int_member(*item, "position");
     JsonValue* roller = channel ? find_channel(*list, *channel) : nullptr;
     if (!position || !roller || *position < -1 || *position > 100) return bad_payload();
-    start(ctx, *list, *roller, *position);
+    start(ctx, *list, *roller, *position, false);
   }
   return Answer{Method::SetAck, "{}"};
 }
@@ -150,7 +162,7 @@ bool press(Context& ctx, std::optional<int> channel) {
   if (!roller) return false;
   const std::int64_t target =
       int_of(*roller, "state") != 0 ? -1 : (position_of(*roller) < 50 ? 100 : 0);
-  start(ctx, *list, *roller, target);
+  start(ctx, *list, *roller, target, true);
   return true;
 }
 

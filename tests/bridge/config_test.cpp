@@ -345,3 +345,22 @@ BOOST_AUTO_TEST_CASE(missing_file_is_an_error_naming_it) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(limits_for_new_devices) {
+  const Config d = config_of("");
+  BOOST_TEST(d.new_devices_per_second == 100.0);
+  BOOST_TEST(d.new_devices_burst == 1000u);
+  BOOST_TEST(d.max_new_devices == 1000u);
+  const Config c = config_of(
+      "[meross]\nnew_devices_per_second = 0.5\nnew_devices_burst = 3\nmax_new_devices = 7\n");
+  BOOST_TEST(c.new_devices_per_second == 0.5);
+  BOOST_TEST(c.new_devices_burst == 3u);
+  BOOST_TEST(c.max_new_devices == 7u);
+  BOOST_TEST(config_of("[meross]\nnew_devices_per_second = 20\n").new_devices_per_second == 20.0);
+  BOOST_TEST(effective_settings(c).find("new_devices_per_second = 0.5\n") != std::string::npos);
+  for (const char* bad : {"new_devices_per_second = 0", "new_devices_per_second = \"fast\"",
+                          "new_devices_burst = 0", "max_new_devices = -1"}) {
+    const auto e = error_of(std::string("[meross]\n") + bad + "\n");
+    BOOST_TEST(e.line == 2, bad);
+  }
+}

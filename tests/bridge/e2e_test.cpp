@@ -260,6 +260,15 @@ BOOST_AUTO_TEST_CASE(check_config_masks_secrets_and_names_errors) {
   BOOST_TEST(out.find("password = \"***\"") != std::string::npos);
   BOOST_TEST(out.find(settings.key) == std::string::npos);
   BOOST_TEST(out.find(settings.password) == std::string::npos);
+  BOOST_TEST(out.find("key is empty") == std::string::npos);
+
+  // An empty key is valid (hotspot pairing without one) but rarely meant: it is pointed out.
+  const auto keyless = std::filesystem::path(broker.dir()) / "keyless.toml";
+  std::ofstream(keyless) << "[meross]\nkey = \"\"\n";
+  ChildProcess noted({MEROSS_BRIDGE_BIN, "check-config", keyless.string()});
+  BOOST_REQUIRE(noted.wait_for_output("is valid", kWait));
+  BOOST_REQUIRE(noted.wait_exit(kWait) == 0);
+  BOOST_TEST(noted.output().find("[meross] key is empty") != std::string::npos, noted.output());
 
   const auto bad = std::filesystem::path(broker.dir()) / "bad.toml";
   std::ofstream(bad) << "[mqtt]\npassword = \"" << settings.password << "\"\nurl = 5\n";

@@ -1,11 +1,16 @@
 // Hostile input contained (issue 16), at the registry with a clock the test moves: a device that
 // signs with another key, stale and future messages, devices without a set clock, reply topics,
 // answers nobody asked for, commands past their age, availability of devices Home Assistant
-// never knew, and the log bounded under a flood.
+// never knew, the log bounded under a flood, and the admission of new devices (Bind floods).
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
 #include <boost/test/unit_test.hpp>
 
 #include <rapidjson/document.h>
 
+#include "bridge/admission.hpp"
 #include "bridge/registry.hpp"
 #include "device_messages.hpp"
 #include "log_capture.hpp"
@@ -540,13 +545,15 @@ BOOST_AUTO_TEST_CASE(a_device_home_assistant_never_knew_leaves_no_retained_offli
     BOOST_REQUIRE(offline);
     BOOST_TEST(offline->publication.payload == "offline");
   }
-  // Known to Home Assistant after all (its probe comes after it went: it spoke first): from then
-  // on its retained "offline" is there.
+  // Never discovered, it was dropped. Known to Home Assistant after all (its probe comes after
+  // it went: it spoke first): probed anew, as a known device, which is never dropped.
+  BOOST_TEST(!h.registry->find(stranger.uuid));
   h.registry->probe(stranger.uuid, h.now);
-  const auto probed = h.sent();
-  BOOST_REQUIRE(last_on(probed, "meross/" + stranger.uuid + "/availability"));
-  BOOST_TEST(last_on(probed, "meross/" + stranger.uuid + "/availability")->publication.payload ==
-             "offline");
+  BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
+  for (int i = 0; i < 70; ++i)
+    h.advance(1s);
+  h.sent();
+  BOOST_TEST(h.registry->find(stranger.uuid));
   const test::FakeDeviceIdentity another{"fa17fa17fa17fa17fa17fa17fa170009", kKey};
   h.deliver(another.publish_topic(), another.message(Method::Push, "Appliance.System.Online",
                                                      R"({"online":{"status":1}})", h.now.wall));
@@ -557,9 +564,213 @@ BOOST_AUTO_TEST_CASE(a_device_home_assistant_never_knew_leaves_no_retained_offli
   const auto& stranger_again = another;
   h.registry->announce_all();
   const auto again = h.sent();
-  BOOST_REQUIRE(last_on(again, "meross/" + stranger_again.uuid + "/availability"));
-  BOOST_TEST(
-      last_on(again, "meross/" + stranger_again.uuid + "/availability")->publication.payload == "");
+  const auto* announced = last_on(again, "meross/" + stranger_again.uuid + "/availability");
+  BOOST_TEST((!announced || announced->publication.payload.empty()));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Bind floods (issue 16, item 4): new devices are let in at a bounded rate and number, those
+// never discovered are dropped with everything they left, and the devices the bridge serves
+// are never refused.
+BOOST_AUTO_TEST_SUITE(admission)
+
+// A made-up uuid: 32 hex digits from `n`.
+test::FakeDeviceIdentity made_up(int n) {
+  char uuid[33];
+  std::snprintf(uuid, sizeof uuid, "fa17%028x", n);
+  return {uuid, kKey};
+}
+
+std::string bind_from(const test::FakeDeviceIdentity& d, std::int64_t wall) {
+  return d.message(Method::Set, "Appliance.Control.Bind", test::bind_payload(d.uuid, wall), wall);
+}
+
+bool acknowledged(const std::vector<Sent>& sent, const test::FakeDeviceIdentity& d) {
+  return std::any_of(sent.begin(), sent.end(), [&](const Sent& s) {
+    return s.publication.topic == d.subscribe_topic() &&
+           s.message.header.ns == "Appliance.Control.Bind" &&
+           s.message.header.method == Method::SetAck;
+  });
+}
+
+void limits(Config& c) {
+  c.new_devices_per_second = 2;
+  c.new_devices_burst = 5;
+  c.max_new_devices = 8;
+  c.availability_timeout = 1h;  // no silence probes meanwhile
+}
+
+BOOST_AUTO_TEST_CASE(the_token_bucket_lets_a_burst_in_then_the_rate) {
+  Admission a(AdmissionLimits{2, 3, 100});
+  const TimePoint t0{};
+  using V = Admission::Verdict;
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST((a.admit(t0, 0) == V::admitted));
+  BOOST_TEST((a.admit(t0, 0) == V::too_fast));
+  BOOST_TEST((a.admit(t0 + 400ms, 0) == V::too_fast));  // 0.8 of a token
+  BOOST_TEST((a.admit(t0 + 500ms, 0) == V::admitted));  // one token in half a second
+  BOOST_TEST((a.admit(t0 + 500ms, 0) == V::too_fast));
+  // Refilled up to the burst, not beyond.
+  for (int i = 0; i < 3; ++i)
+    BOOST_TEST((a.admit(t0 + 1h, 0) == V::admitted));
+  BOOST_TEST((a.admit(t0 + 1h, 0) == V::too_fast));
+}
+
+BOOST_AUTO_TEST_CASE(the_cap_on_undiscovered_devices_takes_no_token) {
+  Admission a(AdmissionLimits{1, 2, 4});
+  const TimePoint t0{};
+  using V = Admission::Verdict;
+  BOOST_TEST((a.admit(t0, 4) == V::too_many));
+  BOOST_TEST((a.admit(t0, 9) == V::too_many));
+  BOOST_TEST((a.admit(t0, 3) == V::admitted));
+  BOOST_TEST((a.admit(t0, 3) == V::admitted));
+  BOOST_TEST((a.admit(t0, 3) == V::too_fast));
+}
+
+BOOST_AUTO_TEST_CASE(a_bind_flood_is_refused_with_a_counter_and_one_line) {
+  meross::test::LogCapture logs;
+  Harness h(limits);
+  std::size_t acked = 0;
+  for (int i = 0; i < 200; ++i) {
+    const auto d = made_up(i);
+    h.deliver(d.publish_topic(), bind_from(d, h.now.wall));
+    if (acknowledged(h.sent(), d)) ++acked;
+  }
+  // The burst, nothing more: the others get no session, no SETACK, no request.
+  BOOST_TEST(acked == 5u);
+  BOOST_TEST(h.registry->sessions().size() == 5u);
+  BOOST_TEST(h.registry->undiscovered() == 5u);
+  BOOST_TEST(h.count().admissions_refused == 195u);
+  BOOST_TEST(logs.count("a new device, not let in for now") == 1u, logs.text());
+  BOOST_TEST(logs.count("new_devices_per_second (2/s, new_devices_burst 5)") == 1u);
+  // Two more tokens a second, up to the cap of devices being discovered (8).
+  for (int second = 0; second < 10; ++second) {
+    h.advance(1s);
+    for (int i = 200 + second * 10; i < 210 + second * 10; ++i) {
+      const auto d = made_up(i);
+      h.deliver(d.publish_topic(), bind_from(d, h.now.wall));
+    }
+  }
+  BOOST_TEST(h.registry->undiscovered() <= 8u);
+  BOOST_TEST(h.registry->sessions().size() <= 8u);
+}
+
+BOOST_AUTO_TEST_CASE(configured_known_and_discovered_devices_are_never_refused) {
+  const test::FakeDeviceIdentity configured{"2301234567890123456748e1e9c4b298", kKey};
+  const test::FakeDeviceIdentity earlier{"2301234567890123456748e1e9c4b299", kKey};
+  Harness h([&](Config& c) {
+    limits(c);
+    c.devices.push_back(DeviceConfig{configured.uuid, "", "", "", {}, {}});
+  });
+  Mss310 discovered;
+  bind_and_discover(h, discovered);
+  h.sent();
+  // Home Assistant knows this one from an earlier run (its retained discovery): probed.
+  h.registry->probe(earlier.uuid, h.now);
+  for (int i = 0; i < 100; ++i) {
+    const auto d = made_up(i);
+    h.deliver(d.publish_topic(), bind_from(d, h.now.wall));
+  }
+  BOOST_REQUIRE(h.count().admissions_refused > 0u);
+  h.sent();
+  for (const auto* d :
+       std::array<const test::FakeDeviceIdentity*, 3>{&configured, &earlier, &discovered.device}) {
+    h.deliver(d->publish_topic(), bind_from(*d, h.now.wall));
+    BOOST_TEST(acknowledged(h.sent(), *d), d->uuid);
+  }
+  // A command to the discovered device still goes out.
+  BOOST_TEST(h.registry
+                 ->request(discovered.device.uuid, Method::Set, "Appliance.Control.ToggleX",
+                           R"({"togglex":{"channel":0,"onoff":1}})", h.now)
+                 .has_value());
+  BOOST_TEST(requests_for(h.sent(), "Appliance.Control.ToggleX", Method::Set).size() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(made_up_uuids_are_dropped_with_their_retained_availability) {
+  Harness h(limits);
+  Mss310 real;
+  bind_and_discover(h, real);
+  h.advance(1s);  // the token it took is back
+  std::vector<test::FakeDeviceIdentity> strangers;
+  for (int i = 0; i < 5; ++i) {
+    strangers.push_back(made_up(i));
+    h.deliver(strangers.back().publish_topic(), bind_from(strangers.back(), h.now.wall));
+  }
+  std::vector<Sent> all = h.sent();
+  BOOST_TEST(h.registry->devices_online() == 6u);
+  // They never answer discovery: three attempts of 2 s each, then gone.
+  for (int i = 0; i < 8; ++i) {
+    h.advance(1s);
+    for (auto& s : h.sent())
+      all.push_back(std::move(s));
+  }
+  BOOST_TEST(h.registry->undiscovered() == 0u);
+  BOOST_TEST(h.registry->sessions().size() == 1u);
+  BOOST_TEST(h.registry->devices_online() == 1u);
+  for (const auto& d : strangers) {
+    BOOST_TEST(!h.registry->find(d.uuid));
+    const auto* last = last_on(all, "meross/" + d.uuid + "/availability");
+    BOOST_REQUIRE(last);
+    BOOST_TEST(last->publication.payload == "");
+    BOOST_TEST(last->publication.retain);
+  }
+  BOOST_TEST(h.registry->find(real.device.uuid));
+  // Their places are free again: new devices are let in.
+  const auto next = made_up(1000);
+  h.deliver(next.publish_topic(), bind_from(next, h.now.wall));
+  BOOST_TEST(acknowledged(h.sent(), next));
+}
+
+BOOST_AUTO_TEST_CASE(a_made_up_uuid_that_keeps_binding_is_dropped_after_the_timeout) {
+  Harness h(limits);
+  const auto stranger = made_up(7);
+  std::vector<Sent> all;
+  // It repeats its Bind every second and never answers: online all along.
+  for (int i = 0; i < 59; ++i) {
+    h.deliver(stranger.publish_topic(), bind_from(stranger, h.now.wall));
+    h.advance(1s);
+    for (auto& s : h.sent())
+      all.push_back(std::move(s));
+  }
+  BOOST_TEST(h.registry->find(stranger.uuid));
+  h.advance(2s);  // a minute after it was let in
+  for (auto& s : h.sent())
+    all.push_back(std::move(s));
+  BOOST_TEST(!h.registry->find(stranger.uuid));
+  BOOST_TEST(h.registry->devices_online() == 0u);
+  const auto* last = last_on(all, "meross/" + stranger.uuid + "/availability");
+  BOOST_REQUIRE(last);
+  BOOST_TEST(last->publication.payload == "");
+  // Its next Bind finds room again: let in anew.
+  h.deliver(stranger.publish_topic(), bind_from(stranger, h.now.wall));
+  BOOST_TEST(acknowledged(h.sent(), stranger));
+}
+
+BOOST_AUTO_TEST_CASE(a_discovered_device_is_never_dropped) {
+  Harness h(limits);
+  Mss310 real;
+  bind_and_discover(h, real);
+  BOOST_TEST(h.registry->undiscovered() == 0u);
+  for (int i = 0; i < 180; ++i)
+    h.advance(1s);
+  BOOST_TEST(h.registry->find(real.device.uuid));
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_from_a_uuid_without_a_session_takes_no_place) {
+  Harness h(limits);
+  for (int i = 0; i < 50; ++i) {
+    const auto d = made_up(i);
+    protocol::Header asked = protocol::make_request_header(Method::Get, "Appliance.System.All",
+                                                           d.publish_topic(), kKey, h.now.wall);
+    h.deliver(d.publish_topic(), d.reply(asked, "{}", h.now.wall));
+  }
+  BOOST_TEST(h.registry->sessions().empty());
+  BOOST_TEST(h.count().unmatched_replies == 50u);
+  BOOST_TEST(h.count().admissions_refused == 0u);
+  const auto d = made_up(99);
+  h.deliver(d.publish_topic(), bind_from(d, h.now.wall));
+  BOOST_TEST(acknowledged(h.sent(), d));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,6 +8,7 @@
 // topics or Home Assistant's.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -58,6 +59,17 @@ std::string state_topic_of(const std::string& command_topic) {
 
 }  // namespace
 
+// The device's discovery document, once Home Assistant has it.
+std::string discovery_document(LocalCloud& cloud, const std::string& uuid) {
+  const auto document = cloud.ha->wait_for(
+      [&](const MqttTestClient::Message& m) {
+        return m.topic == "homeassistant/device/meross_" + uuid + "/config" && !m.payload.empty();
+      },
+      kWait);
+  BOOST_REQUIRE_MESSAGE(document.has_value(), cloud.bridge->output());
+  return document->payload;
+}
+
 BOOST_AUTO_TEST_CASE(a_device_never_registered_appears_and_obeys_home_assistant) {
   LocalCloud cloud;
   const auto id = new_identity();
@@ -65,14 +77,7 @@ BOOST_AUTO_TEST_CASE(a_device_never_registered_appears_and_obeys_home_assistant)
   BOOST_REQUIRE_EQUAL(device.connack(), 0);
   BOOST_REQUIRE_MESSAGE(device.wait_bound(), cloud.bridge->output());
 
-  const auto document = cloud.ha->wait_for(
-      [&](const MqttTestClient::Message& m) {
-        return m.topic == "homeassistant/device/meross_" + id.uuid + "/config" &&
-               !m.payload.empty();
-      },
-      kWait);
-  BOOST_REQUIRE_MESSAGE(document.has_value(), cloud.bridge->output());
-  const std::string command = switch_command_topic(document->payload);
+  const std::string command = switch_command_topic(discovery_document(cloud, id.uuid));
   const std::string state = state_topic_of(command);
   BOOST_REQUIRE(cloud.ha->wait_for(payload_on(state, "OFF"), kWait));
 
@@ -191,4 +196,54 @@ BOOST_AUTO_TEST_CASE(a_device_reaches_neither_other_devices_nor_home_assistant) 
     BOOST_TEST(topic == a.subscribe_topic());
   for (const auto& topic : b.received_topics())
     BOOST_TEST(topic == b.subscribe_topic());
+}
+
+// Issue 16, item 8: a command for an entity or channel the device does not have (−1, 7 on a
+// one-channel plug, 1e9) or with a payload the switch does not take is refused with a log line
+// and counted in the bridge's "Rejected commands" sensor; none reaches the device, and the
+// device still obeys the commands that are right.
+BOOST_AUTO_TEST_CASE(commands_for_channels_a_device_lacks_are_refused_logged_and_counted) {
+  LocalCloud cloud;
+  const auto id = new_identity();
+  FirmwareDevice device(cloud.device(id));
+  BOOST_REQUIRE_MESSAGE(device.wait_bound(), cloud.bridge->output());
+  const std::string command = switch_command_topic(discovery_document(cloud, id.uuid));
+  BOOST_REQUIRE(cloud.ha->wait_for(payload_on(state_topic_of(command), "OFF"), kWait));
+  const auto sets = [&] {
+    const auto requests = device.requests();
+    return std::count_if(requests.begin(), requests.end(),
+                         [](const FirmwareDevice::Request& r) { return r.method == "SET"; });
+  };
+  const auto sets_before = sets();
+
+  const std::string base = "meross/" + id.uuid + "/";
+  for (const auto* key : {"switch_-1", "switch_7", "switch_1000000000", "switch_x"})
+    cloud.ha->publish(base + key + "/set", "ON");
+  cloud.ha->publish(command, "HALF");
+  const auto counted = cloud.ha->wait_for(
+      [](const MqttTestClient::Message& m) {
+        return m.topic == "meross/bridge/rejected_commands/state" && m.payload == "5";
+      },
+      kWait);
+  BOOST_REQUIRE_MESSAGE(counted.has_value(), cloud.bridge->output());
+  const std::string log = cloud.bridge->output();
+  for (const auto* key : {"switch_-1", "switch_7", "switch_1000000000", "switch_x"})
+    BOOST_TEST(log.find(id.uuid + "/" + key + " rejected") != std::string::npos, key);
+  BOOST_TEST(log.find("command HALF on " + id.uuid + "/switch_0 rejected") != std::string::npos,
+             log);
+  BOOST_TEST(cloud.ha
+                 ->wait_for(
+                     [](const MqttTestClient::Message& m) {
+                       return m.topic == "homeassistant/device/meross_bridge/config" &&
+                              m.payload.find("rejected_commands") != std::string::npos;
+                     },
+                     kWait)
+                 .has_value());
+
+  // None reached the device (polls may have); the right command still does.
+  BOOST_TEST(sets() == sets_before);
+  cloud.ha->publish(command, "ON");
+  BOOST_TEST(device.wait_relay(true));
+  BOOST_TEST(cloud.ha->wait_for(payload_on(state_topic_of(command), "ON"), kWait).has_value());
+  BOOST_TEST(cloud.secrets_in_output().empty());
 }

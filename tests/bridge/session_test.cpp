@@ -235,7 +235,12 @@ BOOST_AUTO_TEST_CASE(losing_the_device_broker_takes_devices_offline_and_its_retu
   const test::FakeDeviceIdentity gone{"2301234567890123456748e1e9c4b296", kKey};
   h.deliver(gone.publish_topic(), gone.message(Method::Push, "Appliance.System.Online",
                                                R"({"online":{"status":1}})", h.now.wall));
-  for (int i = 0; i < 10 && h.registry->find(gone.uuid)->online(); ++i) {
+  // (Never discovered, it is dropped once offline: it has no session left to probe.)
+  const auto gone_online = [&] {
+    const auto* session = h.registry->find(gone.uuid);
+    return session && session->online();
+  };
+  for (int i = 0; i < 10 && gone_online(); ++i) {
     h.advance(2s);
     for (const auto& s : h.sent()) {
       if (s.publication.topic == d.device.subscribe_topic() &&
@@ -245,7 +250,7 @@ BOOST_AUTO_TEST_CASE(losing_the_device_broker_takes_devices_offline_and_its_retu
       }
     }
   }
-  BOOST_REQUIRE(!h.registry->find(gone.uuid)->online());
+  BOOST_REQUIRE(!gone_online());
   BOOST_REQUIRE(h.registry->find(d.device.uuid)->online());
   h.sent();
   h.availability.clear();
@@ -559,12 +564,13 @@ BOOST_AUTO_TEST_CASE(unanswered_requests_are_retried_then_the_device_goes_offlin
   BOOST_TEST(offline->publication.payload == "");
   BOOST_TEST(offline->publication.retain);
   BOOST_TEST(h.count().request_failures >= 1u);
-  BOOST_TEST(!h.registry->find(d.device.uuid)->online());
+  // A new device never discovered: dropped, its session with it (issue 16, Bind floods).
+  BOOST_TEST(!h.registry->find(d.device.uuid));
   BOOST_TEST(h.registry->devices_online() == 0u);
   BOOST_REQUIRE(h.availability.size() == 2u);
   BOOST_TEST(!h.availability[1].second);
 
-  // It comes back: online again and discovered again.
+  // It comes back: let in again, online and discovered again.
   h.deliver(d.device.publish_topic(), d.device.message(Method::Push, "Appliance.System.Online",
                                                        R"({"online":{"status":1}})", h.now.wall));
   const auto back = h.sent();

@@ -344,7 +344,8 @@ BOOST_AUTO_TEST_CASE(builtin_profiles_and_a_moving_garage_door) {
     ack_bind(bridge, uuid, *bind);
     BOOST_REQUIRE(sim.wait_for_output("bound " + uuid));
   }
-  // The garage door: SETACK with the current state and execute, PUSH when it has moved.
+  // The garage door: SETACK with the current state and execute; it moves for 3 s and says
+  // nothing when it stops (meross_lan's emulator): a GET tells it is open.
   const std::string door = uuids[2];
   const std::string id = send(bridge, door, Method::Set, "Appliance.GarageDoor.State",
                               R"({"state":{"channel":0,"open":1}})");
@@ -352,11 +353,22 @@ BOOST_AUTO_TEST_CASE(builtin_profiles_and_a_moving_garage_door) {
   BOOST_REQUIRE(ack);
   BOOST_TEST(protocol::to_json(parse(*ack)->payload()) ==
              R"({"state":{"channel":0,"open":0,"lmTime":0,"execute":1}})");
-  auto pushed = bridge.wait_for([&](const auto& m) {
+  const auto door_open = [&] {
+    const std::string get =
+        send(bridge, door, Method::Get, "Appliance.GarageDoor.State", R"({"state":{}})");
+    auto state =
+        bridge.wait_for([&](const auto& m) { return m.topic == kReply && has_id(m, get); });
+    return state && parse(*state)->payload()["state"]["open"].GetInt() == 1;
+  };
+  bool opened = door_open();
+  for (int i = 0; i < 40 && !opened; ++i) {
+    std::this_thread::sleep_for(250ms);
+    opened = door_open();
+  }
+  BOOST_TEST(opened);
+  BOOST_TEST(bridge.count([&](const auto& m) {
     return is(m, "/appliance/" + door + "/publish", "Appliance.GarageDoor.State", Method::Push);
-  });
-  BOOST_REQUIRE(pushed);
-  BOOST_TEST(parse(*pushed)->payload()["state"][0]["open"].GetInt() == 1);
+  }) == 0u);
   // Garbage on the device's topic is logged and dropped; the device keeps answering.
   for (const char* bad : {"not json", "{}", R"({"header":5,"payload":{}})",
                           R"({"header":{"messageId":1},"payload":[]})"}) {
