@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <string>
 
+#include "mapping/families/travel.hpp"
 #include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
@@ -27,15 +28,8 @@ constexpr std::string_view kState = "Appliance.GarageDoor.State";
 constexpr std::string_view kConfig = "Appliance.GarageDoor.Config";
 constexpr std::string_view kMultipleConfig = "Appliance.GarageDoor.MultipleConfig";
 
-// Without a configured travel time: meross_lan's longest transition.
-constexpr std::int64_t kDefaultTravelMs = 60'000;
-constexpr std::int64_t kMinTravelMs = 1'000;
-constexpr std::int64_t kMaxTravelMs = 120'000;
-// Answers come late (request timeouts, retries): the travel is over only a little after its time,
-// and the fast poll lasts a little longer still, so that its last answer finds it over.
+// A travel is over only a little after its time (answers come late).
 constexpr std::int64_t kGraceSeconds = 3;
-constexpr int kPollGraceMs = 5'000;
-constexpr int kTravelPollMs = 1'000;
 
 std::vector<int> garage_channels(const DeviceProfile& p) {
   if (!digest_channels(p, "garageDoor").empty()) return digest_channels(p, "garageDoor");
@@ -59,7 +53,7 @@ std::int64_t travel_ms(const DeviceState& s, int channel, std::int64_t target) {
   const std::string_view what = target ? "open_ms" : "close_ms";
   auto ms = remembered(s, memory_key(channel, what));
   if (!ms) ms = remembered(s, "garage_door." + std::string(what));
-  return ms ? *ms : kDefaultTravelMs;
+  return ms ? *ms : travel::kDefaultMs;
 }
 
 void garage_entities(const DeviceProfile& p, std::vector<Entity>& out) {
@@ -129,7 +123,7 @@ std::optional<Error> garage_states(const DeviceProfile& p, DeviceState& s, const
 std::optional<std::int64_t> duration_of(const JsonValue& item, std::string_view name) {
   auto value = optional_int(item, name, "config");
   if (!value || !*value || **value <= 0) return std::nullopt;
-  return std::clamp<std::int64_t>(**value, kMinTravelMs, kMaxTravelMs);
+  return travel::clamped_ms(**value);
 }
 
 // GarageDoor.Config (one dict for the device) and MultipleConfig (a list by channel): only the
@@ -160,8 +154,8 @@ void garage_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Poll
     }
   }
   if (longest >= 0) {
-    out.push_back(Poll{PollKind::Slow, std::string(kState), R"({"state":{}})", kTravelPollMs,
-                       static_cast<int>(longest) + kPollGraceMs});
+    out.push_back(Poll{PollKind::Slow, std::string(kState), R"({"state":{}})", travel::kPollMs,
+                       static_cast<int>(longest) + travel::kPollGraceMs});
   }
   if (p.has_ability(kConfig)) {
     out.push_back(Poll{PollKind::Slow, std::string(kConfig), R"({"config":{}})"});

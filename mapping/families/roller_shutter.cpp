@@ -17,6 +17,7 @@
 #include <charconv>
 #include <string>
 
+#include "mapping/families/travel.hpp"
 #include "mapping/family.hpp"
 
 namespace meross::mapping::detail {
@@ -26,11 +27,6 @@ constexpr std::string_view kPosition = "Appliance.RollerShutter.Position";
 constexpr std::string_view kState = "Appliance.RollerShutter.State";
 constexpr std::string_view kConfig = "Appliance.RollerShutter.Config";
 
-constexpr std::int64_t kDefaultTravelMs = 60'000;
-constexpr std::int64_t kMinTravelMs = 1'000;
-constexpr std::int64_t kMaxTravelMs = 120'000;
-constexpr int kTravelPollMs = 1'000;
-constexpr int kPollGraceMs = 5'000;
 // Reading a shutter just learned: a few tries, not a whole travel time.
 constexpr int kFirstReadMs = 10'000;
 
@@ -48,7 +44,7 @@ int phase(const ShutterState& s) {
 std::int64_t travel_ms(const DeviceState& s, int channel, std::string_view what) {
   const auto it =
       s.numbers.find("roller_shutter." + std::to_string(channel) + "." + std::string(what));
-  return it == s.numbers.end() ? kDefaultTravelMs : it->second;
+  return it == s.numbers.end() ? travel::kDefaultMs : it->second;
 }
 
 std::string shutter_json(const ShutterState& s) {
@@ -89,7 +85,7 @@ void read_config(DeviceState& s, const JsonValue& payload) {
       auto value = optional_int(item, field, "config");
       if (!value || !*value || **value <= 0) continue;
       s.numbers["roller_shutter." + std::to_string(*channel) + "." + what] =
-          std::clamp<std::int64_t>(**value, kMinTravelMs, kMaxTravelMs);
+          travel::clamped_ms(**value);
     }
   });
 }
@@ -141,11 +137,12 @@ void shutter_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Pol
   int interval = 0;
   int window = 0;
   if (now == 3) {
-    interval = kTravelPollMs;
+    interval = travel::kPollMs;
     window = kFirstReadMs;
   } else if (now != 0) {
-    interval = kTravelPollMs;
-    window = static_cast<int>(travel_ms(s, 0, now == 1 ? "open_ms" : "close_ms")) + kPollGraceMs;
+    interval = travel::kPollMs;
+    window =
+        static_cast<int>(travel_ms(s, 0, now == 1 ? "open_ms" : "close_ms")) + travel::kPollGraceMs;
   }
   // Position first (see the top of this file).
   out.push_back(
