@@ -1,5 +1,7 @@
 // Device messages → entity states, on payloads recorded from real devices.
 
+#include <algorithm>
+
 #include <rapidjson/document.h>
 #include <boost/test/unit_test.hpp>
 
@@ -340,6 +342,23 @@ BOOST_AUTO_TEST_CASE(togglex_channels_that_power_a_light_door_or_fan_are_no_swit
     if (e.key.rfind("switch_", 0) == 0) switches.push_back(e.key);
   }
   BOOST_TEST(switches == (std::vector<std::string>{"switch_3"}), boost::test_tools::per_element());
+}
+
+// Issue 16, item 8: an IP-address sensor only for a device that reports an address.
+BOOST_AUTO_TEST_CASE(an_ip_address_sensor_only_when_the_device_reports_one) {
+  const auto has_ip = [](const protocol::DeviceProfile& p) {
+    const auto entities = mapping::entities_for(p);
+    return std::any_of(entities.begin(), entities.end(),
+                       [](const mapping::Entity& e) { return e.key == "ip"; });
+  };
+  auto p = test::mss425f_profile();
+  BOOST_TEST(has_ip(p));
+  for (const char* none : {"", "unknown", "192.168.1", "::zz"}) {
+    p.inner_ip = none;
+    BOOST_TEST(!has_ip(p), "innerIp '" << none << "'");
+  }
+  p.inner_ip = "fe80::1";
+  BOOST_TEST(has_ip(p));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
