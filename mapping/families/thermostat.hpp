@@ -50,7 +50,9 @@ struct Field {
   bool bound = false;  // a range limit shown in discovery: a change re-publishes it
 };
 
-inline constexpr Field kFields[] = {
+// Internal linkage on purpose: the static_asserts of each file iterate it, and GCC's UBSan cannot
+// fold the address of an inline (COMDAT) array in a constant expression.
+constexpr Field kFields[] = {
     {"mode.onoff", Kind::Int, 0, 1},
     {"mode.mode", Kind::Int, 0, 4},
     {"mode.state", Kind::Int, 0, 1},
