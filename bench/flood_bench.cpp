@@ -21,7 +21,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -36,104 +35,19 @@
 
 #include <mosquitto.h>
 
+#include "bench/mqtt_bench_client.hpp"
 #include "protocol/envelope.hpp"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+namespace bench = meross::bench;
+using bench::Clock;
+using bench::Received;
 using meross::protocol::Method;
 
-struct Shared {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::string last_payload;
-  std::uint64_t received = 0;
-  Clock::time_point last;
-  bool subscribed = false;
-  std::set<std::string> retained_topics;
-  std::vector<std::string> skip;
-  Clock::time_point last_retained = Clock::now();
-};
-
-void on_message(mosquitto*, void* user, const mosquitto_message* message) {
-  auto* shared = static_cast<Shared*>(user);
-  const auto now = Clock::now();
-  std::lock_guard lock(shared->mutex);
-  if (message->retain) {
-    const std::string topic = message->topic;
-    const bool skipped = std::any_of(shared->skip.begin(), shared->skip.end(), [&](const auto& s) {
-      return topic.find(s) != std::string::npos;
-    });
-    if (message->payloadlen > 0 && !skipped) {
-      shared->retained_topics.insert(topic);
-    }
-    shared->last_retained = now;
-    return;
-  }
-  shared->last_payload.assign(static_cast<const char*>(message->payload),
-                              message->payload ? static_cast<std::size_t>(message->payloadlen) : 0);
-  ++shared->received;
-  shared->last = now;
-  shared->changed.notify_all();
-}
-
-void on_subscribe(mosquitto*, void* user, int, int, const int*) {
-  auto* shared = static_cast<Shared*>(user);
-  std::lock_guard lock(shared->mutex);
-  shared->subscribed = true;
-  shared->changed.notify_all();
-}
-
-mosquitto* connect(const std::string& host, int port, Shared* shared) {
-  mosquitto* client = mosquitto_new(nullptr, true, shared);
-  if (!client) return nullptr;
-  mosquitto_int_option(client, MOSQ_OPT_TCP_NODELAY, 1);
-  if (shared) {
-    mosquitto_message_callback_set(client, on_message);
-    mosquitto_subscribe_callback_set(client, on_subscribe);
-  }
-  if (mosquitto_connect(client, host.c_str(), port, 30) != MOSQ_ERR_SUCCESS ||
-      mosquitto_loop_start(client) != MOSQ_ERR_SUCCESS) {
-    std::fprintf(stderr, "flood_bench: cannot connect to %s:%d\n", host.c_str(), port);
-    mosquitto_destroy(client);
-    return nullptr;
-  }
-  return client;
-}
-
-bool subscribe(mosquitto* client, Shared& shared, const std::string& filter) {
-  mosquitto_subscribe(client, nullptr, filter.c_str(), 1);
-  std::unique_lock lock(shared.mutex);
-  return shared.changed.wait_for(lock, std::chrono::seconds(5), [&] { return shared.subscribed; });
-}
-
-void close(mosquitto* client) {
-  mosquitto_disconnect(client);
-  mosquitto_loop_stop(client, false);
-  mosquitto_destroy(client);
-}
-
-// One command round trip in µs; negative when no state came within 5 s.
-double round_trip(mosquitto* client, Shared& shared, const std::string& command_topic, bool on) {
-  const std::string payload = on ? "ON" : "OFF";
-  std::unique_lock lock(shared.mutex);
-  const auto seen = shared.received;
-  const auto start = Clock::now();
-  lock.unlock();
-  mosquitto_publish(client, nullptr, command_topic.c_str(), static_cast<int>(payload.size()),
-                    payload.data(), 1, false);
-  lock.lock();
-  const bool ok = shared.changed.wait_for(lock, std::chrono::seconds(5), [&] {
-    return shared.received > seen && shared.last_payload == payload;
-  });
-  return ok ? std::chrono::duration<double, std::micro>(shared.last - start).count() : -1;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
-}
+constexpr const char* kTool = "flood_bench";
+// A round trip that got no state within this long is a timeout.
+constexpr auto kRoundTripTimeout = std::chrono::seconds(5);
 
 std::string made_up_uuid(std::mt19937_64& random) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -168,24 +82,36 @@ int usage() {
 }
 
 int retained(const std::string& host, int port, const std::string& filter,
-             std::vector<std::string> skip) {
-  Shared shared;
-  shared.skip = std::move(skip);
-  mosquitto* client = connect(host, port, &shared);
-  if (!client || !subscribe(client, shared, filter)) return 2;
+             const std::vector<std::string>& skip) {
+  // Only retained messages, each topic once, and none kept as a live one.
+  std::set<std::string> retained_topics;
+  Clock::time_point last_retained = Clock::now();
+  Received received;
+  received.keep = [&](const mosquitto_message& message, Clock::time_point now) {
+    if (!message.retain) return false;
+    const std::string topic = message.topic;
+    const bool skipped = std::any_of(skip.begin(), skip.end(), [&](const auto& s) {
+      return topic.find(s) != std::string::npos;
+    });
+    if (message.payloadlen > 0 && !skipped) retained_topics.insert(topic);
+    last_retained = now;
+    return false;
+  };
+  mosquitto* client = bench::connect(kTool, host, port, &received);
+  if (!client || !bench::subscribe(client, received, filter)) return 2;
   // Retained messages come right after the SUBACK; done once none came for a second.
   for (int i = 0; i < 600; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::lock_guard lock(shared.mutex);
-    if (Clock::now() - shared.last_retained > std::chrono::seconds(1)) break;
+    std::lock_guard lock(received.mutex);
+    if (Clock::now() - last_retained > std::chrono::seconds(1)) break;
   }
   std::size_t count = 0;
   {
-    std::lock_guard lock(shared.mutex);
-    count = shared.retained_topics.size();
+    std::lock_guard lock(received.mutex);
+    count = retained_topics.size();
   }
   std::printf("retained=%zu\n", count);
-  close(client);
+  bench::close(client);
   return 0;
 }
 
@@ -200,16 +126,22 @@ int rtt(int argc, char** argv) {
   const int tail = argc > 9 ? std::max(0, std::atoi(argv[9])) : 20;
   const std::string command_topic = "meross/" + uuid + "/switch_0/set";
 
-  Shared shared;
-  mosquitto* ha = connect(host, port, &shared);
-  if (!ha || !subscribe(ha, shared, "meross/" + uuid + "/switch_0/state")) return 2;
-  mosquitto* flooder = connect(host, port, nullptr);
+  // The states, live: a retained one is the state from before the command.
+  Received received;
+  received.keep = [](const mosquitto_message& message, Clock::time_point) {
+    return !message.retain;
+  };
+  mosquitto* ha = bench::connect(kTool, host, port, &received);
+  if (!ha || !bench::subscribe(ha, received, "meross/" + uuid + "/switch_0/state")) {
+    return 2;
+  }
+  mosquitto* flooder = bench::connect(kTool, host, port, nullptr);
   if (!flooder) return 2;
 
   bool on = true;
   std::vector<double> quiet;
   for (int i = 0; i < samples; ++i, on = !on) {
-    const double us = round_trip(ha, shared, command_topic, on);
+    const double us = bench::round_trip(ha, received, command_topic, on, kRoundTripTimeout);
     if (us >= 0) quiet.push_back(us);
   }
 
@@ -239,25 +171,25 @@ int rtt(int argc, char** argv) {
     if (!flooding && !flood_end) flood_end = Clock::now();
     if (flood_end && Clock::now() - *flood_end >= std::chrono::seconds(tail)) break;
     const bool in_flood = !flood_end;
-    const double us = round_trip(ha, shared, command_topic, on);
+    const double us = bench::round_trip(ha, received, command_topic, on, kRoundTripTimeout);
     on = !on;
     if (us < 0) ++timeouts;
     // A timeout counts as its 5 s (a lower bound): the percentiles must not leave it out.
     (in_flood ? during : after).push_back(us < 0 ? 5e6 : us);
   }
   flood.join();
-  const double quiet_p99 = percentile(quiet, 0.99);
-  const double flood_p99 = percentile(during, 0.99);
+  const double quiet_p99 = bench::percentile(quiet, 0.99);
+  const double flood_p99 = bench::percentile(during, 0.99);
   std::printf(
       "quiet_samples=%zu quiet_p50_us=%.0f quiet_p99_us=%.0f flood_samples=%zu flood_p50_us=%.0f "
       "flood_p99_us=%.0f flood_max_us=%.0f after_samples=%zu after_p99_us=%.0f after_max_us=%.0f "
       "timeouts=%d binds=%llu ratio_p99=%.2f\n",
-      quiet.size(), percentile(quiet, 0.5), quiet_p99, during.size(), percentile(during, 0.5),
-      flood_p99, percentile(during, 1.0), after.size(), percentile(after, 0.99),
-      percentile(after, 1.0), timeouts, static_cast<unsigned long long>(binds),
-      quiet_p99 > 0 ? flood_p99 / quiet_p99 : 0.0);
-  close(flooder);
-  close(ha);
+      quiet.size(), bench::percentile(quiet, 0.5), quiet_p99, during.size(),
+      bench::percentile(during, 0.5), flood_p99, bench::percentile(during, 1.0), after.size(),
+      bench::percentile(after, 0.99), bench::percentile(after, 1.0), timeouts,
+      static_cast<unsigned long long>(binds), quiet_p99 > 0 ? flood_p99 / quiet_p99 : 0.0);
+  bench::close(flooder);
+  bench::close(ha);
   return 0;
 }
 

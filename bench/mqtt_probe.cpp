@@ -15,56 +15,24 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <csignal>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <mosquitto.h>
 
+#include "bench/mqtt_bench_client.hpp"
+
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using meross::bench::Clock;
 
 std::atomic<bool> restart{false};
 extern "C" void on_usr1(int) {
   restart = true;
-}
-
-struct Shared {
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::string substring;
-  std::string last_payload;
-  std::uint64_t received = 0;  // messages matching, live only
-  Clock::time_point first;
-  Clock::time_point last;
-  bool subscribed = false;
-};
-
-void on_message(mosquitto*, void* user, const mosquitto_message* message) {
-  auto* shared = static_cast<Shared*>(user);
-  if (message->retain) return;
-  const std::string payload(static_cast<const char*>(message->payload),
-                            message->payload ? static_cast<std::size_t>(message->payloadlen) : 0);
-  if (!shared->substring.empty() && payload.find(shared->substring) == std::string::npos) return;
-  const auto now = Clock::now();
-  std::lock_guard lock(shared->mutex);
-  if (shared->received++ == 0) shared->first = now;
-  shared->last = now;
-  shared->last_payload = payload;
-  shared->changed.notify_all();
-}
-
-void on_subscribe(mosquitto*, void* user, int, int, const int*) {
-  auto* shared = static_cast<Shared*>(user);
-  std::lock_guard lock(shared->mutex);
-  shared->subscribed = true;
-  shared->changed.notify_all();
 }
 
 double seconds_between(Clock::time_point a, Clock::time_point b) {
@@ -89,77 +57,55 @@ int main(int argc, char** argv) {
   if (mode == "rtt" && argc < 7) return usage();
 
   std::signal(SIGUSR1, on_usr1);
-  Shared shared;
-  if (mode == "count" && argc > 6) shared.substring = argv[6];
+  meross::bench::Received received;
+  // Live messages only (a retained one is an old state), containing SUBSTRING when given.
+  const std::string substring = mode == "count" && argc > 6 ? argv[6] : "";
+  received.keep = [&](const mosquitto_message& message, Clock::time_point) {
+    if (message.retain) return false;
+    const std::string_view payload(
+        static_cast<const char*>(message.payload),
+        message.payload ? static_cast<std::size_t>(message.payloadlen) : 0);
+    return substring.empty() || payload.find(substring) != std::string_view::npos;
+  };
   mosquitto_lib_init();
-  mosquitto* client = mosquitto_new(nullptr, true, &shared);
+  mosquitto* client = meross::bench::connect("mqtt_probe", host, port, &received);
   if (!client) return 2;
-  mosquitto_int_option(client, MOSQ_OPT_TCP_NODELAY, 1);  // round trips, not delayed ACKs
-  mosquitto_message_callback_set(client, on_message);
-  mosquitto_subscribe_callback_set(client, on_subscribe);
-  if (mosquitto_connect(client, host.c_str(), port, 30) != MOSQ_ERR_SUCCESS ||
-      mosquitto_loop_start(client) != MOSQ_ERR_SUCCESS) {
-    std::fprintf(stderr, "mqtt_probe: cannot connect to %s:%d\n", host.c_str(), port);
-    return 2;
-  }
   const std::string filter = mode == "count" ? argv[4] : argv[5];
-  mosquitto_subscribe(client, nullptr, filter.c_str(), 1);
-  {
-    std::unique_lock lock(shared.mutex);
-    if (!shared.changed.wait_for(lock, std::chrono::seconds(5),
-                                 [&] { return shared.subscribed; })) {
-      std::fprintf(stderr, "mqtt_probe: no SUBACK\n");
-      return 2;
-    }
+  if (!meross::bench::subscribe(client, received, filter)) {
+    std::fprintf(stderr, "mqtt_probe: no SUBACK\n");
+    return 2;
   }
 
   if (mode == "count") {
     const auto deadline = Clock::now() + std::chrono::seconds(std::atoi(argv[5]));
-    std::unique_lock lock(shared.mutex);
+    std::unique_lock lock(received.mutex);
     while (Clock::now() < deadline) {
-      shared.changed.wait_for(lock, std::chrono::milliseconds(200));
-      if (restart.exchange(false)) shared.received = 0;
-      if (shared.received > 0 && Clock::now() - shared.last > std::chrono::seconds(3)) break;
+      received.changed.wait_for(lock, std::chrono::milliseconds(200));
+      if (restart.exchange(false)) received.count = 0;
+      if (received.count > 0 && Clock::now() - received.last > std::chrono::seconds(3)) break;
     }
-    const double seconds = shared.received > 1 ? seconds_between(shared.first, shared.last) : 0;
+    const double seconds = received.count > 1 ? seconds_between(received.first, received.last) : 0;
     std::printf("count=%llu seconds=%.3f rate=%.1f\n",
-                static_cast<unsigned long long>(shared.received), seconds,
-                seconds > 0 ? static_cast<double>(shared.received - 1) / seconds : 0.0);
+                static_cast<unsigned long long>(received.count), seconds,
+                seconds > 0 ? static_cast<double>(received.count - 1) / seconds : 0.0);
   } else {
     const std::string command_topic = argv[4];
     const int samples = std::max(1, std::atoi(argv[6]));
     std::vector<double> micros;
     int timeouts = 0;
     for (int i = 0; i < samples; ++i) {
-      const std::string payload = i % 2 ? "OFF" : "ON";
-      std::unique_lock lock(shared.mutex);
-      const auto seen = shared.received;
-      const auto start = Clock::now();
-      lock.unlock();
-      mosquitto_publish(client, nullptr, command_topic.c_str(), static_cast<int>(payload.size()),
-                        payload.data(), 1, false);
-      lock.lock();
-      const bool ok = shared.changed.wait_for(lock, std::chrono::seconds(2), [&] {
-        return shared.received > seen && shared.last_payload == payload;
-      });
-      if (ok) {
-        micros.push_back(seconds_between(start, shared.last) * 1e6);
+      const double us = meross::bench::round_trip(client, received, command_topic, i % 2 == 0,
+                                                  std::chrono::seconds(2));
+      if (us >= 0) {
+        micros.push_back(us);
       } else {
         ++timeouts;
       }
     }
-    std::sort(micros.begin(), micros.end());
-    auto pct = [&](double p) {
-      if (micros.empty()) return 0.0;
-      const auto index = static_cast<std::size_t>(p * static_cast<double>(micros.size() - 1));
-      return micros[index];
-    };
     std::printf("samples=%zu timeouts=%d p50_us=%.0f p99_us=%.0f\n", micros.size(), timeouts,
-                pct(0.50), pct(0.99));
+                meross::bench::percentile(micros, 0.50), meross::bench::percentile(micros, 0.99));
   }
-  mosquitto_disconnect(client);
-  mosquitto_loop_stop(client, false);
-  mosquitto_destroy(client);
+  meross::bench::close(client);
   mosquitto_lib_cleanup();
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -81,18 +82,24 @@ Push make_push(const char* file, const std::string& ns) {
   return push;
 }
 
-const Push& toggle_push() {
-  static const Push push = make_push(kMss310, "Appliance.Control.ToggleX");
-  return push;
-}
-const Push& electricity_push() {
-  static const Push push = make_push(kMss310, "Appliance.Control.Electricity");
-  return push;
-}
-const Push& light_push() {
-  static const Push push = make_push(kMsl320, "Appliance.Control.Light");
-  return push;
-}
+// The PUSHes measured, by the kind their benchmarks are named after.
+struct PushCase {
+  const char* kind;
+  const char* file;
+  const char* ns;
+};
+constexpr PushCase kPushes[] = {
+    {"togglex", kMss310, "Appliance.Control.ToggleX"},
+    {"electricity", kMss310, "Appliance.Control.Electricity"},
+    {"light", kMsl320, "Appliance.Control.Light"},
+};
+
+// The devices whose discovery is measured, by the name their benchmarks carry.
+struct DiscoveryCase {
+  const char* device;
+  const char* file;
+};
+constexpr DiscoveryCase kDiscoveries[] = {{"mss310", kMss310}, {"msl320", kMsl320}};
 
 struct Publication {
   std::string topic;
@@ -149,43 +156,6 @@ void run_forward(benchmark::State& state, const Push& push) {
   }
 }
 
-void BM_push_togglex(benchmark::State& s) {
-  run_pipeline(s, toggle_push());
-}
-void BM_push_electricity(benchmark::State& s) {
-  run_pipeline(s, electricity_push());
-}
-void BM_push_light(benchmark::State& s) {
-  run_pipeline(s, light_push());
-}
-void BM_baseline_parse_togglex(benchmark::State& s) {
-  run_rapidjson(s, toggle_push());
-}
-void BM_baseline_parse_electricity(benchmark::State& s) {
-  run_rapidjson(s, electricity_push());
-}
-void BM_baseline_parse_light(benchmark::State& s) {
-  run_rapidjson(s, light_push());
-}
-void BM_baseline_forward_togglex(benchmark::State& s) {
-  run_forward(s, toggle_push());
-}
-void BM_baseline_forward_electricity(benchmark::State& s) {
-  run_forward(s, electricity_push());
-}
-void BM_baseline_forward_light(benchmark::State& s) {
-  run_forward(s, light_push());
-}
-BENCHMARK(BM_baseline_parse_togglex);
-BENCHMARK(BM_baseline_forward_togglex);
-BENCHMARK(BM_push_togglex);
-BENCHMARK(BM_baseline_parse_electricity);
-BENCHMARK(BM_baseline_forward_electricity);
-BENCHMARK(BM_push_electricity);
-BENCHMARK(BM_baseline_parse_light);
-BENCHMARK(BM_baseline_forward_light);
-BENCHMARK(BM_push_light);
-
 void run_discovery(benchmark::State& state, const char* file) {
   const auto profile = profile_of(file);
   const discovery::Options options;
@@ -211,40 +181,46 @@ void run_discovery_baseline(benchmark::State& state, const char* file) {
   }
 }
 
-void BM_discovery_mss310(benchmark::State& s) {
-  run_discovery(s, kMss310);
+// Per PUSH kind its two baselines, then the pipeline; per device the baseline, then discovery.
+void register_benchmarks() {
+  for (const auto& c : kPushes) {
+    const auto push = std::make_shared<const Push>(make_push(c.file, c.ns));
+    const std::string kind = c.kind;
+    benchmark::RegisterBenchmark(("BM_baseline_parse_" + kind).c_str(),
+                                 [push](benchmark::State& s) { run_rapidjson(s, *push); });
+    benchmark::RegisterBenchmark(("BM_baseline_forward_" + kind).c_str(),
+                                 [push](benchmark::State& s) { run_forward(s, *push); });
+    benchmark::RegisterBenchmark(("BM_push_" + kind).c_str(),
+                                 [push](benchmark::State& s) { run_pipeline(s, *push); });
+  }
+  for (const auto& c : kDiscoveries) {
+    const std::string device = c.device;
+    const char* file = c.file;
+    benchmark::RegisterBenchmark(("BM_baseline_discovery_parse_" + device).c_str(),
+                                 [file](benchmark::State& s) { run_discovery_baseline(s, file); });
+    benchmark::RegisterBenchmark(("BM_discovery_" + device).c_str(),
+                                 [file](benchmark::State& s) { run_discovery(s, file); });
+  }
 }
-void BM_discovery_msl320(benchmark::State& s) {
-  run_discovery(s, kMsl320);
-}
-void BM_baseline_discovery_parse_mss310(benchmark::State& s) {
-  run_discovery_baseline(s, kMss310);
-}
-void BM_baseline_discovery_parse_msl320(benchmark::State& s) {
-  run_discovery_baseline(s, kMsl320);
-}
-BENCHMARK(BM_baseline_discovery_parse_mss310);
-BENCHMARK(BM_discovery_mss310);
-BENCHMARK(BM_baseline_discovery_parse_msl320);
-BENCHMARK(BM_discovery_msl320);
 
 }  // namespace
 
 // After the console output: each benchmark as a ratio of its baselines from the same run, and
 // the absolute CPU ns per PUSH (the target is ≤ 2 µs per PUSH; reported, not asserted).
 int main(int argc, char** argv) {
+  register_benchmarks();
   return meross::bench::run_with_ratios(argc, argv, [](const meross::bench::RatioReporter& r) {
     r.print_times();
-    for (const char* kind : {"togglex", "electricity", "light"}) {
-      const std::string name = std::string("BM_push_") + kind;
-      r.ratio(name, std::string("BM_baseline_parse_") + kind);
-      r.ratio(name, std::string("BM_baseline_forward_") + kind);
-      if (const auto ns = r.time(name)) std::printf("ns_per_push %s = %.0f\n", kind, *ns);
+    for (const auto& c : kPushes) {
+      const std::string name = std::string("BM_push_") + c.kind;
+      r.ratio(name, std::string("BM_baseline_parse_") + c.kind);
+      r.ratio(name, std::string("BM_baseline_forward_") + c.kind);
+      if (const auto ns = r.time(name)) std::printf("ns_per_push %s = %.0f\n", c.kind, *ns);
     }
-    for (const char* device : {"mss310", "msl320"}) {
-      const std::string name = std::string("BM_discovery_") + device;
-      r.ratio(name, std::string("BM_baseline_discovery_parse_") + device);
-      if (const auto ns = r.time(name)) std::printf("ns_per_discovery %s = %.0f\n", device, *ns);
+    for (const auto& c : kDiscoveries) {
+      const std::string name = std::string("BM_discovery_") + c.device;
+      r.ratio(name, std::string("BM_baseline_discovery_parse_") + c.device);
+      if (const auto ns = r.time(name)) std::printf("ns_per_discovery %s = %.0f\n", c.device, *ns);
     }
   });
 }

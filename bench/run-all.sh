@@ -131,6 +131,18 @@ wait_lines() {
   done
 }
 
+# start_known_device NAME: broker, bridge and one simulated mss310 that is bound and discovered
+# → sets $uuid (and $port, $bridge_pid, $sim_pid).
+start_known_device() {
+  start_broker
+  watch_discovery "$work/discovery-$1.txt"
+  start_bridge
+  start_sim "$work/sim-$1.txt" --profile mss310 --count 1 --bind-interval 1s
+  wait_lines "$work/sim-$1.txt" '^bound ' 1 30 || log "the $1 device did not bind"
+  wait_lines "$work/discovery-$1.txt" "$device_doc" 1 15 || log "no discovery for the $1 device"
+  uuid=$(awk '$1 == "device" {print $2; exit}' "$work/sim-$1.txt")
+}
+
 rss_mb() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
 # Acknowledges every simulated device's Bind without the bridge (for the raw baseline): a
@@ -283,13 +295,7 @@ fi
 stop_all
 
 log "end to end: command round trip"
-start_broker
-watch_discovery "$work/discovery-rtt.txt"
-start_bridge
-start_sim "$work/sim-rtt.txt" --profile mss310 --count 1 --bind-interval 1s
-wait_lines "$work/sim-rtt.txt" '^bound ' 1 30 || log "the RTT device did not bind"
-wait_lines "$work/discovery-rtt.txt" "$device_doc" 1 15 || log "no discovery for RTT"
-uuid=$(awk '$1 == "device" {print $2; exit}' "$work/sim-rtt.txt")
+start_known_device rtt
 sleep 1
 "$probe_bin" rtt 127.0.0.1 "$port" bench/echo bench/echo "$rtt_samples" >"$work/rtt-raw.txt"
 raw_p50=$(field "$work/rtt-raw.txt" p50_us)
@@ -315,13 +321,7 @@ fi
 # --- (d) Bind flood ------------------------------------------------------------------------------
 if [[ $sections == *" flood "* ]]; then
 log "Bind flood: $flood_rate made-up uuids/s for ${flood_seconds}s against a known device"
-start_broker
-watch_discovery "$work/discovery-flood.txt"
-start_bridge
-start_sim "$work/sim-flood.txt" --profile mss310 --count 1 --bind-interval 1s
-wait_lines "$work/sim-flood.txt" '^bound ' 1 30 || log "the known device did not bind"
-wait_lines "$work/discovery-flood.txt" "$device_doc" 1 15 || log "no discovery for the known device"
-uuid=$(awk '$1 == "device" {print $2; exit}' "$work/sim-flood.txt")
+start_known_device flood
 sleep 2
 rss_before=$(rss_mb "$bridge_pid")
 # The round trips run during the flood and 20 s after it (the bridge's retries and give-ups of

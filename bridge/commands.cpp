@@ -26,6 +26,11 @@ int check_config(const std::string& file) {
                  "meross-bridge: note: [meross] key is empty; devices on the Meross app sign with "
                  "your account's key (`meross-bridge account --write-config FILE` stores it)\n");
   }
+  if (const auto& web = loaded.config->web; !web.listen.empty()) {
+    std::fprintf(stderr, "meross-bridge: web page on http://%s/ (%s%s)\n", web.listen.c_str(),
+                 web.password.empty() ? "no password" : "password set",
+                 web.ingress_only ? ", only Home Assistant's ingress and loopback" : "");
+  }
   std::fprintf(stderr, "meross-bridge: %s is valid\n", file.c_str());
   return 0;
 }
@@ -44,7 +49,15 @@ int run(const BridgeCommands& commands) {
     return 2;
   }
   init_logging(*level);
-  return run_daemon(*loaded.config);
+  std::unique_ptr<DaemonCompanion> web;
+  if (!loaded.config->web.listen.empty()) {
+    if (!commands.web) {
+      std::fprintf(stderr, "meross-bridge: [web] listen is set but this build has no web page\n");
+      return 1;
+    }
+    web = commands.web(*loaded.config);
+  }
+  return run_daemon(*loaded.config, web.get());
 }
 
 }  // namespace

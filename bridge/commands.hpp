@@ -4,6 +4,7 @@
 // `meross-bridge check-config FILE` validates a file and prints the effective settings.
 // Other tools add their own subcommands to the same CLI::App.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,9 @@
 #include <CLI/CLI.hpp>
 
 namespace meross::bridge {
+
+struct Config;
+class DaemonCompanion;
 
 struct BridgeCommands {
   std::string config_file;   // --config
@@ -20,6 +24,9 @@ struct BridgeCommands {
   CLI::App* check_config = nullptr;
   CLI::App* inspect = nullptr;
   CLI::Option* config_option = nullptr;
+  // Makes the web page (web/) for a configuration whose [web] listen is set; set by main.cpp, so
+  // that bridge/ does not depend on web/.
+  std::function<std::unique_ptr<DaemonCompanion>(const Config&)> web;
 };
 
 // Registers --config, --log-level and the check-config and inspect subcommands on `app`.

@@ -1,5 +1,7 @@
 #include "bridge/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -294,6 +296,25 @@ void parse_log(const Parser& p, const toml::table& t, Config& c) {
   });
 }
 
+void parse_web(const Parser& p, const toml::table& t, Config& c) {
+  p.each(t, "web", {"listen", "password", "ingress_only"},
+         [&](std::string_view k, const toml::node& n, const std::string& path) {
+           if (k == "listen") {
+             c.web.listen = p.string(n, path);
+             if (c.web.listen.empty()) return;
+             std::string why;
+             const auto address = parse_listen_address(c.web.listen, &why);
+             if (!address) p.fail(line_of(n.source()), path, why);
+             c.web.host = address->host;
+             c.web.port = address->port;
+           } else if (k == "password") {
+             c.web.password = p.string(n, path);
+           } else if (k == "ingress_only") {
+             c.web.ingress_only = p.boolean(n, path);
+           }
+         });
+}
+
 void parse_devices(const Parser& p, const toml::node& node, Config& c) {
   if (!node.is_array()) {
     p.fail(line_of(node.source()), "devices", "expected [[devices]] tables, got " + type_of(node));
@@ -337,6 +358,38 @@ std::string ConfigError::describe() const {
   out += ": ";
   if (!key.empty()) out += key + ": ";
   return out + message;
+}
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string* why) {
+  const auto fail = [&](const char* message) -> std::optional<ListenAddress> {
+    if (why) *why = message;
+    return std::nullopt;
+  };
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return fail("expected HOST:PORT such as \"127.0.0.1:8099\" or \"[::1]:8099\"");
+  }
+  std::string host(text.substr(0, colon));
+  const std::string_view port = text.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    in6_addr v6{};
+    if (::inet_pton(AF_INET6, host.c_str(), &v6) != 1) return fail("not an IPv6 address");
+  } else {
+    in_addr v4{};
+    if (::inet_pton(AF_INET, host.c_str(), &v4) != 1) {
+      return fail(
+          "the host must be a numeric IPv4 address (127.0.0.1, 0.0.0.0) or an IPv6 address in "
+          "brackets ([::1])");
+    }
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    return fail("the port must be a number from 1 to 65535");
+  }
+  const int number = std::stoi(std::string(port));
+  if (number < 1 || number > 65535) return fail("the port must be a number from 1 to 65535");
+  return ListenAddress{host, static_cast<std::uint16_t>(number)};
 }
 
 bool valid_device_uuid(std::string_view uuid) {
@@ -385,7 +438,7 @@ ConfigResult parse_config(std::string_view text, std::string file) {
         continue;
       }
       if (name != "meross" && name != "mqtt" && name != "device_broker" &&
-          name != "homeassistant" && name != "polling" && name != "log") {
+          name != "homeassistant" && name != "polling" && name != "log" && name != "web") {
         p.fail(line_of(key.source()), name, "unknown key");
       }
       const toml::table& t = p.table(node, name);
@@ -400,6 +453,7 @@ ConfigResult parse_config(std::string_view text, std::string file) {
       if (name == "homeassistant") parse_homeassistant(p, t, c);
       if (name == "polling") parse_polling(p, t, c);
       if (name == "log") parse_log(p, t, c);
+      if (name == "web") parse_web(p, t, c);
     }
     if (device_broker_table) check_two_brokers(p, *device_broker_table, c);
   } catch (const Failure& f) {
@@ -464,7 +518,12 @@ std::string effective_settings(const Config& c) {
   out << "[polling]\n";
   out << "electricity = " << dur(c.electricity) << "\n";
   out << "consumption = " << dur(c.consumption) << "\n\n";
-  out << "[log]\nlevel = " << quote(c.log_level) << "\n";
+  out << "[log]\nlevel = " << quote(c.log_level) << "\n\n";
+  out << "[web]\n";
+  out << "listen = " << quote(c.web.listen) << (c.web.listen.empty() ? "  # no web page" : "")
+      << "\n";
+  out << "password = " << secret(c.web.password) << "\n";
+  out << "ingress_only = " << boolean(c.web.ingress_only) << "\n";
   for (const auto& d : c.devices) {
     out << "\n[[devices]]\n";
     out << "uuid = " << quote(d.uuid) << "\n";

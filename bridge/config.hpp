@@ -84,6 +84,15 @@ struct Config {
   // [log]
   std::string log_level = "info";
 
+  // [web]: the bridge's web page (web/). `listen` "" = no web server.
+  struct Web {
+    std::string listen;  // "HOST:PORT" as written; host and port below
+    std::string host;
+    std::uint16_t port = 0;
+    std::string password;       // secret; "" = none (HTTP Basic, any user name)
+    bool ingress_only = false;  // only Home Assistant's ingress gateway and loopback may connect
+  } web;
+
   std::vector<DeviceConfig> devices;
 
   const DeviceConfig* device(std::string_view uuid) const;
@@ -114,6 +123,14 @@ ConfigResult load_config(const std::string& path);
 
 // The effective settings as TOML, every option shown, secrets as "***" when set.
 std::string effective_settings(const Config& config);
+
+// "127.0.0.1:8099", "0.0.0.0:8099", "[::1]:8099": a numeric IPv4 or bracketed IPv6 address and a
+// port 1-65535 (a name would depend on the resolver at start-up). nullopt and `why` otherwise.
+struct ListenAddress {
+  std::string host;
+  std::uint16_t port = 0;
+};
+std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string* why);
 
 // Whether `uuid` looks like a Meross device id: 32 letters and digits.
 bool valid_device_uuid(std::string_view uuid);

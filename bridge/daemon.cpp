@@ -78,6 +78,8 @@ std::string host_timezone() {
 
 Daemon::Daemon(const Config& config, DaemonHooks hooks)
     : config_(config), hooks_(std::move(hooks)), topics_(Topics::from_config(config)) {
+  // Made here, not in run(): another thread may wake() the loop before it starts.
+  if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe_[0] = wake_pipe_[1] = -1;
   RegistryOptions options;
   options.host_timezone = host_timezone();
   options.request_timeout = default_request_timeout(config.availability_timeout);
@@ -93,32 +95,41 @@ Daemon::Daemon(const Config& config, DaemonHooks hooks)
   }
   registry_ = std::make_unique<DeviceRegistry>(config, topics_, options);
 
-  LinkCallbacks ha;
-  ha.connected = [this] { on_ha_connected(); };
-  ha.disconnected = [this] { on_ha_lost(); };
-  ha.message = [this](std::string_view topic, std::string_view payload, bool retained) {
-    on_message(Side::HomeAssistant, topic, payload, retained);
+  // Each link calls back into this daemon, its messages tagged with the side it serves.
+  const auto callbacks = [this](Side side, void (Daemon::*connected)(), void (Daemon::*lost)()) {
+    LinkCallbacks c;
+    c.connected = [this, connected] { (this->*connected)(); };
+    c.disconnected = [this, lost] { (this->*lost)(); };
+    c.message = [this, side](std::string_view topic, std::string_view payload, bool retained) {
+      on_message(side, topic, payload, retained);
+    };
+    return c;
   };
   ha_link_ = std::make_unique<MqttLink>(
       LinkSettings::from_config(config.mqtt, topics_.bridge_availability,
                                 config.device_broker ? "Home Assistant's broker" : ""),
-      std::move(ha));
+      callbacks(Side::HomeAssistant, &Daemon::on_ha_connected, &Daemon::on_ha_lost));
   if (config.device_broker) {
-    LinkCallbacks devices;
-    devices.connected = [this] { on_devices_connected(); };
-    devices.disconnected = [this] { on_devices_lost(); };
-    devices.message = [this](std::string_view topic, std::string_view payload, bool retained) {
-      on_message(Side::Devices, topic, payload, retained);
-    };
     // No last will: Home Assistant cannot see this broker, and a broker that confines its
     // clients may refuse a will on a topic outside /appliance/. Home Assistant learns of the
     // outage from the devices' availability instead (on_devices_lost).
     device_link_ = std::make_unique<MqttLink>(
-        LinkSettings::from_config(*config.device_broker, "", "device broker"), std::move(devices));
+        LinkSettings::from_config(*config.device_broker, "", "device broker"),
+        callbacks(Side::Devices, &Daemon::on_devices_connected, &Daemon::on_devices_lost));
   }
 }
 
-Daemon::~Daemon() = default;
+Daemon::~Daemon() {
+  for (const int fd : wake_pipe_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void Daemon::wake() {
+  const char byte = 1;
+  // A full pipe means a wakeup is pending already.
+  [[maybe_unused]] const auto n = ::write(wake_pipe_[1], &byte, 1);
+}
 
 MqttLink& Daemon::link_for(std::string_view topic) {
   return device_link_ && is_device_topic(topic) ? *device_link_ : *ha_link_;
@@ -254,7 +265,7 @@ bool Daemon::late_command(std::string_view topic, std::string_view payload, Now 
 }
 
 int Daemon::run() {
-  if (!install_signal_pipe()) {
+  if (!install_signal_pipe() || wake_pipe_[0] < 0) {
     spdlog::critical("cannot create the signal pipe: {}", std::strerror(errno));
     return 1;
   }
@@ -279,10 +290,11 @@ int Daemon::run() {
     if (hooks_.tick) hooks_.tick(*this, now);
     flush();
 
-    std::array<pollfd, 3> fds{};
-    std::array<MqttLink*, 3> owners{};
+    std::array<pollfd, 4> fds{};
+    std::array<MqttLink*, 4> owners{};
     fds[0] = pollfd{g_signal_pipe[0], POLLIN, 0};
-    nfds_t count = 1;
+    fds[1] = pollfd{wake_pipe_[0], POLLIN, 0};
+    nfds_t count = 2;
     for (MqttLink* link : links) {
       const int sock = link ? link->socket() : -1;
       if (sock < 0) continue;
@@ -299,7 +311,12 @@ int Daemon::run() {
       return 1;
     }
     if (fds[0].revents & POLLIN) break;
-    for (nfds_t i = 1; i < count; ++i) {
+    if (fds[1].revents & POLLIN) {
+      std::array<char, 64> drain{};
+      while (::read(wake_pipe_[0], drain.data(), drain.size()) > 0) {
+      }
+    }
+    for (nfds_t i = 2; i < count; ++i) {
       MqttLink& link = *owners[i];
       // Handling one link may have closed or replaced the other's socket (a failed write).
       if (link.socket() != fds[i].fd) continue;
@@ -352,7 +369,7 @@ class DaemonIo final : public HomeAssistantIo {
 
 }  // namespace
 
-int run_daemon(const Config& config) {
+int run_daemon(const Config& config, DaemonCompanion* companion) {
   Daemon daemon(config);
   DaemonIo io(daemon);
   HomeAssistant ha(config, HomeAssistantSettings::from_config(config, std::random_device{}()), io);
@@ -365,8 +382,14 @@ int run_daemon(const Config& config) {
     }
   };
   hooks.connected = [&](Daemon&) { ha.on_connected(Now::current()); };
-  hooks.tick = [&](Daemon&, Now now) { ha.tick(now); };
-  return daemon.run();
+  hooks.tick = [&](Daemon& d, Now now) {
+    ha.tick(now);
+    if (companion) companion->tick(d, ha, now);
+  };
+  if (companion && !companion->start(daemon, ha)) return 1;
+  const int code = daemon.run();
+  if (companion) companion->stop();
+  return code;
 }
 
 }  // namespace meross::bridge

@@ -26,6 +26,7 @@
 namespace meross::bridge {
 
 class Daemon;
+class HomeAssistant;
 class MqttLink;
 
 // Home Assistant's MQTT side; device events go to the registry's listener
@@ -67,6 +68,11 @@ class Daemon {
   const Config& config() const { return config_; }
   const Topics& topics() const { return topics_; }
   DaemonHooks& hooks() { return hooks_; }
+  // Wakes the loop from another thread (the web server's): the hooks' tick runs next.
+  void wake();
+  // Home Assistant's link, and the devices' own when [device_broker] is set (else null).
+  const MqttLink& ha_link() const { return *ha_link_; }
+  const MqttLink* device_link() const { return device_link_.get(); }
 
  private:
   // Home Assistant's link carries the device topics too when there is no device link.
@@ -96,6 +102,7 @@ class Daemon {
   TimePoint ha_back_at_{};
   Duration last_outage_{};
   std::uint64_t late_commands_ = 0;
+  int wake_pipe_[2] = {-1, -1};  // wake(): written by other threads, drained by the loop
 };
 
 // Whether a topic belongs to the devices' side: what goes to the device link when there is one.
@@ -104,7 +111,19 @@ bool is_device_topic(std::string_view topic);
 // The host's IANA zone ("" if it cannot be determined).
 std::string host_timezone();
 
-// Daemon(config) with the Home Assistant side (bridge/home_assistant.hpp) plugged in, run().
-int run_daemon(const Config& config);
+// Something that runs beside Home Assistant's side on the loop thread: the web page (web/).
+// start() before the loop (false: the daemon does not start), tick() on every loop turn, stop()
+// after it.
+class DaemonCompanion {
+ public:
+  virtual ~DaemonCompanion() = default;
+  virtual bool start(Daemon& daemon, const HomeAssistant& ha) = 0;
+  virtual void tick(Daemon& daemon, const HomeAssistant& ha, Now now) = 0;
+  virtual void stop() = 0;
+};
+
+// Daemon(config) with the Home Assistant side (bridge/home_assistant.hpp) plugged in, and
+// `companion` when given, run().
+int run_daemon(const Config& config, DaemonCompanion* companion = nullptr);
 
 }  // namespace meross::bridge

@@ -8,13 +8,14 @@
 #include "bridge/logging.hpp"
 #include "discovery/topics.hpp"
 #include "protocol/json.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::bridge {
 namespace {
 
 using protocol::Method;
 
-constexpr std::string_view kSystemAll = "Appliance.System.All";
+namespace ns = meross::protocol::ns;
 
 std::string lower(std::string_view text) {
   std::string out(text);
@@ -380,9 +381,10 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
   if (d.early_all) {
     const std::string text = std::move(*d.early_all);
     d.early_all.reset();
-    auto batch = mapping::states_from(profile, d.state, kSystemAll, Method::GetAck, text,
+    auto batch = mapping::states_from(profile, d.state, ns::kSystemAll, Method::GetAck, text,
                                       mapping::Context{now.wall});
-    if (understood(d, kSystemAll, Method::GetAck, batch, now)) updates = std::move(batch->updates);
+    if (understood(d, ns::kSystemAll, Method::GetAck, batch, now))
+      updates = std::move(batch->updates);
   }
   if (first) {
     spdlog::info("{}: {} entities for Home Assistant", uuid, entities_of(d).size());
@@ -450,7 +452,7 @@ void HomeAssistant::on_device_message(const std::string& uuid, const protocol::M
   if (h.method == Method::Error || h.method == Method::Get || h.method == Method::Set) return;
   Device& d = device(uuid);
   if (!d.profile) {
-    if (h.ns == kSystemAll && h.method == Method::GetAck) {
+    if (h.ns == ns::kSystemAll && h.method == Method::GetAck) {
       d.early_all = protocol::to_json(message.payload());
     }
     return;
@@ -516,6 +518,16 @@ std::string HomeAssistant::last_state(const std::string& uuid, const std::string
   if (it == devices_.end()) return {};
   const auto s = it->second.states.find(key);
   return s == it->second.states.end() ? std::string() : s->second;
+}
+
+std::vector<mapping::Entity> HomeAssistant::entities(const std::string& uuid) const {
+  const auto it = devices_.find(lower(uuid));
+  return it == devices_.end() ? std::vector<mapping::Entity>{} : entities_of(it->second);
+}
+
+std::vector<mapping::SubDevice> HomeAssistant::sub_devices(const std::string& uuid) const {
+  const auto it = devices_.find(lower(uuid));
+  return it == devices_.end() ? std::vector<mapping::SubDevice>{} : it->second.state.sub_devices;
 }
 
 std::vector<mapping::Entity> HomeAssistant::entities_of(const Device& d) {

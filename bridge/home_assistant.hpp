@@ -122,6 +122,10 @@ class HomeAssistant final : public DeviceListener {
   const HomeAssistantCounters& counters() const { return counters_; }
   // The last state published for an entity ("" if none): for tests and diagnostics.
   std::string last_state(const std::string& uuid, const std::string& key) const;
+  // A device's entities and hub sub-devices as Home Assistant has them (none when unknown): for
+  // the web page.
+  std::vector<mapping::Entity> entities(const std::string& uuid) const;
+  std::vector<mapping::SubDevice> sub_devices(const std::string& uuid) const;
 
  private:
   struct Device {

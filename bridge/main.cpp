@@ -7,12 +7,14 @@
 
 #include "bridge/commands.hpp"
 #include "pairing/commands.hpp"
+#include "web/companion.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
       "meross-bridge: Meross devices in Home Assistant over a local MQTT broker, no cloud"};
   app.set_version_flag("--version", std::string("meross-bridge ") + MEROSS_VERSION);
   const auto bridge = meross::bridge::add_bridge_commands(app);
+  bridge->web = meross::web::make_web_companion;
   // Pairing subcommands run inside the parse; a failure throws CLI::RuntimeError(code).
   meross::pairing::add_commands(app);
   CLI11_PARSE(app, argc, argv);

@@ -35,15 +35,7 @@ MosquittoLibrary::~MosquittoLibrary() {
 LinkSettings LinkSettings::from_config(const MqttConfig& c, std::string will_topic,
                                        std::string name) {
   LinkSettings s;
-  s.broker = c.broker;
-  s.username = c.username;
-  s.password = c.password;
-  s.client_id = c.client_id;
-  s.keepalive = c.keepalive;
-  s.ca_file = c.ca_file;
-  s.cert_file = c.cert_file;
-  s.key_file = c.key_file;
-  s.insecure = c.insecure;
+  static_cast<MqttConfig&>(s) = c;
   s.will_topic = std::move(will_topic);
   s.name = std::move(name);
   return s;

@@ -24,16 +24,9 @@ struct mosquitto_message;
 
 namespace meross::bridge {
 
-struct LinkSettings {
-  MqttUrl broker;
-  std::string username;
-  std::string password;  // secret
-  std::string client_id;
-  Duration keepalive = std::chrono::seconds(60);
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
-  bool insecure = false;
+// The configured broker and login ([mqtt] or [device_broker]; `url` is not read: `broker` is
+// what it parsed to), and what this link adds to them.
+struct LinkSettings : MqttConfig {
   std::string will_topic;  // gets a retained "offline" as last will; "" = no will
   std::string name;        // in log lines, when the bridge has more than one link
   Duration min_backoff = std::chrono::seconds(1);

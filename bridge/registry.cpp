@@ -648,6 +648,14 @@ void DeviceRegistry::resync_all(Now now) {
                format_duration(gap * static_cast<Duration::rep>(heard.size() - 1)));
 }
 
+bool DeviceRegistry::resync(std::string_view uuid, Now now) {
+  const auto it = sessions_.find(lower(uuid));
+  if (it == sessions_.end()) return false;
+  it->second->schedule_resync(now.mono);
+  schedule(*it->second);
+  return true;
+}
+
 std::optional<std::string> DeviceRegistry::request(std::string_view uuid, protocol::Method method,
                                                    std::string_view ns, std::string payload_json,
                                                    Now now) {

@@ -116,6 +116,9 @@ class DeviceRegistry : private DeviceListener {
   // After that link returned from an outage: every device heard from in this run is read again
   // (DeviceSession::schedule_resync), one after another over at most resync_spread.
   void resync_all(Now now);
+  // One device read again now, as resync_all does it (the web page's "read again"); false when
+  // there is no session for `uuid`.
+  bool resync(std::string_view uuid, Now now);
 
   // Seam for issue 5: a request to a known device; nullopt if there is no such session.
   std::optional<std::string> request(std::string_view uuid, protocol::Method method,

@@ -7,6 +7,7 @@
 
 #include "bridge/logging.hpp"
 #include "protocol/json.hpp"
+#include "protocol/namespaces.hpp"
 #include "protocol/signing.hpp"
 #include "protocol/time_rules.hpp"
 
@@ -15,12 +16,7 @@ namespace {
 
 using protocol::Method;
 
-constexpr std::string_view kBind = "Appliance.Control.Bind";
-constexpr std::string_view kClock = "Appliance.System.Clock";
-constexpr std::string_view kConsumptionConfig = "Appliance.Control.ConsumptionConfig";
-constexpr std::string_view kAbility = "Appliance.System.Ability";
-constexpr std::string_view kAll = "Appliance.System.All";
-constexpr std::string_view kTime = "Appliance.System.Time";
+namespace ns = meross::protocol::ns;
 
 // Namespaces logged as unknown once each per device, up to this many.
 constexpr std::size_t kUnknownNamespacesLogged = 8;
@@ -85,11 +81,11 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
     clock_read_at_ = now.mono;
   }
   // An answer shows the device bound; a Bind is answered below: no Bind to guess at.
-  if (is_reply(h.method) || h.ns == kBind) bind_check_at_.reset();
+  if (is_reply(h.method) || h.ns == ns::kControlBind) bind_check_at_.reset();
   // Answers first: a device that is not bound yet may ignore requests that arrive before them.
   switch (h.method) {
     case Method::Set:
-      if (h.ns == kBind) {
+      if (h.ns == ns::kControlBind) {
         // `from` is the device's word, and a signed message can be replayed under another header:
         // never let it point our publication at a topic that is not the device's own.
         const std::string topic = own_topic(h.from) ? h.from : device_subscribe_topic();
@@ -97,6 +93,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
             protocol::make_ack_header(h, settings_.key, now.wall, settings_.reply_topic);
         outbox_.publish(topic, protocol::serialize(ack, "{}"));
         spdlog::info("{}: Bind acknowledged", label_);
+        bind_acknowledged_ = true;
         if (!profile_) {
           auto bound = protocol::profile_from_bind(message.payload());
           if (bound.ok()) {
@@ -117,7 +114,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
       }
       break;
     case Method::Push:
-      if (h.ns == kClock) {
+      if (h.ns == ns::kSystemClock) {
         const auto reply = protocol::make_push_reply_header(h);
         outbox_.publish(device_subscribe_topic(),
                         protocol::serialize(
@@ -126,7 +123,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
         clock_offset_.reset();
         clock_read_at_.reset();
         spdlog::debug("{}: answered its clock push", label_);
-      } else if (h.ns == kConsumptionConfig) {
+      } else if (h.ns == ns::kControlConsumptionConfig) {
         const auto reply = protocol::make_push_reply_header(h);
         outbox_.publish(device_subscribe_topic(), protocol::serialize(reply, message.payload()));
         spdlog::debug("{}: echoed its consumption config", label_);
@@ -219,11 +216,12 @@ void DeviceSession::stale_message(Now now) {
   // Asked at most once per window, and only of a device that is there: its answer re-reads the
   // clock, and the replays of an attacker cannot make it more.
   if (!online() || (clock_read_at_ && now.mono - *clock_read_at_ < settings_.timestamp_window) ||
-      has_pending(kAll, Purpose::Heartbeat) || has_pending(kAll, Purpose::Discovery)) {
+      has_pending(ns::kSystemAll, Purpose::Heartbeat) ||
+      has_pending(ns::kSystemAll, Purpose::Discovery)) {
     return;
   }
   spdlog::debug("{}: a stale message; reading its clock (GET System.All)", label_);
-  send(Method::Get, kAll, R"({"all":{}})", Purpose::Heartbeat, now);
+  send(Method::Get, ns::kSystemAll, R"({"all":{}})", Purpose::Heartbeat, now);
 }
 
 bool DeviceSession::answers_pending(const protocol::Header& reply) const {
@@ -238,8 +236,8 @@ std::optional<std::string> DeviceSession::refused(const protocol::Header& reply,
   pending_.erase(it);
   ++counters_.key_refusals;
   if (p.purpose == Purpose::Discovery) {
-    if (p.ns == kAbility) got_ability_ = true;
-    if (p.ns == kAll) discovering_ = false;
+    if (p.ns == ns::kSystemAbility) got_ability_ = true;
+    if (p.ns == ns::kSystemAll) discovering_ = false;
     maybe_profile_learned(now);
   }
   return std::string(protocol::to_string(p.method)) + " " + p.ns;
@@ -261,20 +259,21 @@ void DeviceSession::unreachable() {
 
 void DeviceSession::reachable(Now now) {
   // Until the device is heard again: a probe lost to another outage is sent again next time.
-  if (!unreachable_ || has_pending(kAll, Purpose::Heartbeat)) return;
+  if (!unreachable_ || has_pending(ns::kSystemAll, Purpose::Heartbeat)) return;
   spdlog::debug("{}: its broker is back, probing", label_);
-  send(Method::Get, kAll, R"({"all":{}})", Purpose::Heartbeat, now);
+  send(Method::Get, ns::kSystemAll, R"({"all":{}})", Purpose::Heartbeat, now);
 }
 
 void DeviceSession::start_discovery(Now now) {
-  const bool ability_pending = has_pending(kAbility, Purpose::Discovery);
-  const bool all_pending = has_pending(kAll, Purpose::Discovery);
+  const bool ability_pending = has_pending(ns::kSystemAbility, Purpose::Discovery);
+  const bool all_pending = has_pending(ns::kSystemAll, Purpose::Discovery);
   if (ability_pending && all_pending) return;  // a round is already under way
   discovering_ = true;
   got_ability_ = ability_pending ? got_ability_ : false;
   got_all_ = all_pending ? got_all_ : false;
-  if (!ability_pending) send(Method::Get, kAbility, R"({"ability":{}})", Purpose::Discovery, now);
-  if (!all_pending) send(Method::Get, kAll, R"({"all":{}})", Purpose::Discovery, now);
+  if (!ability_pending)
+    send(Method::Get, ns::kSystemAbility, R"({"ability":{}})", Purpose::Discovery, now);
+  if (!all_pending) send(Method::Get, ns::kSystemAll, R"({"all":{}})", Purpose::Discovery, now);
 }
 
 void DeviceSession::resync(Now now) {
@@ -291,7 +290,7 @@ void DeviceSession::acknowledge_unheard_bind(Now now) {
   // back to pairing mode instead (meross-protocol.md §3.2). Firmware takes a SETACK under a
   // messageId of ours (local-broker answers every Bind so); a bound device has nothing to take
   // it for. The due retries of the reading go right behind it.
-  auto ack = protocol::make_request_header(Method::SetAck, kBind, settings_.reply_topic,
+  auto ack = protocol::make_request_header(Method::SetAck, ns::kControlBind, settings_.reply_topic,
                                            settings_.key, now.wall);
   ack.trigger_src = "CloudControl";
   outbox_.publish(device_subscribe_topic(), protocol::serialize(ack, "{}"));
@@ -373,18 +372,18 @@ void DeviceSession::handle_reply(const protocol::Message& message, Now now) {
   if (h.method == Method::Error) {
     handle_error(message, &pending, now);
     if (pending.purpose == Purpose::Discovery) {
-      if (pending.ns == kAbility) got_ability_ = true;
-      if (pending.ns == kAll) discovering_ = false;
+      if (pending.ns == ns::kSystemAbility) got_ability_ = true;
+      if (pending.ns == ns::kSystemAll) discovering_ = false;
       maybe_profile_learned(now);
     }
     return;
   }
-  if (pending.ns == kAbility && pending.purpose == Purpose::Discovery) {
+  if (pending.ns == ns::kSystemAbility && pending.purpose == Purpose::Discovery) {
     on_ability(message);
     maybe_profile_learned(now);
-  } else if (pending.ns == kAll && pending.purpose != Purpose::External) {
+  } else if (pending.ns == ns::kSystemAll && pending.purpose != Purpose::External) {
     on_system_all(message, pending.purpose, now);
-  } else if (pending.ns == kTime && pending.purpose == Purpose::TimeSet) {
+  } else if (pending.ns == ns::kSystemTime && pending.purpose == Purpose::TimeSet) {
     if (profile_) {
       profile_->timezone = sent_timezone_;
       profile_->time_rules = sent_time_rules_;
@@ -482,7 +481,8 @@ void DeviceSession::maybe_profile_learned(Now now) {
 
 void DeviceSession::check_time(Now now) {
   next_time_check_ = now.mono + settings_.time_check_interval;
-  if (settings_.timezone.empty() || !profile_ || has_pending(kTime, Purpose::TimeSet)) return;
+  if (settings_.timezone.empty() || !profile_ || has_pending(ns::kSystemTime, Purpose::TimeSet))
+    return;
   const auto& zone = settings_.timezone;
   auto agreement =
       protocol::check_time_rules(zone, profile_->timezone, profile_->time_rules, now.wall);
@@ -502,8 +502,8 @@ void DeviceSession::check_time(Now now) {
   spdlog::info("{}: time zone needs setting to {} ({})", label_, zone, agreement->reason);
   sent_timezone_ = zone;
   sent_time_rules_ = std::move(rules).value();
-  send(Method::Set, kTime, protocol::time_set_payload(zone, sent_time_rules_), Purpose::TimeSet,
-       now);
+  send(Method::Set, ns::kSystemTime, protocol::time_set_payload(zone, sent_time_rules_),
+       Purpose::TimeSet, now);
 }
 
 void DeviceSession::tick(Now now) {
@@ -547,13 +547,13 @@ void DeviceSession::tick(Now now) {
     heartbeat_sent_ = true;
     spdlog::debug("{}: silent for {}, probing", label_,
                   format_duration(settings_.availability_timeout));
-    send(Method::Get, kAll, R"({"all":{}})", Purpose::Heartbeat, now);
+    send(Method::Get, ns::kSystemAll, R"({"all":{}})", Purpose::Heartbeat, now);
   }
 
   if (next_time_check_ && *next_time_check_ <= now.mono) {
     next_time_check_.reset();
     if (online() && !settings_.timezone.empty()) {
-      send(Method::Get, kAll, R"({"all":{}})", Purpose::TimeCheck, now);
+      send(Method::Get, ns::kSystemAll, R"({"all":{}})", Purpose::TimeCheck, now);
     } else {
       next_time_check_ = now.mono + settings_.time_check_interval;
     }
@@ -562,6 +562,7 @@ void DeviceSession::tick(Now now) {
 
 void DeviceSession::on_request_failed(const std::string&, const Pending& p, Now now) {
   ++counters_.request_failures;
+  ++unanswered_;
   if (p.expires && *p.expires <= now.mono && p.attempts < settings_.max_attempts) {
     spdlog::warn(
         "{}: no answer to {} {} after {} attempts; not sent again: a command is never executed "
@@ -573,8 +574,8 @@ void DeviceSession::on_request_failed(const std::string&, const Pending& p, Now 
                  p.ns, p.attempts);
   }
   if (p.purpose == Purpose::Discovery) {
-    if (p.ns == kAbility) got_ability_ = true;
-    if (p.ns == kAll) discovering_ = false;
+    if (p.ns == ns::kSystemAbility) got_ability_ = true;
+    if (p.ns == ns::kSystemAll) discovering_ = false;
     maybe_profile_learned(now);
   }
   if (p.purpose == Purpose::TimeSet) {

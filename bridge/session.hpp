@@ -179,6 +179,12 @@ class DeviceSession {
   const std::optional<protocol::DeviceProfile>& profile() const { return profile_; }
   bool profile_complete() const { return profile_complete_; }
   std::size_t pending_requests() const { return pending_.size(); }
+  // Requests of ours that ran out of attempts, in this run (shown on the web page).
+  std::uint64_t unanswered_requests() const { return unanswered_; }
+  // Whether the bridge answered a Bind of this device in this run.
+  bool bind_acknowledged() const { return bind_acknowledged_; }
+  // When the device last spoke (a verified message); meaningless while availability() is Unknown.
+  TimePoint last_heard() const { return last_heard_; }
   std::string device_subscribe_topic() const {
     return "/appliance/" + settings_.uuid + "/subscribe";
   }
@@ -231,6 +237,8 @@ class DeviceSession {
   Availability availability_ = Availability::Unknown;
   TimePoint last_heard_{};
   bool heartbeat_sent_ = false;
+  bool bind_acknowledged_ = false;
+  std::uint64_t unanswered_ = 0;
   bool unreachable_ = false;  // made offline by the loss of the devices' broker
 
   std::optional<TimePoint> resync_at_;      // schedule_resync()

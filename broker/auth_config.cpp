@@ -242,25 +242,23 @@ protocol::Result<Settings> load_settings(const PluginOptions& options) {
     return error("plugin_opt_key_file is required (the file of Meross keys, one a line)");
   }
 
+  // Each option given, parsed into its setting in this order; the first that fails is the answer.
   Settings settings;
-  auto keys = read_key_file(*key_file);
-  if (!keys) return keys.error();
-  settings.keys = std::move(*keys);
-  if (clients_file) {
-    auto clients = read_clients_file(*clients_file);
-    if (!clients) return clients.error();
-    settings.clients = std::move(*clients);
-  }
-  if (user_ids) {
-    auto ids = parse_user_ids(*user_ids);
-    if (!ids) return ids.error();
-    settings.user_ids = std::move(*ids);
-  }
-  if (topic_roots) {
-    auto roots = parse_topic_roots(*topic_roots);
-    if (!roots) return roots.error();
-    settings.topic_roots = std::move(*roots);
-  }
+  std::optional<protocol::Error> failed;
+  const auto parse_into = [&](const std::optional<std::string>& text, auto parse, auto& setting) {
+    if (!text || failed) return;
+    auto parsed = parse(*text);
+    if (!parsed) {
+      failed = parsed.error();
+    } else {
+      setting = std::move(*parsed);
+    }
+  };
+  parse_into(key_file, read_key_file, settings.keys);
+  parse_into(clients_file, read_clients_file, settings.clients);
+  parse_into(user_ids, parse_user_ids, settings.user_ids);
+  parse_into(topic_roots, parse_topic_roots, settings.topic_roots);
+  if (failed) return *failed;
   return settings;
 }
 

@@ -13,6 +13,7 @@
 #include <rapidjson/writer.h>
 
 #include "mapping/mapping.hpp"
+#include "protocol/text.hpp"
 
 namespace meross::mapping::detail {
 
@@ -50,9 +51,28 @@ std::optional<Error> for_each_item(const JsonValue& value, const std::string& fi
   return std::nullopt;
 }
 
+// for_each_item for readers that may fail: f(item, path) with path "<field>[<i>]" returns an
+// Error or nullopt; the first Error ends the list (the items before it keep their states).
+template <class F>
+std::optional<Error> for_each_item_until_error(const JsonValue& value, const std::string& field,
+                                               F&& f) {
+  std::optional<Error> error;
+  rapidjson::SizeType index = 0;
+  auto e = for_each_item(value, field, [&](const JsonValue& item) {
+    const std::string path = field + "[" + std::to_string(index++) + "]";
+    if (!error) error = f(item, path);
+  });
+  return e ? e : error;
+}
+
 // An integer member that, when present, must be an integer (or a decimal string).
 Result<std::optional<std::int64_t>> optional_int(const JsonValue& object, std::string_view name,
                                                  const std::string& path);
+
+// payload.<object>.<name> as optional_int reads it, also nullopt when `object` is absent; an
+// `object` that is no object is an Error.
+Result<std::optional<std::int64_t>> member_int(const JsonValue& payload, std::string_view object,
+                                               std::string_view name);
 
 // The channel of an item, default 0; sentinels and negatives give nullopt.
 std::optional<int> channel_of(const JsonValue& item, int fallback = 0);
@@ -71,11 +91,15 @@ DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,
 DeviceRequest get_request(std::string ns, std::string payload_json);
 
 // `text` without the white space around it (Home Assistant's commands may carry some).
-std::string_view trim(std::string_view text);
+using protocol::trim;
 // Parses an "ON"/"OFF" style command (case-sensitive, surrounding whitespace ignored).
 Result<bool> parse_on_off(std::string_view command);
 
 std::string key_of(std::string_view prefix, int channel);
+// The entity "<prefix><channel>" of a feature a device may have on several channels: named
+// "<name> <channel>" when `numbered` (it has several), else `single_name`, by default `name`.
+Entity channel_entity(std::string_view prefix, int channel, Component component, bool numbered,
+                      std::string_view name, std::string_view single_name = {});
 // "switch_3" → 3 for prefix "switch_"; nullopt when the key does not have that shape.
 std::optional<int> channel_in_key(std::string_view key, std::string_view prefix);
 

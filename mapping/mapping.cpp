@@ -112,6 +112,14 @@ Result<std::optional<std::int64_t>> optional_int(const JsonValue& object, std::s
   return std::optional<std::int64_t>{*number};
 }
 
+Result<std::optional<std::int64_t>> member_int(const JsonValue& payload, std::string_view object,
+                                               std::string_view name) {
+  const JsonValue* inner = member(payload, object);
+  if (!inner) return std::optional<std::int64_t>{};
+  if (!inner->IsObject()) return wrong_type(std::string(object), "an object", *inner);
+  return optional_int(*inner, name, std::string(object));
+}
+
 std::optional<int> channel_of(const JsonValue& item, int fallback) {
   const JsonValue* value = protocol::find_member(item, "channel");
   if (!value) return fallback;
@@ -140,14 +148,6 @@ DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,
 
 DeviceRequest get_request(std::string ns, std::string payload_json) {
   return DeviceRequest{Method::Get, std::move(ns), std::move(payload_json)};
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
 }
 
 Result<bool> parse_on_off(std::string_view command) {
@@ -198,6 +198,19 @@ std::string key_of(std::string_view prefix, int channel) {
   key.reserve(prefix.size() + static_cast<std::size_t>(end - digits));
   key.append(prefix).append(digits, end);
   return key;
+}
+
+Entity channel_entity(std::string_view prefix, int channel, Component component, bool numbered,
+                      std::string_view name, std::string_view single_name) {
+  Entity e;
+  e.key = key_of(prefix, channel);
+  e.component = component;
+  if (numbered) {
+    e.name = std::string(name) + " " + std::to_string(channel);
+  } else {
+    e.name = std::string(single_name.empty() ? name : single_name);
+  }
+  return e;
 }
 
 std::optional<int> channel_in_key(std::string_view key, std::string_view prefix) {

@@ -19,6 +19,7 @@
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
+#include "pairing/cli_command.hpp"
 #include "pairing/private_file.hpp"
 
 namespace meross::pairing {
@@ -354,10 +355,8 @@ void add_account_command(CLI::App& app) {
                   "other settings kept)");
   sub->add_option("--timeout", options->timeout_s, "seconds to wait for each API answer")
       ->capture_default_str();
-  sub->callback([options] {
-    const int code = run_account(*options, std::cout, std::cerr);
-    if (code != 0) throw CLI::RuntimeError(code);
-  });
+  // A lambda, not run_command(): run_account's last parameter has a default.
+  sub->callback([options] { exit_with(run_account(*options, std::cout, std::cerr)); });
 }
 
 }  // namespace meross::pairing

@@ -21,7 +21,9 @@
 #include <CLI/CLI.hpp>
 
 #include "pairing/broker_config.hpp"
+#include "pairing/cli_command.hpp"
 #include "pairing/private_file.hpp"
+#include "pairing/unix_time.hpp"
 #include "protocol/json.hpp"
 #include "protocol/time_rules.hpp"
 
@@ -76,9 +78,7 @@ bool valid_key(std::string_view key) {
 }
 
 bool known_zone(const std::string& zone) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = unix_seconds();
   return protocol::build_time_rules(zone, now, 2).ok();
 }
 
@@ -538,8 +538,7 @@ void add_addon_command(CLI::App& app) {
     run.service_broker.password = env("MEROSS_HA_MQTT_PASSWORD");
     run.service_broker.ca_file = env("MEROSS_HA_MQTT_CA_FILE");
     run.host_timezone = env("TZ");
-    const int code = run_addon_config(run, std::cout, std::cerr);
-    if (code != 0) throw CLI::RuntimeError(code);
+    exit_with(run_addon_config(run, std::cout, std::cerr));
   });
 }
 

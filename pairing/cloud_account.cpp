@@ -1,10 +1,12 @@
 #include "pairing/cloud_account.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <memory>
-#include <mutex>
+#include <optional>
 
 #include <curl/curl.h>
 #include <rapidjson/document.h>
@@ -12,6 +14,8 @@
 #include <rapidjson/writer.h>
 
 #include "pairing/crypto.hpp"
+#include "pairing/curl_post.hpp"
+#include "pairing/unix_time.hpp"
 #include "protocol/json.hpp"
 #include "protocol/signing.hpp"
 
@@ -95,12 +99,6 @@ std::string join(const ParsedBase& base) {
   return url;
 }
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The API answer's envelope: apiStatus, info and the still unparsed document.
 struct Envelope {
   rapidjson::Document document;
@@ -136,64 +134,82 @@ std::string string_field(const rapidjson::Value& object, std::string_view name) 
   return value ? std::string(*value) : std::string();
 }
 
-std::size_t collect(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  if (out->size() + size * count > kMaxAnswer) return 0;  // aborts the transfer
-  out->append(data, size * count);
-  return size * count;
+// Calls `each` with every object in the `data` list of a successful answer to `request`; an
+// Error when the answer is not one, or (`no_list`) carries no list.
+std::optional<Error> each_listed(std::string_view body, const std::string& request,
+                                 const char* no_list,
+                                 const std::function<void(const rapidjson::Value&)>& each) {
+  auto envelope = parse_envelope(body);
+  if (!envelope) return envelope.error();
+  if (envelope->status != kOk) {
+    return Error{"", request + ": " + describe_api_status(envelope->status, envelope->info)};
+  }
+  const auto* data = protocol::find_member(envelope->document, "data");
+  if (!data || !data->IsArray()) return Error{"data", no_list};
+  for (const auto& item : data->GetArray()) {
+    if (item.IsObject()) each(item);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
+namespace {
+
+// What some apiStatus values mean to the user and, where there is one, what to do about it.
+struct StatusText {
+  std::array<int, 3> statuses;  // unused places are 0 (kOk, never looked up)
+  const char* meaning;
+  const char* advice;  // "" = none
+};
+
+constexpr StatusText kStatusTexts[] = {
+    {{kMissingUser, kInvalidEmail}, "the e-mail address was refused as invalid", ""},
+    {{kMissingPassword, kBadPasswordFormat},
+     "the password was refused",
+     "check --password-file holds exactly the password"},
+    {{kUnknownAccount, kEmailNotRegistered},
+     "no Meross account has this e-mail address",
+     "devices added through another brand's app (e.g. Refoss) need a Meross account"},
+    {{kDisabledAccount}, "this Meross account is disabled or deleted", ""},
+    {{kWrongCredentials}, "wrong e-mail or password", ""},
+    {{kTokenInvalid, kTokenError, kTokenExpired},
+     "the Meross API refused the session token",
+     "run the command again"},
+    {{kSignCheckFailed}, "the Meross API refused the request signature", ""},
+    {{kTooFrequent},
+     "the Meross API says requests came too frequently",
+     "wait a few minutes before trying again"},
+    {{kRedirectRegion}, "the account lives in another region", ""},
+    {{kWrongMfaCode},
+     "wrong MFA code",
+     "run again with the current code from your authenticator app: --mfa CODE"},
+    {{kMfaCodeRequired},
+     "this account uses two-factor authentication",
+     "run again with the code from your authenticator app: --mfa CODE"},
+    {{kOperationLocked},
+     "the account is locked for now after failed attempts",
+     "wait before trying again"},
+    {{kTopLimitReached}, "the Meross API's request limit is reached", "try again later"},
+    {{kTooManyTokens}, "too many sessions were opened on this account", "wait before trying again"},
+};
+
+}  // namespace
+
 std::string describe_api_status(int status, std::string_view info) {
-  switch (status) {
-    case kOk:
-      return "success";
-    case kMissingUser:
-    case kInvalidEmail:
-      return "the e-mail address was refused as invalid (apiStatus " + std::to_string(status) + ")";
-    case kMissingPassword:
-    case kBadPasswordFormat:
-      return "the password was refused (apiStatus " + std::to_string(status) +
-             "); check --password-file holds exactly the password";
-    case kUnknownAccount:
-    case kEmailNotRegistered:
-      return "no Meross account has this e-mail address (apiStatus " + std::to_string(status) +
-             "); devices added through another brand's app (e.g. Refoss) need a Meross account";
-    case kDisabledAccount:
-      return "this Meross account is disabled or deleted (apiStatus 1003)";
-    case kWrongCredentials:
-      return "wrong e-mail or password (apiStatus 1004)";
-    case kTokenInvalid:
-    case kTokenError:
-    case kTokenExpired:
-      return "the Meross API refused the session token (apiStatus " + std::to_string(status) +
-             "); run the command again";
-    case kSignCheckFailed:
-      return "the Meross API refused the request signature (apiStatus 1023)";
-    case kTooFrequent:
-      return "the Meross API says requests came too frequently (apiStatus 1028); wait a few "
-             "minutes before trying again";
-    case kRedirectRegion:
-      return "the account lives in another region (apiStatus 1030)";
-    case kWrongMfaCode:
-      return "wrong MFA code (apiStatus 1032); run again with the current code from your "
-             "authenticator app: --mfa CODE";
-    case kMfaCodeRequired:
-      return "this account uses two-factor authentication (apiStatus 1033); run again with the "
-             "code from your authenticator app: --mfa CODE";
-    case kOperationLocked:
-      return "the account is locked for now after failed attempts (apiStatus 1035); wait before "
-             "trying again";
-    case kTopLimitReached:
-      return "the Meross API's request limit is reached (apiStatus 1042); try again later";
-    case kTooManyTokens:
-      return "too many sessions were opened on this account (apiStatus 1301); wait before "
-             "trying again";
-    default:
-      return "the Meross API answered apiStatus " + std::to_string(status) +
-             (info.empty() ? std::string() : " (\"" + std::string(info) + "\")");
+  if (status == kOk) return "success";
+  const std::string code = "apiStatus " + std::to_string(status);
+  const auto* known =
+      std::find_if(std::begin(kStatusTexts), std::end(kStatusTexts), [&](const StatusText& t) {
+        return std::find(t.statuses.begin(), t.statuses.end(), status) != t.statuses.end();
+      });
+  if (known == std::end(kStatusTexts)) {
+    return "the Meross API answered " + code +
+           (info.empty() ? std::string() : " (\"" + std::string(info) + "\")");
   }
+  std::string text = std::string(known->meaning) + " (" + code + ")";
+  if (*known->advice != '\0') text += std::string("; ") + known->advice;
+  return text;
 }
 
 std::string cloud_sign(std::int64_t timestamp_ms, std::string_view nonce,
@@ -383,21 +399,11 @@ std::string_view online_name(int online_status) {
 }
 
 protocol::Result<std::vector<CloudDevice>> parse_device_list(std::string_view body) {
-  auto envelope = parse_envelope(body);
-  if (!envelope) return envelope.error();
-  if (envelope->status != kOk) {
-    return Error{"", "device list: " + describe_api_status(envelope->status, envelope->info)};
-  }
-  const auto* data = protocol::find_member(envelope->document, "data");
-  if (!data || !data->IsArray()) {
-    return Error{"data", "the device list answer carries no list of devices"};
-  }
   std::vector<CloudDevice> devices;
-  for (const auto& item : data->GetArray()) {
-    if (!item.IsObject()) continue;
+  const auto add = [&](const rapidjson::Value& item) {
     CloudDevice device;
     device.uuid = string_field(item, "uuid");
-    if (device.uuid.empty()) continue;
+    if (device.uuid.empty()) return;
     device.name = string_field(item, "devName");
     device.type = string_field(item, "deviceType");
     device.sub_type = string_field(item, "subType");
@@ -405,6 +411,10 @@ protocol::Result<std::vector<CloudDevice>> parse_device_list(std::string_view bo
     device.hardware = string_field(item, "hdwareVersion");
     device.online_status = static_cast<int>(protocol::int_member(item, "onlineStatus").value_or(0));
     devices.push_back(std::move(device));
+  };
+  if (auto error = each_listed(body, "device list",
+                               "the device list answer carries no list of devices", add)) {
+    return *error;
   }
   return devices;
 }
@@ -417,21 +427,15 @@ bool is_hub(const CloudDevice& device) {
 }
 
 protocol::Result<std::vector<CloudSubDevice>> parse_sub_devices(std::string_view body) {
-  auto envelope = parse_envelope(body);
-  if (!envelope) return envelope.error();
-  if (envelope->status != kOk) {
-    return Error{"", "hub sub-devices: " + describe_api_status(envelope->status, envelope->info)};
-  }
-  const auto* data = protocol::find_member(envelope->document, "data");
-  if (!data || !data->IsArray()) {
-    return Error{"data", "the sub-device answer carries no list of sub-devices"};
-  }
   std::vector<CloudSubDevice> children;
-  for (const auto& item : data->GetArray()) {
-    if (!item.IsObject()) continue;
+  const auto add = [&](const rapidjson::Value& item) {
     CloudSubDevice child{string_field(item, "subDeviceId"), string_field(item, "subDeviceType"),
                          string_field(item, "subDeviceName")};
     if (!child.id.empty()) children.push_back(std::move(child));
+  };
+  if (auto error = each_listed(body, "hub sub-devices",
+                               "the sub-device answer carries no list of sub-devices", add)) {
+    return *error;
   }
   return children;
 }
@@ -440,36 +444,11 @@ CloudPost curl_post(long connect_ms, long total_ms) {
   return [connect_ms, total_ms](
              const std::string& url, const std::string& body,
              const std::vector<std::string>& headers) -> protocol::Result<std::string> {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) return Error{"", "libcurl could not start"};
-    curl_slist* raw = nullptr;
-    for (const auto& header : headers) {
-      curl_slist* next = curl_slist_append(raw, header.c_str());
-      if (!next) {
-        curl_slist_free_all(raw);
-        return Error{"", "libcurl could not build the request"};
-      }
-      raw = next;
-    }
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> list(raw, &curl_slist_free_all);
-    std::string response;
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http,https");
     // A loopback test server must not go through a proxy from the environment.
-    curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
-    curl_easy_setopt(curl.get(), CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list.get());
-    curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, total_ms);
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &collect);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
-    const CURLcode code = curl_easy_perform(curl.get());
+    auto answer = curl_post_once({url, body, headers, "http,https", "localhost,127.0.0.1,::1",
+                                  connect_ms, total_ms, kMaxAnswer});
+    if (!answer) return answer.error();
+    const CURLcode code = answer->code;
     // The URL holds no secret (the token travels in a header, the password in the body).
     const std::string where = url.substr(0, url.find("/v1/"));
     if (code == CURLE_OPERATION_TIMEDOUT) {
@@ -478,12 +457,7 @@ CloudPost curl_post(long connect_ms, long total_ms) {
     if (code != CURLE_OK) {
       return Error{"", "cannot reach " + where + ": " + curl_easy_strerror(code)};
     }
-    long status = 0;
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-    if (status != 200) {
-      return Error{"", where + " answered HTTP " + std::to_string(status) + " instead of 200"};
-    }
-    return response;
+    return body_if_ok(std::move(*answer), where);
   };
 }
 
@@ -496,7 +470,7 @@ protocol::Result<SignInOutcome> sign_in(const CloudPost& post, std::string api_b
   const std::string params = sign_in_params(request);
   for (int redirects = 0;; ++redirects) {
     auto body = post(current + std::string(kSignInPath),
-                     request_body(params, now_ms(), new_nonce()), request_headers(""));
+                     request_body(params, unix_ms(), new_nonce()), request_headers(""));
     if (!body) return body.error();
     auto answer = parse_sign_in(*body);
     if (!answer) return answer.error();
@@ -515,7 +489,7 @@ protocol::Result<SignInOutcome> sign_in(const CloudPost& post, std::string api_b
 protocol::Result<std::vector<CloudDevice>> list_devices(const CloudPost& post,
                                                         const std::string& base,
                                                         const std::string& token) {
-  auto body = post(base + std::string(kDeviceListPath), request_body("{}", now_ms(), new_nonce()),
+  auto body = post(base + std::string(kDeviceListPath), request_body("{}", unix_ms(), new_nonce()),
                    request_headers(token));
   if (!body) return body.error();
   return parse_device_list(*body);
@@ -531,14 +505,15 @@ protocol::Result<std::vector<CloudSubDevice>> list_sub_devices(const CloudPost& 
   writer.Key("uuid");
   writer.String(hub_uuid.data(), static_cast<rapidjson::SizeType>(hub_uuid.size()));
   writer.EndObject();
-  auto body = post(base + std::string(kHubSubDevicesPath),
-                   request_body(params.GetString(), now_ms(), new_nonce()), request_headers(token));
+  auto body =
+      post(base + std::string(kHubSubDevicesPath),
+           request_body(params.GetString(), unix_ms(), new_nonce()), request_headers(token));
   if (!body) return body.error();
   return parse_sub_devices(*body);
 }
 
 void log_out(const CloudPost& post, const std::string& base, const std::string& token) {
-  (void)post(base + std::string(kLogoutPath), request_body("{}", now_ms(), new_nonce()),
+  (void)post(base + std::string(kLogoutPath), request_body("{}", unix_ms(), new_nonce()),
              request_headers(token));
 }
 

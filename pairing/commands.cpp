@@ -15,6 +15,7 @@
 #include "pairing/addon_config.hpp"
 #include "pairing/broker_config.hpp"
 #include "pairing/certs.hpp"
+#include "pairing/cli_command.hpp"
 #include "pairing/http_client.hpp"
 #include "pairing/move.hpp"
 #include "pairing/mqtt_call.hpp"
@@ -128,23 +129,33 @@ std::optional<std::string> read_secret_file(const std::string& path, std::ostrea
   return line;
 }
 
+// The device at --host, signing with --key.
+DeviceClient client_for(const HttpTarget& target) {
+  return DeviceClient(target.host, target.key, timeouts_of(target.timeout_s));
+}
+
+// discover() on the client's host once it is one we may ask; nullopt once said on err.
+std::optional<Discovered> discover_target(DeviceClient& client, std::ostream& err) {
+  if (auto error = check_host(client.host())) {
+    fail(err, "--host", *error);
+    return std::nullopt;
+  }
+  return discover(client, err);
+}
+
 }  // namespace
 
 int run_info(const InfoOptions& options, std::ostream& out, std::ostream& err) {
-  if (auto error = check_host(options.target.host)) return fail(err, "--host", *error);
-  DeviceClient client(options.target.host, options.target.key,
-                      timeouts_of(options.target.timeout_s));
-  auto found = discover(client, err);
+  DeviceClient client = client_for(options.target);
+  auto found = discover_target(client, err);
   if (!found) return 1;
   out << describe_device(found->profile);
   return 0;
 }
 
 int run_wifi(const WifiOptions& options, std::ostream& out, std::ostream& err) {
-  if (auto error = check_host(options.target.host)) return fail(err, "--host", *error);
-  DeviceClient client(options.target.host, options.target.key,
-                      timeouts_of(options.target.timeout_s));
-  auto found = discover(client, err);
+  DeviceClient client = client_for(options.target);
+  auto found = discover_target(client, err);
   if (!found) return 1;
   if (!start_encryption(client, found->profile, out, err)) return 1;
   auto networks = wifi_list(client, err);
@@ -384,12 +395,6 @@ int run_password(const PasswordOptions& options, std::ostream& out, std::ostream
 }
 
 void add_commands(CLI::App& app) {
-  const auto run = [](auto function, auto options) {
-    return [function, options] {
-      const int code = function(*options, std::cout, std::cerr);
-      if (code != 0) throw CLI::RuntimeError(code);
-    };
-  };
   const auto http_options = [](CLI::App* sub, HttpTarget& target) {
     sub->add_option("--host", target.host,
                     "the device's HTTP API: 10.10.10.1 in pairing mode, or its LAN IP[:PORT]")
@@ -404,13 +409,13 @@ void add_commands(CLI::App& app) {
     auto* sub = app.add_subcommand(
         "info", "show a device's type, firmware, MAC, uuid, broker and setup encryption");
     http_options(sub, options->target);
-    sub->callback(run(&run_info, options));
+    sub->callback(run_command(&run_info, options));
   }
   {
     auto options = std::make_shared<WifiOptions>();
     auto* sub = app.add_subcommand("wifi", "list the Wi-Fi networks the device sees");
     http_options(sub, options->target);
-    sub->callback(run(&run_wifi, options));
+    sub->callback(run_command(&run_wifi, options));
   }
   {
     auto options = std::make_shared<PairOptions>();
@@ -431,7 +436,7 @@ void add_commands(CLI::App& app) {
     sub->add_option("--key", options->key, "the key devices sign with (never printed)")->required();
     sub->add_option("--user-id", options->user_id, "userId in the device's MQTT password")
         ->capture_default_str();
-    sub->callback(run(&run_pair, options));
+    sub->callback(run_command(&run_pair, options));
   }
   {
     auto options = std::make_shared<CertsOptions>();
@@ -445,7 +450,7 @@ void add_commands(CLI::App& app) {
         ->required();
     sub->add_option("--days", options->days, "validity")->capture_default_str();
     sub->add_flag("--force", options->force, "replace existing files");
-    sub->callback(run(&run_certs, options));
+    sub->callback(run_command(&run_certs, options));
   }
   {
     auto options = std::make_shared<BrokerConfigCommandOptions>();
@@ -484,7 +489,7 @@ void add_commands(CLI::App& app) {
         ->capture_default_str();
     sub->add_option("--base-topic", options->base_topic, "the bridge's base topic")
         ->capture_default_str();
-    sub->callback(run(&run_broker_config, options));
+    sub->callback(run_command(&run_broker_config, options));
   }
   {
     auto options = std::make_shared<CallOptions>();
@@ -508,7 +513,7 @@ void add_commands(CLI::App& app) {
     sub->add_option("METHOD", options->method, "GET, SET or PUSH")->required();
     sub->add_option("NAMESPACE", options->ns, "e.g. Appliance.System.All")->required();
     sub->add_option("PAYLOAD", options->payload, "JSON object (default {})");
-    sub->callback(run(&run_call, options));
+    sub->callback(run_command(&run_call, options));
   }
   {
     auto options = std::make_shared<PasswordOptions>();
@@ -517,7 +522,7 @@ void add_commands(CLI::App& app) {
     sub->add_option("--key", options->key, "the key it was paired with")->required();
     sub->add_option("--user-id", options->user_id, "the userId it was paired with")
         ->capture_default_str();
-    sub->callback(run(&run_password, options));
+    sub->callback(run_command(&run_password, options));
   }
   add_addon_command(app);
   add_lan_commands(app);

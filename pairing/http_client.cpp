@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <memory>
-#include <mutex>
 #include <string>
 
-#include <curl/curl.h>
-
 #include "pairing/crypto.hpp"
+#include "pairing/curl_post.hpp"
 #include "pairing/requests.hpp"
+#include "pairing/unix_time.hpp"
 #include "protocol/json.hpp"
 #include "protocol/signing.hpp"
 
@@ -19,28 +17,12 @@ namespace {
 
 using protocol::Error;
 
-void init_curl_once() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
-std::size_t collect(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* out = static_cast<std::string*>(user);
-  constexpr std::size_t kMaxBody = 256 * 1024;
-  if (out->size() + size * count > kMaxBody) return 0;  // aborts the transfer
-  out->append(data, size * count);
-  return size * count;
-}
+// Bounds what a host that never stops answering makes us hold.
+constexpr std::size_t kMaxAnswer = 256 * 1024;
 
 std::string seconds(long ms) {
   return std::to_string(ms / 1000) + (ms % 1000 ? "." + std::to_string(ms % 1000 / 100) : "") +
          " s";
-}
-
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -59,29 +41,16 @@ protocol::Result<std::string> post_config(std::string_view host, std::string_vie
                                           std::string_view content_type,
                                           const HttpTimeouts& timeouts) {
   if (auto error = check_host(host)) return *error;
-  init_curl_once();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return Error{"", "libcurl could not start"};
-  const std::string url = "http://" + std::string(host) + "/config";
-  const std::string type_header = "Content-Type: " + std::string(content_type);
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
-      curl_slist_append(nullptr, type_header.c_str()), &curl_slist_free_all);
-  std::string response;
-  char error_buffer[CURL_ERROR_SIZE] = {};
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_PROTOCOLS_STR, "http");
-  curl_easy_setopt(curl.get(), CURLOPT_NOPROXY, "*");  // the device is on the local network
-  curl_easy_setopt(curl.get(), CURLOPT_POST, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, timeouts.connect_ms);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, timeouts.total_ms);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &collect);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error_buffer);
-  const CURLcode code = curl_easy_perform(curl.get());
+  auto answer = curl_post_once({"http://" + std::string(host) + "/config",
+                                body,
+                                {"Content-Type: " + std::string(content_type)},
+                                "http",
+                                "*",  // the device is on the local network
+                                timeouts.connect_ms,
+                                timeouts.total_ms,
+                                kMaxAnswer});
+  if (!answer) return answer.error();
+  const CURLcode code = answer->code;
   const std::string where = "the device at " + std::string(host);
   switch (code) {
     case CURLE_OK:
@@ -93,7 +62,7 @@ protocol::Result<std::string> post_config(std::string_view host, std::string_vie
                            "and use --host 10.10.10.1"};
     case CURLE_OPERATION_TIMEDOUT:
       return Error{"", where + " did not answer within " + seconds(timeouts.total_ms) + " (" +
-                           error_buffer + ")"};
+                           answer->error + ")"};
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
@@ -104,12 +73,7 @@ protocol::Result<std::string> post_config(std::string_view host, std::string_vie
     default:
       return Error{"", "HTTP request to " + where + " failed: " + curl_easy_strerror(code)};
   }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
-    return Error{"", where + " answered HTTP " + std::to_string(status) + " instead of 200"};
-  }
-  return response;
+  return body_if_ok(std::move(*answer), where);
 }
 
 DeviceClient::DeviceClient(std::string host, std::string key, HttpTimeouts timeouts)
@@ -118,8 +82,8 @@ DeviceClient::DeviceClient(std::string host, std::string key, HttpTimeouts timeo
 protocol::Result<protocol::Message> DeviceClient::request(protocol::Method method,
                                                           std::string_view ns,
                                                           std::string_view payload_json) {
-  const auto header =
-      protocol::make_request_header(method, ns, "http://" + host_ + "/config", key_, now_seconds());
+  const auto header = protocol::make_request_header(method, ns, "http://" + host_ + "/config", key_,
+                                                    unix_seconds());
   const std::string message = protocol::serialize(header, payload_json);
   const bool encrypt =
       session_key_ && (encryption_ == HttpEncryption::StaticKey || !plaintext_namespace(ns));

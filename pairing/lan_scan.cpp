@@ -13,9 +13,11 @@
 #include <thread>
 
 #include "pairing/requests.hpp"
+#include "pairing/unix_time.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/json.hpp"
+#include "protocol/text.hpp"
 
 namespace meross::pairing {
 namespace {
@@ -49,12 +51,6 @@ std::string format_ipv4(std::uint32_t address) {
          std::to_string((address >> 8) & 0xff) + "." + std::to_string(address & 0xff);
 }
 
-std::int64_t now_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // One plaintext GET, signed with `key`: the raw answer and the request it answers. DeviceClient
 // turns an ERROR into text; the scan needs the ERROR itself (its code, and the uuid in `from`).
 struct RawReply {
@@ -65,22 +61,14 @@ struct RawReply {
 RawReply plain_get(const std::string& host, const std::string& key, std::string_view ns,
                    const HttpTimeouts& timeouts) {
   auto header = protocol::make_request_header(Method::Get, ns, "http://" + host + "/config", key,
-                                              now_seconds());
+                                              unix_seconds());
   auto body = post_config(host, protocol::serialize(header, "{}"), "application/json", timeouts);
   return {std::move(header), std::move(body)};
 }
 
-std::string_view trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
-    text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
-    text.remove_suffix(1);
-  return text;
-}
-
 // Firmware that wants AES answers plaintext requests with base64 ciphertext.
 bool looks_encrypted(std::string_view body) {
-  body = trimmed(body);
+  body = protocol::trim(body);
   return body.size() >= 24 && body.size() % 4 == 0 &&
          std::all_of(body.begin(), body.end(), [](char c) {
            return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '+' || c == '/' ||
@@ -142,7 +130,7 @@ ProbeOutcome probe_with_ability(const std::string& host, const std::string& key,
                                 const HttpTimeouts& timeouts, const std::string& all_failure) {
   auto raw = plain_get(host, key, "Appliance.System.Ability", timeouts);
   if (!raw.body) return {std::nullopt, all_failure};
-  const auto body = trimmed(*raw.body);
+  const auto body = protocol::trim(*raw.body);
   if (body.empty() || body.front() != '{') return {std::nullopt, all_failure};
   auto message = protocol::parse_message(body);
   if (!message) return {std::nullopt, all_failure};
@@ -203,7 +191,7 @@ std::string show(const std::string& text) {
 
 protocol::Result<std::vector<std::string>> expand_cidr(std::string_view cidr, int port,
                                                        bool force) {
-  cidr = trimmed(cidr);
+  cidr = protocol::trim(cidr);
   const auto slash = cidr.find('/');
   const auto address = parse_ipv4(cidr.substr(0, slash));
   if (!address) return Error{"cidr", "expected an IPv4 range like 192.168.1.0/24"};
@@ -254,7 +242,7 @@ ProbeOutcome probe_device(const std::string& host, const std::string& key,
     }
     return {std::nullopt, short_reason(raw.body.error())};
   }
-  const auto body = trimmed(*raw.body);
+  const auto body = protocol::trim(*raw.body);
   if (looks_encrypted(body)) {
     return probe_with_ability(host, key, timeouts, "the answer was encrypted");
   }
@@ -284,7 +272,7 @@ ProbeOutcome probe_device(const std::string& host, const std::string& key,
   // The encryption `move` will need; old firmware may not answer Ability, which is fine.
   auto ability = plain_get(host, key, "Appliance.System.Ability", timeouts);
   if (ability.body) {
-    if (auto reply = check_reply(trimmed(*ability.body), ability.request)) {
+    if (auto reply = check_reply(protocol::trim(*ability.body), ability.request)) {
       device.ecdhe = lists_ecdhe(*reply);
     }
   }

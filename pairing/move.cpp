@@ -14,8 +14,10 @@
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 
+#include "pairing/cli_command.hpp"
 #include "pairing/http_client.hpp"
 #include "pairing/lan_scan.hpp"
+#include "pairing/unix_time.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
 
@@ -270,9 +272,7 @@ protocol::Result<BrokerAddress> parse_move_broker(std::string_view url, bool for
 
 std::string masked_config_key_request(std::string_view host, const BrokerAddress& broker,
                                       std::uint64_t user_id) {
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = unix_seconds();
   auto header = protocol::make_request_header(Method::Set, "Appliance.Config.Key",
                                               "http://" + std::string(host) + "/config", "", now);
   header.sign = std::string(kMask);
@@ -488,10 +488,7 @@ void add_lan_commands(CLI::App& app) {
     sub->add_option("--parallel", options->parallel, "requests in flight")->capture_default_str();
     sub->add_option("--timeout", options->timeout_s, "seconds per address")->capture_default_str();
     sub->add_flag("--force", options->force, "allow ranges wider than /22 (up to /16)");
-    sub->callback([options] {
-      const int code = run_scan(*options, std::cout, std::cerr);
-      if (code != 0) throw CLI::RuntimeError(code);
-    });
+    sub->callback(run_command(&run_scan, options));
   }
   {
     auto options = std::make_shared<MoveOptions>();
@@ -522,10 +519,7 @@ void add_lan_commands(CLI::App& app) {
     sub->add_flag("--force", options->force, "with --all: allow a --cidr wider than /22");
     sub->add_option("--timeout", options->timeout_s, "seconds to wait for each device")
         ->capture_default_str();
-    sub->callback([options] {
-      const int code = run_move(*options, std::cout, std::cerr);
-      if (code != 0) throw CLI::RuntimeError(code);
-    });
+    sub->callback(run_command(&run_move, options));
   }
 }
 

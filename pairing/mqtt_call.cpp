@@ -8,6 +8,7 @@
 
 #include <mosquitto.h>
 
+#include "pairing/unix_time.hpp"
 #include "protocol/signing.hpp"
 
 namespace meross::pairing {
@@ -121,9 +122,7 @@ protocol::Result<std::string> mqtt_call(const MqttCallOptions& options) {
   state.reply_topic = "/appliance/" + options.uuid + "/publish";
   state.request_topic = "/appliance/" + options.uuid + "/subscribe";
   state.ns = options.ns;
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = unix_seconds();
   const auto header = protocol::make_request_header(options.method, options.ns, state.reply_topic,
                                                     options.key, now);
   state.message_id = header.message_id;

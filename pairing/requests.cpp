@@ -6,26 +6,24 @@
 #include <charconv>
 #include <sstream>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include "pairing/crypto.hpp"
 #include "pairing/wifi_password.hpp"
 #include "protocol/json.hpp"
+#include "protocol/json_writer.hpp"
 
 namespace meross::pairing {
 namespace {
 
 using protocol::Error;
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = protocol::JsonStringWriter;
 
 void put_string(Writer& w, std::string_view key, std::string_view value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  w.key(key);
+  w.string(value);
 }
 
 void put_int(Writer& w, std::string_view key, std::int64_t value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.key(key);
   w.Int64(value);
 }
 
@@ -82,8 +80,7 @@ protocol::Result<BrokerAddress> parse_broker(std::string_view text) {
 
 std::string config_key_payload(const BrokerAddress& first, const BrokerAddress& second,
                                std::string_view key, std::uint64_t user_id) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  Writer w;
   w.StartObject();
   w.Key("key");
   w.StartObject();
@@ -99,7 +96,7 @@ std::string config_key_payload(const BrokerAddress& first, const BrokerAddress& 
   put_string(w, "userId", std::to_string(user_id));
   w.EndObject();
   w.EndObject();
-  return buffer.GetString();
+  return w.take();
 }
 
 protocol::Result<std::vector<WifiNetwork>> parse_wifi_list(const protocol::JsonValue& payload) {
@@ -160,8 +157,7 @@ std::string wifi_payload(const WifiNetwork& network, std::string_view password,
   const std::string encoded_password =
       wifix ? encrypt_wifix_password(password, wifix->hardware_type, wifix->uuid, wifix->mac)
             : base64_encode(password);
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
+  Writer w;
   w.StartObject();
   w.Key("wifi");
   w.StartObject();
@@ -173,7 +169,7 @@ std::string wifi_payload(const WifiNetwork& network, std::string_view password,
   put_int(w, "cipher", network.cipher);
   w.EndObject();
   w.EndObject();
-  return buffer.GetString();
+  return w.take();
 }
 
 std::optional<Error> check_wifi_credentials(std::string_view ssid, std::string_view password) {

@@ -86,36 +86,29 @@ std::optional<Error> read_optional_string(const JsonValue* value, std::string_vi
 }
 
 void write_header(rapidjson::Writer<rapidjson::StringBuffer>& w, const Header& h) {
-  const auto string = [&w](std::string_view s) {
+  const auto string_member = [&w](const char* key, std::string_view s) {
+    w.Key(key);
     w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  // uuid and triggerSrc are left out when empty.
+  const auto optional_string_member = [&](const char* key, std::string_view s) {
+    if (!s.empty()) string_member(key, s);
   };
   w.Key("header");
   w.StartObject();
-  w.Key("messageId");
-  string(h.message_id);
-  w.Key("namespace");
-  string(h.ns);
-  w.Key("method");
-  const auto method = to_string(h.method);
-  string(method);
+  string_member("messageId", h.message_id);
+  string_member("namespace", h.ns);
+  string_member("method", to_string(h.method));
   w.Key("payloadVersion");
   w.Int(h.payload_version);
-  w.Key("from");
-  string(h.from);
-  if (!h.uuid.empty()) {
-    w.Key("uuid");
-    string(h.uuid);
-  }
+  string_member("from", h.from);
+  optional_string_member("uuid", h.uuid);
   w.Key("timestamp");
   w.Int64(h.timestamp);
   w.Key("timestampMs");
   w.Int64(h.timestamp_ms);
-  w.Key("sign");
-  string(h.sign);
-  if (!h.trigger_src.empty()) {
-    w.Key("triggerSrc");
-    string(h.trigger_src);
-  }
+  string_member("sign", h.sign);
+  optional_string_member("triggerSrc", h.trigger_src);
   w.EndObject();
 }
 

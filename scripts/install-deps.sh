@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs everything meross-bridge needs to build, test and run on Debian 12.
-# Idempotent; needs root (or sudo).
+# Installs everything meross-bridge needs to build, test and run on Debian 12; with --tests also
+# what only the tests need (headless Chromium for the web page's browser test), which the
+# README's first command does not wait for. Idempotent; needs root (or sudo).
 set -euo pipefail
 
 packages=(
@@ -12,6 +13,9 @@ packages=(
   mosquitto mosquitto-clients clang-format openssl
   python3 python3-jsonschema python3-yaml shellcheck clang libclang-rt-14-dev
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium chromium-driver)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

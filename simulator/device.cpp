@@ -10,6 +10,7 @@
 #include "pairing/crypto.hpp"
 #include "pairing/requests.hpp"
 #include "protocol/json.hpp"
+#include "protocol/namespaces.hpp"
 #include "protocol/signing.hpp"
 #include "protocol/time_rules.hpp"
 #include "simulator/family.hpp"
@@ -27,12 +28,7 @@ using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
 
 namespace {
 
-constexpr std::string_view kBind = "Appliance.Control.Bind";
-constexpr std::string_view kClock = "Appliance.System.Clock";
-constexpr std::string_view kConsumptionConfig = "Appliance.Control.ConsumptionConfig";
-constexpr std::string_view kConfigKey = "Appliance.Config.Key";
-constexpr std::string_view kEcdhe = "Appliance.Encrypt.ECDHE";
-constexpr std::string_view kSuite = "Appliance.Encrypt.Suite";
+namespace ns = meross::protocol::ns;
 
 std::string text_of(const rapidjson::StringBuffer& buffer) {
   return std::string(buffer.GetString(), buffer.GetSize());
@@ -117,7 +113,7 @@ Device::Device(std::shared_ptr<const DeviceTemplate> tmpl, std::string uuid, std
       if (auto parsed = protocol::parse_time_rules(*rules)) clock_.rules = *parsed;
     }
   }
-  ecdhe_ = tmpl_->abilities.count(kEcdhe) != 0;
+  ecdhe_ = tmpl_->abilities.count(ns::kEncryptECDHE) != 0;
   state_.SetObject();
   detail::Context ctx = context(now_ms);
   for (const detail::Family* f : detail::families()) {
@@ -172,7 +168,7 @@ std::vector<Outgoing> Device::connect(std::int64_t now_ms) {
   bound_ = false;
   std::vector<Outgoing> out;
   send_bind(now_ms, out);
-  if (tmpl_->abilities.count(kClock)) {
+  if (tmpl_->abilities.count(ns::kSystemClock)) {
     clock_pending_ = true;
     send_clock(now_ms, out);
   }
@@ -191,14 +187,15 @@ void Device::send_bind(std::int64_t now_ms, std::vector<Outgoing>& out) {
       "Appliance.System.Report",
       R"({"report":[{"type":"1","value":"0","timestamp":)" + std::to_string(now_ms / 1000) + "}]}",
       now_ms));
-  out.push_back(
-      make_message(Method::Set, kBind, bind_payload(now_ms), now_ms, {}, subscribe_topic_));
+  out.push_back(make_message(Method::Set, ns::kControlBind, bind_payload(now_ms), now_ms, {},
+                             subscribe_topic_));
   next_bind_ms_ = now_ms + settings_.bind_interval_ms;
 }
 
 void Device::send_clock(std::int64_t now_ms, std::vector<Outgoing>& out) {
-  out.push_back(make_push(
-      kClock, R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}", now_ms));
+  out.push_back(make_push(ns::kSystemClock,
+                          R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}",
+                          now_ms));
   next_clock_ms_ = now_ms + settings_.clock_interval_ms;
 }
 
@@ -221,7 +218,7 @@ std::vector<Outgoing> Device::tick(std::int64_t now_ms) {
 Reaction Device::handle_handshake(const protocol::Message& message, std::int64_t now_ms) {
   Reaction r;
   const auto& h = message.header;
-  if (h.ns == kBind) {
+  if (h.ns == ns::kControlBind) {
     if (h.method != Method::SetAck) {
       r.problem = "Bind " + std::string(protocol::to_string(h.method)) + " ignored";
     } else if (!protocol::verify_sign(h.message_id, settings_.key, h.timestamp, h.sign)) {
@@ -252,10 +249,11 @@ Reaction Device::handle_handshake(const protocol::Message& message, std::int64_t
     }
     clock_pending_ = true;
     next_clock_ms_ = now_ms + settings_.clock_interval_ms;
-    Outgoing push = make_push(
-        kClock, R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}", now_ms);
+    Outgoing push =
+        make_push(ns::kSystemClock,
+                  R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}", now_ms);
     if (!h.from.empty() && h.from != publish_topic_) {
-      push = make_message(Method::Push, kClock,
+      push = make_message(Method::Push, ns::kSystemClock,
                           R"({"clock":{"timestamp":)" + std::to_string(now_ms / 1000) + "}}",
                           now_ms, h.message_id);
       push.topic = h.from;
@@ -281,12 +279,13 @@ Reaction Device::receive(std::string_view payload, std::int64_t now_ms) {
   detail::Context ctx = context(now_ms);
   advance(ctx);
 
-  if (h.ns == kBind || (h.ns == kClock && h.method == Method::Push)) {
+  if (h.ns == ns::kControlBind || (h.ns == ns::kSystemClock && h.method == Method::Push)) {
     r = handle_handshake(message, now_ms);
     flush(ctx, r.messages);
     return r;
   }
-  if (h.ns == kConsumptionConfig && h.method == Method::Push) return r;  // the echo at connect
+  if (h.ns == ns::kControlConsumptionConfig && h.method == Method::Push)
+    return r;  // the echo at connect
   if (!bound_) {
     r.problem = "not bound yet: " + h.ns + " ignored";
     return r;
@@ -325,7 +324,7 @@ std::optional<Answer> Device::dispatch(detail::Context& ctx, Method method, cons
   if (ns == "Appliance.Control.Multiple" && method == Method::Set) return multiple(ctx, payload);
 
   // Every firmware takes Config.Key (it is how a device is paired), listed or not.
-  if (ns == kConfigKey) {
+  if (ns == ns::kConfigKey) {
     return method == Method::Set ? config_key(payload) : detail::bad_payload();
   }
   if (!tmpl_->abilities.count(ns)) return error_answer(5000, "unknown namespace");
@@ -443,10 +442,10 @@ HttpReaction Device::http_request(std::string_view body, std::int64_t now_ms) {
   } else if (h.method == Method::GetAck || h.method == Method::SetAck ||
              h.method == Method::Error) {
     a = error_answer(5000, "unexpected method");
-  } else if (ecdhe_ && h.ns == kEcdhe) {
+  } else if (ecdhe_ && h.ns == ns::kEncryptECDHE) {
     a = h.method == Method::Set && !tmpl_->static_key ? ecdhe_exchange(message.payload())
                                                       : error_answer(5000, "invalid payload");
-  } else if (ecdhe_ && h.ns == kSuite && h.method == Method::Get) {
+  } else if (ecdhe_ && h.ns == ns::kEncryptSuite && h.method == Method::Get) {
     a = Answer{Method::GetAck, R"({"suite":{"ka":"ecdhe256","se":"mrskey","ds":""}})"};
   } else {
     a = dispatch(ctx, h.method, h.ns, message.payload());

@@ -3,18 +3,15 @@
 namespace meross::sim::detail {
 
 Answer error_answer(int code, std::string_view detail) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.Int(code);
-  w.Key("detail");
-  w.String(detail.data(), static_cast<rapidjson::SizeType>(detail.size()));
-  w.EndObject();
-  w.EndObject();
-  return Answer{Method::Error, std::string(b.GetString(), b.GetSize())};
+  return Answer{Method::Error, object_text([&](Writer& w) {
+                  w.Key("error");
+                  w.StartObject();
+                  w.Key("code");
+                  w.Int(code);
+                  w.Key("detail");
+                  w.String(detail.data(), static_cast<rapidjson::SizeType>(detail.size()));
+                  w.EndObject();
+                })};
 }
 
 std::uint64_t fnv1a(std::string_view text) {

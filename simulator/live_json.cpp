@@ -98,25 +98,17 @@ std::optional<rapidjson::Document> parse_object(std::string_view text) {
 }
 
 std::string wrap(std::string_view key, const JsonValue& value) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  write_member(w, key, value);
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  return object_text([&](Writer& w) { write_member(w, key, value); });
 }
 
 std::string wrap_list(std::string_view key, const std::vector<const JsonValue*>& items) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.StartArray();
-  for (const JsonValue* item : items)
-    item->Accept(w);
-  w.EndArray();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  return object_text([&](Writer& w) {
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    w.StartArray();
+    for (const JsonValue* item : items)
+      item->Accept(w);
+    w.EndArray();
+  });
 }
 
 void write_ints(Writer& w, const JsonValue& state, std::initializer_list<std::string_view> names) {

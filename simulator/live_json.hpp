@@ -41,6 +41,14 @@ JsonValue& ensure(JsonValue& object, std::string_view name, rapidjson::Type type
 std::int64_t int_of(const JsonValue& object, std::string_view name, std::int64_t fallback = 0);
 JsonValue copy_of(const JsonValue& value, Alloc& alloc);
 
+// The array member `name` of `object` when it has an element; nullptr when it is empty, not an
+// array, absent, or `object` is nullptr (a family's list of channels, doors, rollers).
+template <class V>
+V* filled_list(V* object, std::string_view name) {
+  V* list = object ? member(*object, name) : nullptr;
+  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+}
+
 // The element of the array `list` whose "channel" is `channel` / whose "id" is `id`.
 JsonValue* find_channel(JsonValue& list, std::int64_t channel);
 const JsonValue* find_channel(const JsonValue& list, std::int64_t channel);
@@ -63,6 +71,31 @@ std::string wrap_list(std::string_view key, const std::vector<const JsonValue*>&
 
 // Writes `"name":value` into an object being written.
 void write_member(Writer& w, std::string_view name, const JsonValue& value);
+
+// The text of one JSON object, its members written by `write_members(w)`.
+template <class F>
+std::string object_text(F&& write_members) {
+  rapidjson::StringBuffer b;
+  Writer w(b);
+  w.StartObject();
+  write_members(w);
+  w.EndObject();
+  return std::string(b.GetString(), b.GetSize());
+}
+
+// Writes `"key":[…]` into an object being written: one object per element of `items` (an array's
+// GetArray(), or a container), its members written by `write_item(element, w)`.
+template <class Items, class F>
+void write_list(Writer& w, std::string_view key, const Items& items, F&& write_item) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.StartArray();
+  for (const auto& item : items) {
+    w.StartObject();
+    write_item(item, w);
+    w.EndObject();
+  }
+  w.EndArray();
+}
 
 // Writes `"name":<the integer member name of state>` for each of `names` into an object being
 // written: the firmware's answers copy integer fields of the live state.

@@ -136,6 +136,9 @@ export MEROSS_BRIDGE_BIN="$bridge_bin"
 export MEROSS_AUTH_PLUGIN="$auth_plugin"
 export MEROSS_MOSQUITTO_BIN="$mosquitto_bin"
 export MEROSS_DEVICE_LOCAL_PORT="${MEROSS_DEVICE_LOCAL_PORT:-18830}"
+# The web page on a free loopback port: a fixed 0.0.0.0:8099, as in the container, could be taken.
+MEROSS_WEB_LISTEN="${MEROSS_WEB_LISTEN:-127.0.0.1:$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+export MEROSS_WEB_LISTEN
 
 # Each script of the add-on runs under the fake bashio (the shebang's `with-contenv bashio`), started
 # directly so that $! is the program the script exec's (mosquitto, meross-bridge).

@@ -41,6 +41,19 @@ def error(msg):
     errors.append(msg)
 
 
+def read_text(path):
+    """The file's text, or None when there is no such file."""
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def code_of(text):
+    """The lines of a shell-like file that are not comments."""
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+
+
 def load_yaml(path):
     with open(path, encoding="utf-8") as f:
         return yaml.safe_load(f)
@@ -81,11 +94,8 @@ def lint_config(config, schema, root):
         error("CMakeLists.txt: no project(meross-bridge VERSION x.y.z)")
     elif m.group(1) != version:
         error(f"config.yaml version {version} differs from the CMake project version {m.group(1)}")
-    changelog = os.path.join(root, ADDON, "CHANGELOG.md")
-    m = None
-    if os.path.isfile(changelog):
-        with open(changelog, encoding="utf-8") as f:
-            m = re.search(r"^## \[?([0-9][0-9A-Za-z.+-]*)\]?", f.read(), re.M)
+    changelog = read_text(os.path.join(root, ADDON, "CHANGELOG.md"))
+    m = re.search(r"^## \[?([0-9][0-9A-Za-z.+-]*)\]?", changelog, re.M) if changelog else None
     if not m or m.group(1) != version:
         error(f"CHANGELOG.md: the newest entry must be '## {version}'")
 
@@ -278,16 +288,14 @@ def check_files(root, addon_dir):
                 f"{service}/dependencies.d/{d}" for d in deps]:
             if not os.path.isfile(os.path.join(s6, name)):
                 error(f"rootfs s6-rc.d/{name} is missing")
-        type_file = os.path.join(s6, service, "type")
-        if os.path.isfile(type_file) and open(type_file, encoding="utf-8").read().strip() != kind:
+        type_text = read_text(os.path.join(s6, service, "type"))
+        if type_text is not None and type_text.strip() != kind:
             error(f"rootfs s6-rc.d/{service}/type must say {kind}")
-    up = os.path.join(s6, "init-meross/up")
-    if os.path.isfile(up):
-        with open(up, encoding="utf-8") as f:
-            if f.read().strip() != "/etc/s6-overlay/s6-rc.d/init-meross/run":
-                error("rootfs s6-rc.d/init-meross/up must run /etc/s6-overlay/s6-rc.d/init-meross/run")
-    else:
+    up = read_text(os.path.join(s6, "init-meross/up"))
+    if up is None:
         error("rootfs s6-rc.d/init-meross/up is missing")
+    elif up.strip() != "/etc/s6-overlay/s6-rc.d/init-meross/run":
+        error("rootfs s6-rc.d/init-meross/up must run /etc/s6-overlay/s6-rc.d/init-meross/run")
     repo_yaml = os.path.join(root, "repository.yaml")
     repo = load_yaml(repo_yaml) if os.path.isfile(repo_yaml) else None
     if not isinstance(repo, dict) or not isinstance(repo.get("name"), str):
@@ -340,12 +348,10 @@ NOT_IN_IMAGE = {"Boost", "benchmark"}
 
 
 def check_dockerfile(root, addon_dir):
-    path = os.path.join(addon_dir, "Dockerfile")
-    if not os.path.isfile(path):
+    text = read_text(os.path.join(addon_dir, "Dockerfile"))
+    if text is None:
         return
-    with open(path, encoding="utf-8") as f:
-        text = f.read()
-    code = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    code = code_of(text)
     if not re.search(r"^ARG BUILD_FROM=ghcr\.io/home-assistant/base:[0-9.]+$", code, re.M):
         error("Dockerfile: needs ARG BUILD_FROM=ghcr.io/home-assistant/base:<pinned tag>")
     if not re.search(r"^FROM \$\{BUILD_FROM\}", code, re.M):
@@ -367,10 +373,9 @@ def check_dockerfile(root, addon_dir):
         error("Dockerfile: the plugin must be installed at /usr/lib/meross-bridge/meross-auth.so")
     if not re.search(r"apk add --no-cache mosquitto\b", code):
         error("Dockerfile: the runtime image must install Alpine's mosquitto (the device broker)")
-    deps_script = os.path.join(addon_dir, "build-deps.sh")
-    if "build-deps.sh" in code and os.path.isfile(deps_script):
-        with open(deps_script, encoding="utf-8") as f:
-            code += "\n" + "\n".join(l for l in f.read().splitlines() if not l.lstrip().startswith("#"))
+    deps_script = read_text(os.path.join(addon_dir, "build-deps.sh"))
+    if "build-deps.sh" in code and deps_script is not None:
+        code += "\n" + code_of(deps_script)
     words = set(re.findall(r"[A-Za-z0-9_.+:-]+", code))
     with open(os.path.join(root, "cmake", "Dependencies.cmake"), encoding="utf-8") as f:
         deps = f.read()
@@ -402,11 +407,9 @@ DOCS_MUST = [
 
 
 def check_docs(addon_dir, config):
-    path = os.path.join(addon_dir, "DOCS.md")
-    if not os.path.isfile(path):
+    docs = read_text(os.path.join(addon_dir, "DOCS.md"))
+    if docs is None:
         return
-    with open(path, encoding="utf-8") as f:
-        docs = f.read()
     for what, pattern in DOCS_MUST:
         if pattern is None:
             for name in config.get("schema", {}):

@@ -90,6 +90,11 @@ CONTRACT = {
         "consumption": matches(DURATION, "a duration"),
     },
     "log": {"level": level},
+    "web": {
+        "listen": matches(re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[0-9.]+):[0-9]{1,5}$|^$"), "HOST:PORT"),
+        "password": is_str,
+        "ingress_only": is_bool,
+    },
 }
 DEVICE = {
     "uuid": matches(UUID, "a 32-character uuid"),

@@ -47,10 +47,7 @@ bool uses_consumption_h(const DeviceProfile& p) {
 }
 
 Entity energy_entity(int channel, bool numbered) {
-  Entity e;
-  e.key = key_of("energy_", channel);
-  e.component = Component::Sensor;
-  e.name = numbered ? "Energy today " + std::to_string(channel) : std::string("Energy today");
+  Entity e = channel_entity("energy_", channel, Component::Sensor, numbered, "Energy today");
   e.device_class = "energy";
   e.unit = "kWh";
   e.state_class = "total_increasing";
@@ -65,24 +62,18 @@ std::optional<Error> consumption_x(const DeviceProfile& p, const JsonValue& payl
   const std::int64_t midnight = local_midnight(p.timezone, ctx.now);
   std::int64_t newest_time = -1;
   std::int64_t newest_value = 0;
-  std::optional<Error> error;
-  rapidjson::SizeType index = 0;
-  auto e = for_each_item(*list, "consumptionx", [&](const JsonValue& item) {
-    const std::string path = "consumptionx[" + std::to_string(index++) + "]";
-    if (error) return;
+  const auto read_item = [&](const JsonValue& item,
+                             const std::string& path) -> std::optional<Error> {
     auto time = optional_int(item, "time", path);
     auto value = optional_int(item, "value", path);
-    if (!time || !value) {
-      error = !time ? time.error() : value.error();
-      return;
-    }
+    if (!time || !value) return !time ? time.error() : value.error();
     if (*time && *value && **time > newest_time) {
       newest_time = **time;
       newest_value = **value;
     }
-  });
-  if (e) return e;
-  if (error) return error;
+    return std::nullopt;
+  };
+  if (auto e = for_each_item_until_error(*list, "consumptionx", read_item)) return e;
   // The newest entry is today's unless the day has turned over and the device has not yet
   // written an entry for the new day.
   const std::int64_t today = newest_time >= midnight ? newest_value : 0;
@@ -96,46 +87,33 @@ std::optional<Error> consumption_h(const DeviceProfile& p, const JsonValue& payl
   if (!list) return std::nullopt;
   const std::int64_t midnight = local_midnight(p.timezone, ctx.now);
   const auto channels = consumption_h_channels(p);
-  std::optional<Error> error;
-  rapidjson::SizeType index = 0;
-  auto e = for_each_item(*list, "consumptionH", [&](const JsonValue& item) {
-    const std::string path = "consumptionH[" + std::to_string(index++) + "]";
-    if (error) return;
-    const auto channel = channel_of(item);
-    if (!channel || std::find(channels.begin(), channels.end(), *channel) == channels.end()) {
-      return;
-    }
-    const JsonValue* data = member(item, "data");
-    if (!data) return;
-    if (!data->IsArray()) {
-      error = wrong_type(path + ".data", "a list", *data);
-      return;
-    }
-    std::int64_t today = 0;
-    rapidjson::SizeType i = 0;
-    for (const auto& bucket : data->GetArray()) {
-      const std::string bucket_path = path + ".data[" + std::to_string(i++) + "]";
-      if (!bucket.IsObject()) {
-        error = wrong_type(bucket_path, "an object", bucket);
-        return;
-      }
-      auto time = optional_int(bucket, "timestamp", bucket_path);
-      auto value = optional_int(bucket, "value", bucket_path);
-      if (!time || !value) {
-        error = !time ? time.error() : value.error();
-        return;
-      }
-      // A bucket is stamped with its last update, inside the hour it covers.
-      if (*time && *value && **time > midnight && **value > 0 &&
-          __builtin_add_overflow(today, **value, &today)) {
-        error = Error{bucket_path + ".value", "out of range: today's total overflows"};
-        return;
-      }
-    }
-    out.updates.push_back({key_of("energy_", *channel), format_scaled(today, kMilliPerUnit)});
-  });
-  if (e) return e;
-  return error;
+  return for_each_item_until_error(
+      *list, "consumptionH",
+      [&](const JsonValue& item, const std::string& path) -> std::optional<Error> {
+        const auto channel = channel_of(item);
+        if (!channel || std::find(channels.begin(), channels.end(), *channel) == channels.end()) {
+          return std::nullopt;
+        }
+        const JsonValue* data = member(item, "data");
+        if (!data) return std::nullopt;
+        if (!data->IsArray()) return wrong_type(path + ".data", "a list", *data);
+        std::int64_t today = 0;
+        rapidjson::SizeType i = 0;
+        for (const auto& bucket : data->GetArray()) {
+          const std::string bucket_path = path + ".data[" + std::to_string(i++) + "]";
+          if (!bucket.IsObject()) return wrong_type(bucket_path, "an object", bucket);
+          auto time = optional_int(bucket, "timestamp", bucket_path);
+          auto value = optional_int(bucket, "value", bucket_path);
+          if (!time || !value) return !time ? time.error() : value.error();
+          // A bucket is stamped with its last update, inside the hour it covers.
+          if (*time && *value && **time > midnight && **value > 0 &&
+              __builtin_add_overflow(today, **value, &today)) {
+            return Error{bucket_path + ".value", "out of range: today's total overflows"};
+          }
+        }
+        out.updates.push_back({key_of("energy_", *channel), format_scaled(today, kMilliPerUnit)});
+        return std::nullopt;
+      });
 }
 
 void consumption_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {

@@ -27,7 +27,7 @@ Entity diagnostic_sensor(std::string key, std::string name) {
   return e;
 }
 
-void diagnostic_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+void diagnostic_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.System.DNDMode")) {
     Entity led;
     led.key = "led";
@@ -57,20 +57,14 @@ void identity_states(const DeviceProfile& p, StateBatch& out) {
 std::optional<Error> diagnostic_states(const DeviceProfile& p, std::string_view ns,
                                        const JsonValue& payload, StateBatch& out) {
   if (ns == "Appliance.System.Runtime") {
-    const JsonValue* runtime = member(payload, "runtime");
-    if (!runtime) return std::nullopt;
-    if (!runtime->IsObject()) return wrong_type("runtime", "an object", *runtime);
-    auto signal = optional_int(*runtime, "signal", "runtime");
+    auto signal = member_int(payload, "runtime", "signal");
     if (!signal) return signal.error();
     if (*signal && p.has_ability("Appliance.System.Runtime")) {
       out.updates.push_back({"signal", std::to_string(**signal)});
     }
     return std::nullopt;
   }
-  const JsonValue* dnd = member(payload, "DNDMode");
-  if (!dnd) return std::nullopt;
-  if (!dnd->IsObject()) return wrong_type("DNDMode", "an object", *dnd);
-  auto mode = optional_int(*dnd, "mode", "DNDMode");
+  auto mode = member_int(payload, "DNDMode", "mode");
   if (!mode) return mode.error();
   if (*mode && p.has_ability("Appliance.System.DNDMode")) {
     out.updates.push_back({"led", on_off(**mode == 0)});
@@ -105,8 +99,7 @@ constexpr std::string_view kNamespaces[] = {"Appliance.System.Runtime", "Applian
 extern const Family diagnostics_family;
 const Family diagnostics_family{
     .name = "diagnostics",
-    .entities = [](const DeviceProfile& p, const DeviceState&,
-                   std::vector<Entity>& out) { diagnostic_entities(p, out); },
+    .entities = diagnostic_entities,
     .namespaces = kNamespaces,
     .read = [](const DeviceProfile& p, DeviceState&, std::string_view ns, const JsonValue& payload,
                const Context&, StateBatch& out) { return diagnostic_states(p, ns, payload, out); },

@@ -25,10 +25,7 @@ constexpr Quantity kQuantities[] = {{"power", "power_", "Power", "power", "W", 1
 
 void add_channel(int channel, bool numbered, std::vector<Entity>& out) {
   for (const auto& q : kQuantities) {
-    Entity e;
-    e.key = key_of(q.key_prefix, channel);
-    e.component = Component::Sensor;
-    e.name = numbered ? std::string(q.name) + " " + std::to_string(channel) : std::string(q.name);
+    Entity e = channel_entity(q.key_prefix, channel, Component::Sensor, numbered, q.name);
     e.device_class = q.device_class;
     e.unit = q.unit;
     e.state_class = "measurement";
@@ -52,41 +49,34 @@ std::optional<Error> electricity_states(const DeviceProfile& p, DeviceState&, st
   const JsonValue* items = member(payload, field);
   if (!items && x) items = member(payload, field = "electricityx");
   if (!items) return std::nullopt;
-  std::optional<Error> error;
-  rapidjson::SizeType index = 0;
-  auto e = for_each_item(*items, field, [&](const JsonValue& item) {
-    const std::string path = field + "[" + std::to_string(index++) + "]";
-    if (error) return;
-    const auto channel = channel_of(item);
-    if (!channel) return;
-    const bool known = x ? std::count(electricityx_channels(p).begin(),
-                                      electricityx_channels(p).end(), *channel) > 0
-                         : *channel == 0;
-    if (!known) return;
-    std::int64_t raw_values[3] = {};
-    bool present[3] = {};
-    for (int i = 0; i < 3; ++i) {
-      auto raw = optional_int(item, kQuantities[i].key, path);
-      if (!raw) {
-        error = raw.error();
-        return;
-      }
-      if (!*raw) continue;
-      present[i] = true;
-      raw_values[i] = **raw;
-    }
-    out.updates.reserve(out.updates.size() + 3);
-    for (int i = 0; i < 3; ++i) {
-      if (!present[i]) continue;
-      // mW → W, 0.1 V (mV on ElectricityX) → V, mA → A: the conversions of units.hpp, printed
-      // from the integer.
-      const int divisor = i == 1 && !x ? kDecivoltsPerVolt : kMilliPerUnit;
-      out.updates.push_back(
-          {key_of(kQuantities[i].key_prefix, *channel), format_scaled(raw_values[i], divisor)});
-    }
-  });
-  if (e) return e;
-  return error;
+  return for_each_item_until_error(
+      *items, field, [&](const JsonValue& item, const std::string& path) -> std::optional<Error> {
+        const auto channel = channel_of(item);
+        if (!channel) return std::nullopt;
+        const bool known = x ? std::count(electricityx_channels(p).begin(),
+                                          electricityx_channels(p).end(), *channel) > 0
+                             : *channel == 0;
+        if (!known) return std::nullopt;
+        std::int64_t raw_values[3] = {};
+        bool present[3] = {};
+        for (int i = 0; i < 3; ++i) {
+          auto raw = optional_int(item, kQuantities[i].key, path);
+          if (!raw) return raw.error();
+          if (!*raw) continue;
+          present[i] = true;
+          raw_values[i] = **raw;
+        }
+        out.updates.reserve(out.updates.size() + 3);
+        for (int i = 0; i < 3; ++i) {
+          if (!present[i]) continue;
+          // mW → W, 0.1 V (mV on ElectricityX) → V, mA → A: the conversions of units.hpp, printed
+          // from the integer.
+          const int divisor = i == 1 && !x ? kDecivoltsPerVolt : kMilliPerUnit;
+          out.updates.push_back(
+              {key_of(kQuantities[i].key_prefix, *channel), format_scaled(raw_values[i], divisor)});
+        }
+        return std::nullopt;
+      });
 }
 
 void electricity_polls(const DeviceProfile& p, const DeviceState&, std::vector<Poll>& out) {

@@ -20,13 +20,12 @@
 
 #include "mapping/families/travel.hpp"
 #include "mapping/family.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::mapping::detail {
 namespace {
 
-constexpr std::string_view kState = "Appliance.GarageDoor.State";
-constexpr std::string_view kConfig = "Appliance.GarageDoor.Config";
-constexpr std::string_view kMultipleConfig = "Appliance.GarageDoor.MultipleConfig";
+namespace ns = meross::protocol::ns;
 
 // A travel is over only a little after its time (answers come late).
 constexpr std::int64_t kGraceSeconds = 3;
@@ -56,13 +55,11 @@ std::int64_t travel_ms(const DeviceState& s, int channel, std::int64_t target) {
   return ms ? *ms : travel::kDefaultMs;
 }
 
-void garage_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+void garage_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   const auto channels = garage_channels(p);
   for (int c : channels) {
-    Entity e;
-    e.key = key_of("garage_", c);
-    e.component = Component::Cover;
-    e.name = channels.size() > 1 ? "Door " + std::to_string(c) : std::string("Garage door");
+    Entity e =
+        channel_entity("garage_", c, Component::Cover, channels.size() > 1, "Door", "Garage door");
     e.device_class = "garage";
     e.has_command = true;
     e.options.emplace_back("payload_stop", "null");
@@ -75,48 +72,44 @@ void garage_entities(const DeviceProfile& p, std::vector<Entity>& out) {
 std::optional<Error> garage_states(const DeviceProfile& p, DeviceState& s, const JsonValue& items,
                                    std::int64_t now, StateBatch& out) {
   const auto channels = garage_channels(p);
-  std::optional<Error> error;
-  rapidjson::SizeType index = 0;
-  auto e = for_each_item(items, "state", [&](const JsonValue& item) {
-    const std::string path = "state[" + std::to_string(index++) + "]";
-    if (error) return;
-    auto open = optional_int(item, "open", path);
-    auto execute = optional_int(item, "execute", path);
-    if (!open || !execute) {
-      error = !open ? open.error() : execute.error();
-      return;
-    }
-    const auto channel = channel_of(item);
-    if (!*open || !channel ||
-        std::find(channels.begin(), channels.end(), *channel) == channels.end()) {
-      return;
-    }
-    const std::int64_t contact = **open != 0 ? 1 : 0;
-    const std::string target_key = memory_key(*channel, "target");
-    const std::string until_key = memory_key(*channel, "until");
-    const auto travelling = remembered(s, target_key);
-    if (*execute) {
-      // A SETACK: `open` is the contact before the move. Executed, the door moves away from
-      // where it is, or back when it was already travelling (a command while it moves).
-      if (**execute == 1) {
-        const std::int64_t target = travelling ? 1 - *travelling : 1 - contact;
-        s.numbers[target_key] = target;
-        s.numbers[until_key] = now + (travel_ms(s, *channel, target) + 999) / 1000 + kGraceSeconds;
-        out.polls_changed = true;
-      }
-    } else if (travelling &&
-               (contact == *travelling || (now > 0 && now >= remembered(s, until_key)))) {
-      // Arrived, or its time is up: the contact tells where it is.
-      s.numbers.erase(target_key);
-      s.numbers.erase(until_key);
-      out.polls_changed = true;
-    }
-    const auto target = remembered(s, target_key);
-    const char* state = target ? (*target ? "opening" : "closing") : contact ? "open" : "closed";
-    out.updates.push_back({key_of("garage_", *channel), state});
-  });
-  if (e) return e;
-  return error;
+  return for_each_item_until_error(
+      items, "state", [&](const JsonValue& item, const std::string& path) -> std::optional<Error> {
+        auto open = optional_int(item, "open", path);
+        auto execute = optional_int(item, "execute", path);
+        if (!open || !execute) return !open ? open.error() : execute.error();
+        const auto channel = channel_of(item);
+        if (!*open || !channel ||
+            std::find(channels.begin(), channels.end(), *channel) == channels.end()) {
+          return std::nullopt;
+        }
+        const std::int64_t contact = **open != 0 ? 1 : 0;
+        const std::string target_key = memory_key(*channel, "target");
+        const std::string until_key = memory_key(*channel, "until");
+        const auto travelling = remembered(s, target_key);
+        if (*execute) {
+          // A SETACK: `open` is the contact before the move. Executed, the door moves away from
+          // where it is, or back when it was already travelling (a command while it moves).
+          if (**execute == 1) {
+            const std::int64_t target = travelling ? 1 - *travelling : 1 - contact;
+            s.numbers[target_key] = target;
+            s.numbers[until_key] =
+                now + (travel_ms(s, *channel, target) + 999) / 1000 + kGraceSeconds;
+            out.polls_changed = true;
+          }
+        } else if (travelling &&
+                   (contact == *travelling || (now > 0 && now >= remembered(s, until_key)))) {
+          // Arrived, or its time is up: the contact tells where it is.
+          s.numbers.erase(target_key);
+          s.numbers.erase(until_key);
+          out.polls_changed = true;
+        }
+        const auto target = remembered(s, target_key);
+        const char* state = target    ? (*target ? "opening" : "closing")
+                            : contact ? "open"
+                                      : "closed";
+        out.updates.push_back({key_of("garage_", *channel), state});
+        return std::nullopt;
+      });
 }
 
 // One travel time in ms from a config item, clamped; nullopt when absent or not a number.
@@ -131,7 +124,7 @@ std::optional<std::int64_t> duration_of(const JsonValue& item, std::string_view 
 void read_config(DeviceState& s, std::string_view ns, const JsonValue& payload) {
   const JsonValue* config = member(payload, "config");
   if (!config) return;
-  const bool per_channel = ns == kMultipleConfig;
+  const bool per_channel = ns == ns::kGarageDoorMultipleConfig;
   (void)for_each_item(*config, "config", [&](const JsonValue& item) {
     std::string prefix = "garage_door.";
     if (per_channel) {
@@ -154,20 +147,20 @@ void garage_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Poll
     }
   }
   if (longest >= 0) {
-    out.push_back(Poll{PollKind::Slow, std::string(kState), R"({"state":{}})", travel::kPollMs,
-                       static_cast<int>(longest) + travel::kPollGraceMs});
+    out.push_back(Poll{PollKind::Slow, std::string(ns::kGarageDoorState), R"({"state":{}})",
+                       travel::kPollMs, static_cast<int>(longest) + travel::kPollGraceMs});
   }
-  if (p.has_ability(kConfig)) {
-    out.push_back(Poll{PollKind::Slow, std::string(kConfig), R"({"config":{}})"});
+  if (p.has_ability(ns::kGarageDoorConfig)) {
+    out.push_back(Poll{PollKind::Slow, std::string(ns::kGarageDoorConfig), R"({"config":{}})"});
   }
-  if (p.has_ability(kMultipleConfig)) {
+  if (p.has_ability(ns::kGarageDoorMultipleConfig)) {
     // The list naming the channels, as meross_lan asks (msg200.json.txt).
     std::string payload = R"({"config":[)";
     for (int c : channels) {
       if (payload.back() == '}') payload += ',';
       payload += R"({"channel":)" + std::to_string(c) + "}";
     }
-    out.push_back(Poll{PollKind::Slow, std::string(kMultipleConfig), payload + "]}"});
+    out.push_back(Poll{PollKind::Slow, std::string(ns::kGarageDoorMultipleConfig), payload + "]}"});
   }
 }
 
@@ -181,10 +174,11 @@ Result<std::vector<DeviceRequest>> garage_command(const DeviceProfile&, int chan
     return Error{"command", "expected OPEN or CLOSE"};
   }
   return std::vector<DeviceRequest>{
-      channel_set(std::string(kState), "state", channel, "open", open)};
+      channel_set(std::string(ns::kGarageDoorState), "state", channel, "open", open)};
 }
 
-constexpr std::string_view kNamespaces[] = {kState, kConfig, kMultipleConfig};
+constexpr std::string_view kNamespaces[] = {ns::kGarageDoorState, ns::kGarageDoorConfig,
+                                            ns::kGarageDoorMultipleConfig};
 constexpr DigestSection kDigest[] = {
     // Pass 1 only to keep the order updates have always come in (after ToggleX).
     {"garageDoor", 1,
@@ -197,8 +191,7 @@ constexpr DigestSection kDigest[] = {
 extern const Family garage_door_family;
 const Family garage_door_family{
     .name = "garage_door",
-    .entities = [](const DeviceProfile& p, const DeviceState&,
-                   std::vector<Entity>& out) { garage_entities(p, out); },
+    .entities = garage_entities,
     // The opener's relay is on its ToggleX channel (msg100).
     .powers =
         [](const DeviceProfile& p, int channel) {
@@ -209,7 +202,7 @@ const Family garage_door_family{
     .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
                const JsonValue& payload, const Context& ctx,
                StateBatch& out) -> std::optional<Error> {
-      if (ns != kState) {
+      if (ns != ns::kGarageDoorState) {
         read_config(s, ns, payload);
         return std::nullopt;
       }

@@ -13,6 +13,7 @@
 #include <cmath>
 
 #include "protocol/json_writer.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::mapping::detail {
 namespace hub {
@@ -27,6 +28,18 @@ constexpr TypeInfo ms100(std::string_view tag, std::string_view model) {
           .digest_temperature = "latestTemperature",
           .digest_humidity = "latestHumidity",
           .adjustable = true};
+}
+
+// A contact sensor: one binary_sensor from `field` of the object named like its tag.
+constexpr TypeInfo contact(std::string_view tag, std::string_view model, std::string_view field,
+                           std::string_view suffix, std::string_view device_class) {
+  return {.tag = tag,
+          .model = model,
+          .kind = Kind::Contact,
+          .object = tag,
+          .field = field,
+          .suffix = suffix,
+          .device_class = device_class};
 }
 
 // Digest type tags (device-families.md §2.1). Valves differ only in name; the sensors in data.
@@ -46,24 +59,12 @@ constexpr TypeInfo kTypes[] = {
      .digest_temperature = "temp",
      .digest_humidity = "humi",
      .illuminance = true},
-    {.tag = "doorWindow",
-     .model = "MS200",
-     .kind = Kind::Contact,
-     .object = "doorWindow",
-     .field = "status",
-     .suffix = "window",
-     // meross_lan's class, so its users find the same sensor; HA lets each user show it as a
-     // door instead ("Show as"), which is not possible the other way round for a "door" default
-     // on the windows most of these sit on.
-     .device_class = "window"},
+    // The "window" class is meross_lan's, so its users find the same sensor; HA lets each user
+    // show it as a door instead ("Show as"), which is not possible the other way round for a
+    // "door" default on the windows most of these sit on.
+    contact("doorWindow", "MS200", "status", "window", "window"),
     // ms400, from meross_lan's code only (no trace): 1 = water detected.
-    {.tag = "waterLeak",
-     .model = "MS400",
-     .kind = Kind::Contact,
-     .object = "waterLeak",
-     .field = "latestWaterLeak",
-     .suffix = "leak",
-     .device_class = "moisture"},
+    contact("waterLeak", "MS400", "latestWaterLeak", "leak", "moisture"),
     {.tag = "smokeAlarm",
      .model = "GS559",
      .kind = Kind::Smoke,
@@ -241,13 +242,13 @@ constexpr ListReader kLists[] = {
     // ms130 light level (§2.5). Other devices' LatestX items (ms600) carry no subId: ignored.
     {"Appliance.Control.Sensor.LatestX", "latest", sensor_latestx, "subId"},
 };
-constexpr std::string_view kDigestHub = "Appliance.Digest.Hub";
+namespace ns = meross::protocol::ns;
 
 constexpr auto kNamespaces = [] {
   std::array<std::string_view, std::size(kLists) + 1> names{};
   for (std::size_t i = 0; i < std::size(kLists); ++i)
     names[i] = kLists[i].ns;
-  names.back() = kDigestHub;
+  names.back() = ns::kDigestHub;
   return names;
 }();
 
@@ -287,7 +288,7 @@ std::optional<Error> read_list(const ListReader& list_reader, Reader& r, const J
 std::optional<Error> hub_read(const DeviceProfile&, DeviceState& s, std::string_view ns,
                               const JsonValue& payload, const Context&, StateBatch& out) {
   Reader r{s, out};
-  if (ns == kDigestHub) {
+  if (ns == ns::kDigestHub) {
     if (const JsonValue* hub = member(payload, "hub")) read_hub(r, *hub, "hub");
     return std::nullopt;
   }
@@ -382,8 +383,8 @@ void hub_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Poll>& 
   if (!is_hub(p)) return;
   // Sub-devices paired or removed later, and the online status of each: the digest, read again
   // (the bridge reads System.All on its own only after silence, which a busy hub never has).
-  if (p.has_ability(kDigestHub)) {
-    out.push_back({PollKind::Slow, std::string(kDigestHub), R"({"hub":{}})"});
+  if (p.has_ability(ns::kDigestHub)) {
+    out.push_back({PollKind::Slow, std::string(ns::kDigestHub), R"({"hub":{}})"});
   } else {
     out.push_back({PollKind::Slow, "Appliance.System.All", R"({"all":{}})"});
   }
@@ -522,8 +523,11 @@ bool Reader::online_member(const SubDevice& sub, const JsonValue& item, const st
   return is_online(state, sub);
 }
 
-DeviceRequest hub_set(std::string_view ns, std::string_view list_key, std::string_view id,
-                      std::string_view field, std::int64_t value) {
+namespace {
+
+// {"<list_key>":[{"id":"<id>"}]}, with "<field>":<value> in the item when a field is given.
+std::string one_item(std::string_view list_key, std::string_view id, std::string_view field = {},
+                     std::int64_t value = 0) {
   protocol::JsonStringWriter w;
   w.StartObject();
   w.key(list_key);
@@ -531,26 +535,25 @@ DeviceRequest hub_set(std::string_view ns, std::string_view list_key, std::strin
   w.StartObject();
   w.key("id");
   w.string(id);
-  w.key(field);
-  w.Int64(value);
+  if (!field.empty()) {
+    w.key(field);
+    w.Int64(value);
+  }
   w.EndObject();
   w.EndArray();
   w.EndObject();
-  return DeviceRequest{Method::Set, std::string(ns), w.take()};
+  return w.take();
+}
+
+}  // namespace
+
+DeviceRequest hub_set(std::string_view ns, std::string_view list_key, std::string_view id,
+                      std::string_view field, std::int64_t value) {
+  return DeviceRequest{Method::Set, std::string(ns), one_item(list_key, id, field, value)};
 }
 
 DeviceRequest hub_get(std::string_view ns, std::string_view list_key, std::string_view id) {
-  protocol::JsonStringWriter w;
-  w.StartObject();
-  w.key(list_key);
-  w.StartArray();
-  w.StartObject();
-  w.key("id");
-  w.string(id);
-  w.EndObject();
-  w.EndArray();
-  w.EndObject();
-  return get_request(std::string(ns), w.take());
+  return get_request(std::string(ns), one_item(list_key, id));
 }
 
 Result<double> parse_number(std::string_view command, double lo, double hi) {

@@ -98,9 +98,11 @@ struct Reader {
 bool is_online(const DeviceState& s, const SubDevice& sub);
 
 // Reads one item of a Hub.* list (or of the hub's Control.Sensor.LatestX) for its sub-device.
-// `list_key` is the payload's key ("temperature", "doorWindow").
-using ItemReader = void (*)(Reader& r, const SubDevice& sub, const JsonValue& item,
-                            std::string_view list_key, const std::string& path);
+// `list_key` is the payload's key ("temperature", "doorWindow"). The readers of the kinds below
+// are declared with this type, so each fits hub.cpp's dispatch table by construction.
+using ReadItem = void(Reader& r, const SubDevice& sub, const JsonValue& item,
+                      std::string_view list_key, const std::string& path);
+using ItemReader = ReadItem*;
 
 // --- building requests -------------------------------------------------------------------------
 
@@ -127,16 +129,8 @@ void valve_entities(const DeviceState& s, const SubDevice& sub, std::vector<Enti
 // The digest item (its `onoff`) and its type object ({"mode":1,"currentSet":150,…}).
 void valve_digest(Reader& r, const SubDevice& sub, const JsonValue& item,
                   const JsonValue& type_object, const std::string& path);
-void valve_togglex(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                   const std::string& path);
-void valve_all(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-               const std::string& path);
-void valve_temperature(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                       const std::string& path);
-void valve_mode(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                const std::string& path);
-void valve_adjust(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                  const std::string& path);
+// Hub.ToggleX, Hub.Mts100.All, .Temperature, .Mode and .Adjust.
+ReadItem valve_togglex, valve_all, valve_temperature, valve_mode, valve_adjust;
 Result<std::vector<DeviceRequest>> valve_command(const DeviceState& s, const SubDevice& sub,
                                                  std::string_view suffix, std::string_view command);
 
@@ -144,21 +138,14 @@ Result<std::vector<DeviceRequest>> valve_command(const DeviceState& s, const Sub
 void sensor_entities(const DeviceProfile& p, const SubDevice& sub, std::vector<Entity>& out);
 void sensor_digest(Reader& r, const SubDevice& sub, const JsonValue& type_object,
                    const std::string& path);
-void sensor_all(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                const std::string& path);
+// Hub.Sensor.All, .Latest and .Adjust.
+ReadItem sensor_all, sensor_latest, sensor_adjust;
 // Hub.Sensor.TempHum: the ms100 digest object's fields.
-void sensor_temphum(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                    const std::string& path);
-void sensor_latest(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                   const std::string& path);
-void sensor_adjust(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                   const std::string& path);
+ReadItem sensor_temphum;
 // Hub.Sensor.DoorWindow / Smoke / WaterLeak: items of the type whose object is `list_key`.
-void sensor_status(Reader& r, const SubDevice& sub, const JsonValue& item,
-                   std::string_view list_key, const std::string& path);
+ReadItem sensor_status;
 // Control.Sensor.LatestX (ms130, by subId).
-void sensor_latestx(Reader& r, const SubDevice& sub, const JsonValue& item, std::string_view,
-                    const std::string& path);
+ReadItem sensor_latestx;
 Result<std::vector<DeviceRequest>> sensor_command(const DeviceState& s, const SubDevice& sub,
                                                   std::string_view suffix,
                                                   std::string_view command);

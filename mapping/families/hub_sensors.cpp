@@ -9,6 +9,7 @@
 
 #include "mapping/families/hub.hpp"
 #include "protocol/json_writer.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::mapping::detail::hub {
 namespace {
@@ -16,8 +17,7 @@ namespace {
 constexpr int kHumidityDivisor = 10;  // every type: tenths of a percent
 constexpr int kOffsetDivisor = 10;    // Hub.Sensor.Adjust: tenths
 
-constexpr std::string_view kSensorAdjust = "Appliance.Hub.Sensor.Adjust";
-constexpr std::string_view kSmoke = "Appliance.Hub.Sensor.Smoke";
+namespace ns = meross::protocol::ns;
 
 struct Measurement {
   std::string_view suffix;
@@ -198,7 +198,7 @@ void sensor_entities(const DeviceProfile& p, const SubDevice& sub, std::vector<E
       if (info.illuminance && p.has_ability("Appliance.Control.Sensor.LatestX")) {
         out.push_back(sensor_entity(sub, kIlluminance));
       }
-      if (info.adjustable && p.has_ability(std::string(kSensorAdjust))) {
+      if (info.adjustable && p.has_ability(std::string(ns::kHubSensorAdjust))) {
         for (const auto& o : kOffsets) {
           out.push_back(number_entity(sub, o.suffix, std::string(o.name), o.device_class, o.unit,
                                       o.min, o.max, o.step));
@@ -219,7 +219,7 @@ void sensor_entities(const DeviceProfile& p, const SubDevice& sub, std::vector<E
       status.device_class = "enum";
       status.options = {{"options", smoke_options()}};
       out.push_back(std::move(status));
-      if (p.has_ability(std::string(kSmoke))) {
+      if (p.has_ability(std::string(ns::kHubSensorSmoke))) {
         out.push_back(button_entity(sub, "mute", "Mute"));
         Entity test = button_entity(sub, "test", "Test");
         test.category = Category::Config;
@@ -323,8 +323,9 @@ Result<std::vector<DeviceRequest>> sensor_command(const DeviceState& s, const Su
       return Error{"command", "the current offset is not known yet (Hub.Sensor.Adjust)"};
     }
     const std::int64_t delta = std::llround(*wanted * kOffsetDivisor) - *current;
-    return std::vector<DeviceRequest>{hub_set(kSensorAdjust, "adjust", id, offset->field, delta),
-                                      hub_get(kSensorAdjust, "adjust", id)};
+    return std::vector<DeviceRequest>{
+        hub_set(ns::kHubSensorAdjust, "adjust", id, offset->field, delta),
+        hub_get(ns::kHubSensorAdjust, "adjust", id)};
   }
   if (type_of(sub).kind == Kind::Smoke && (suffix == "mute" || suffix == "test")) {
     if (trim(command) != "PRESS") return Error{"command", "expected PRESS"};
@@ -338,8 +339,9 @@ Result<std::vector<DeviceRequest>> sensor_command(const DeviceState& s, const Su
       }
       status = current->mute_to;
     }
-    return std::vector<DeviceRequest>{hub_set(kSmoke, "smokeAlarm", id, "status", status),
-                                      hub_get(kSmoke, "smokeAlarm", id)};
+    return std::vector<DeviceRequest>{
+        hub_set(ns::kHubSensorSmoke, "smokeAlarm", id, "status", status),
+        hub_get(ns::kHubSensorSmoke, "smokeAlarm", id)};
   }
   return Error{"entity", "no commandable entity '" + key(id, suffix) + "'"};
 }

@@ -14,6 +14,7 @@
 
 #include "mapping/families/hub.hpp"
 #include "protocol/json_writer.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::mapping::detail::hub {
 namespace {
@@ -25,11 +26,7 @@ constexpr std::int64_t kDefaultMin = 50;
 constexpr std::int64_t kDefaultMax = 350;
 constexpr double kAdjustRange = 5;  // ±5 °C, as meross_lan
 
-constexpr std::string_view kToggleX = "Appliance.Hub.ToggleX";
-constexpr std::string_view kMode = "Appliance.Hub.Mts100.Mode";
-constexpr std::string_view kTemperature = "Appliance.Hub.Mts100.Temperature";
-constexpr std::string_view kAdjust = "Appliance.Hub.Mts100.Adjust";
-constexpr std::string_view kAll = "Appliance.Hub.Mts100.All";
+namespace ns = meross::protocol::ns;
 
 // Hub.Mts100.Mode state ↔ preset, with meross_lan's names (device-families.md §2.3).
 struct Preset {
@@ -251,7 +248,7 @@ Result<std::vector<DeviceRequest>> valve_command(const DeviceState& s, const Sub
   if (suffix == "mode") {
     const std::string_view mode = trim(command);
     if (mode != "off" && mode != "heat") return Error{"command", "expected off or heat"};
-    out.push_back(hub_set(kToggleX, "togglex", id, "onoff", mode == "heat" ? 1 : 0));
+    out.push_back(hub_set(ns::kHubToggleX, "togglex", id, "onoff", mode == "heat" ? 1 : 0));
   } else if (suffix == "preset") {
     std::string_view name = trim(command);
     // HA offers "none" besides the presets: no preset is the manual setpoint.
@@ -261,24 +258,26 @@ Result<std::vector<DeviceRequest>> valve_command(const DeviceState& s, const Sub
       if (p.name == name) preset = &p;
     }
     if (!preset) return Error{"command", "unknown preset '" + std::string(name) + "'"};
-    out.push_back(hub_set(kMode, "mode", id, "state", preset->mode));
+    out.push_back(hub_set(ns::kHubMts100Mode, "mode", id, "state", preset->mode));
     // A preset is asked for to heat by it (meross_lan): switch an off valve on.
-    if (recall(s, id, "onoff") != 1) out.push_back(hub_set(kToggleX, "togglex", id, "onoff", 1));
+    if (recall(s, id, "onoff") != 1)
+      out.push_back(hub_set(ns::kHubToggleX, "togglex", id, "onoff", 1));
   } else if (suffix == "target") {
     auto celsius = parse_number(command, static_cast<double>(min) / kTenths,
                                 static_cast<double>(max) / kTenths);
     if (!celsius) return celsius.error();
     // The valve follows `custom` only in the custom mode: switch to it first (meross_lan).
     if (recall(s, id, "mode") != kCustom) {
-      out.push_back(hub_set(kMode, "mode", id, "state", kCustom));
+      out.push_back(hub_set(ns::kHubMts100Mode, "mode", id, "state", kCustom));
     }
-    out.push_back(hub_set(kTemperature, "temperature", id, "custom", tenths(*celsius)));
+    out.push_back(
+        hub_set(ns::kHubMts100Temperature, "temperature", id, "custom", tenths(*celsius)));
   } else if (suffix == "adjust") {
     auto celsius = parse_number(command, -kAdjustRange, kAdjustRange);
     if (!celsius) return celsius.error();
-    return std::vector<DeviceRequest>{
-        hub_set(kAdjust, "adjust", id, "temperature", std::llround(*celsius * kHundredths)),
-        hub_get(kAdjust, "adjust", id)};
+    return std::vector<DeviceRequest>{hub_set(ns::kHubMts100Adjust, "adjust", id, "temperature",
+                                              std::llround(*celsius * kHundredths)),
+                                      hub_get(ns::kHubMts100Adjust, "adjust", id)};
   } else {
     const Setpoint* setpoint = nullptr;
     for (const auto& sp : kSetpoints) {
@@ -288,9 +287,10 @@ Result<std::vector<DeviceRequest>> valve_command(const DeviceState& s, const Sub
     auto celsius = parse_number(command, static_cast<double>(min) / kTenths,
                                 static_cast<double>(max) / kTenths);
     if (!celsius) return celsius.error();
-    out.push_back(hub_set(kTemperature, "temperature", id, setpoint->field, tenths(*celsius)));
+    out.push_back(
+        hub_set(ns::kHubMts100Temperature, "temperature", id, setpoint->field, tenths(*celsius)));
   }
-  out.push_back(hub_get(kAll, "all", id));
+  out.push_back(hub_get(ns::kHubMts100All, "all", id));
   return out;
 }
 

@@ -219,10 +219,7 @@ void light_entities(const DeviceProfile& p, const DeviceState& s, std::vector<En
   const auto channels = light_channels(p);
   const int capacity = ability_capacity(p);
   for (int c : channels) {
-    Entity e;
-    e.key = key_of("light_", c);
-    e.component = Component::Light;
-    e.name = channels.size() > 1 ? "Light " + std::to_string(c) : std::string("Light");
+    Entity e = channel_entity("light_", c, Component::Light, channels.size() > 1, "Light");
     e.has_command = true;
     e.options.emplace_back("schema", "\"json\"");
     e.options.emplace_back("supported_color_modes", json_string_list(color_modes(capacity)));

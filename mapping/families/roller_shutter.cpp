@@ -19,13 +19,12 @@
 
 #include "mapping/families/travel.hpp"
 #include "mapping/family.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::mapping::detail {
 namespace {
 
-constexpr std::string_view kPosition = "Appliance.RollerShutter.Position";
-constexpr std::string_view kState = "Appliance.RollerShutter.State";
-constexpr std::string_view kConfig = "Appliance.RollerShutter.Config";
+namespace ns = meross::protocol::ns;
 
 // Reading a shutter just learned: a few tries, not a whole travel time.
 constexpr int kFirstReadMs = 10'000;
@@ -56,7 +55,7 @@ std::string shutter_json(const ShutterState& s) {
          "}";
 }
 
-void shutter_entities(const DeviceProfile& p, std::vector<Entity>& out) {
+void shutter_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (!has_shutter(p)) return;
   Entity e;
   e.key = "shutter_0";
@@ -93,41 +92,35 @@ void read_config(DeviceState& s, const JsonValue& payload) {
 std::optional<Error> shutter_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
                                     const JsonValue& payload, StateBatch& out) {
   if (!has_shutter(p)) return std::nullopt;
-  if (ns == kConfig) {
+  if (ns == ns::kRollerShutterConfig) {
     read_config(s, payload);
     return std::nullopt;
   }
-  const bool position = ns == kPosition;
+  const bool position = ns == ns::kRollerShutterPosition;
   const std::string field = position ? "position" : "state";
   const JsonValue* items = member(payload, field);
   if (!items) return std::nullopt;  // SETACK {}
-  std::optional<Error> error;
-  rapidjson::SizeType index = 0;
-  auto e = for_each_item(*items, field, [&](const JsonValue& item) {
-    const std::string path = field + "[" + std::to_string(index++) + "]";
-    if (error) return;
-    auto value = optional_int(item, field, path);
-    if (!value) {
-      error = value.error();
-      return;
-    }
-    const auto channel = channel_of(item);
-    if (!*value || !channel || *channel != 0) return;
-    ShutterState& shutter = s.shutters[*channel];
-    const int before = phase(shutter);
-    if (position) {
-      if (**value < 0 || **value > 100) return;  // -1 = "stopped" echoes, not a position
-      shutter.position = static_cast<int>(**value);
-    } else {
-      shutter.motion = static_cast<int>(std::clamp<std::int64_t>(**value, 0, 2));
-    }
-    if (phase(shutter) != before) out.polls_changed = true;
-    if (shutter.position >= 0) {
-      out.updates.push_back({key_of("shutter_", *channel), shutter_json(shutter)});
-    }
-  });
-  if (e) return e;
-  return error;
+  return for_each_item_until_error(
+      *items, field, [&](const JsonValue& item, const std::string& path) -> std::optional<Error> {
+        auto value = optional_int(item, field, path);
+        if (!value) return value.error();
+        const auto channel = channel_of(item);
+        if (!*value || !channel || *channel != 0) return std::nullopt;
+        ShutterState& shutter = s.shutters[*channel];
+        const int before = phase(shutter);
+        if (position) {
+          // -1 = "stopped" echoes, not a position.
+          if (**value < 0 || **value > 100) return std::nullopt;
+          shutter.position = static_cast<int>(**value);
+        } else {
+          shutter.motion = static_cast<int>(std::clamp<std::int64_t>(**value, 0, 2));
+        }
+        if (phase(shutter) != before) out.polls_changed = true;
+        if (shutter.position >= 0) {
+          out.updates.push_back({key_of("shutter_", *channel), shutter_json(shutter)});
+        }
+        return std::nullopt;
+      });
 }
 
 void shutter_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Poll>& out) {
@@ -145,11 +138,12 @@ void shutter_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Pol
         static_cast<int>(travel_ms(s, 0, now == 1 ? "open_ms" : "close_ms")) + travel::kPollGraceMs;
   }
   // Position first (see the top of this file).
-  out.push_back(
-      Poll{PollKind::Slow, std::string(kPosition), R"({"position":[]})", interval, window});
-  out.push_back(Poll{PollKind::Slow, std::string(kState), R"({"state":[]})", interval, window});
-  if (p.has_ability(kConfig)) {
-    out.push_back(Poll{PollKind::Slow, std::string(kConfig), R"({"config":{}})"});
+  out.push_back(Poll{PollKind::Slow, std::string(ns::kRollerShutterPosition), R"({"position":[]})",
+                     interval, window});
+  out.push_back(Poll{PollKind::Slow, std::string(ns::kRollerShutterState), R"({"state":[]})",
+                     interval, window});
+  if (p.has_ability(ns::kRollerShutterConfig)) {
+    out.push_back(Poll{PollKind::Slow, std::string(ns::kRollerShutterConfig), R"({"config":{}})"});
   }
 }
 
@@ -172,20 +166,21 @@ Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile&, int cha
     }
   }
   return std::vector<DeviceRequest>{
-      channel_set(std::string(kPosition), "position", channel, "position", position),
-      get_request(std::string(kPosition), R"({"position":[]})"),
-      get_request(std::string(kState), R"({"state":[]})")};
+      channel_set(std::string(ns::kRollerShutterPosition), "position", channel, "position",
+                  position),
+      get_request(std::string(ns::kRollerShutterPosition), R"({"position":[]})"),
+      get_request(std::string(ns::kRollerShutterState), R"({"state":[]})")};
 }
 
-constexpr std::string_view kNamespaces[] = {kPosition, kState, kConfig};
+constexpr std::string_view kNamespaces[] = {ns::kRollerShutterPosition, ns::kRollerShutterState,
+                                            ns::kRollerShutterConfig};
 
 }  // namespace
 
 extern const Family roller_shutter_family;
 const Family roller_shutter_family{
     .name = "roller_shutter",
-    .entities = [](const DeviceProfile& p, const DeviceState&,
-                   std::vector<Entity>& out) { shutter_entities(p, out); },
+    .entities = shutter_entities,
     .namespaces = kNamespaces,
     .read = [](const DeviceProfile& p, DeviceState& s, std::string_view ns,
                const JsonValue& payload, const Context&,

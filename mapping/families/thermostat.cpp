@@ -36,7 +36,7 @@ constexpr Namespace kNamespaces[] = {
     // Pushed on change and in the digest. Its SETACK is the whole channel object (§1.1).
     {"Appliance.Control.Thermostat.Mode", "mode", false, false},
     // May be acked without being applied (§1.1): read it back.
-    {kSummerMode, "summerMode", false, true},
+    {ns::kControlThermostatSummerMode, "summerMode", false, true},
     {"Appliance.Control.Thermostat.WindowOpened", "windowOpened", false, false},
     {"Appliance.Control.Thermostat.ModeB", "modeB", false, true},
     {"Appliance.Control.Thermostat.CtlRange", "ctlRange", true, false},

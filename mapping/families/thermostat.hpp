@@ -22,10 +22,11 @@
 #include <vector>
 
 #include "mapping/family.hpp"
+#include "protocol/namespaces.hpp"
 
 namespace meross::mapping::detail::thermostat {
 
-constexpr std::string_view kSummerMode = "Appliance.Control.Thermostat.SummerMode";
+namespace ns = meross::protocol::ns;
 
 // "control.targetTemp.heat" → "control"; the rest → "targetTemp.heat".
 constexpr std::string_view payload_key(std::string_view field) {

@@ -187,7 +187,7 @@ std::span<const std::string_view> mode_names(const DeviceProfile& p, const Model
   while (!modes.empty() && modes.back().empty())
     modes = modes.first(modes.size() - 1);
   // Cooling is SummerMode's: an mts200 without it only heats.
-  if (m.key == "mode" && !p.has_ability(kSummerMode)) return modes.first(2);
+  if (m.key == "mode" && !p.has_ability(ns::kControlThermostatSummerMode)) return modes.first(2);
   return modes;
 }
 
@@ -224,7 +224,7 @@ Result<std::vector<DeviceRequest>> mts200_command(const View& v, std::string_vie
   if (what == "mode") {
     auto mode = parse_choice(text, mode_names(v.p, v.model));
     if (!mode) return mode.error();
-    if (*mode != 0 && v.p.has_ability(kSummerMode)) {
+    if (*mode != 0 && v.p.has_ability(ns::kControlThermostatSummerMode)) {
       plan.set("summerMode", v.channel, {{"mode", *mode == 2 ? "2" : "1"}});
     }
     plan.set("mode", v.channel, {{"onoff", *mode == 0 ? "0" : "1"}});

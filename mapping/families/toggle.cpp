@@ -56,10 +56,7 @@ void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int
 std::optional<Error> toggle_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
                                    const JsonValue& payload, const Context&, StateBatch& out) {
   if (ns == "Appliance.Control.Toggle") {
-    const JsonValue* toggle = member(payload, "toggle");
-    if (!toggle) return std::nullopt;
-    if (!toggle->IsObject()) return wrong_type("toggle", "an object", *toggle);
-    auto onoff = optional_int(*toggle, "onoff", "toggle");
+    auto onoff = member_int(payload, "toggle", "onoff");
     if (!onoff) return onoff.error();
     if (*onoff && legacy_toggle(p)) out.updates.push_back({"switch_0", on_off(**onoff != 0)});
     return std::nullopt;

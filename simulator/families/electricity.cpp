@@ -7,14 +7,13 @@
 #include <algorithm>
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kElectricity = "Appliance.Control.Electricity";
-constexpr std::string_view kConsumptionX = "Appliance.Control.ConsumptionX";
-constexpr std::string_view kConfig = "Appliance.Control.ConsumptionConfig";
+namespace ns = meross::protocol::ns;
 
 double number_of(const JsonValue& object, std::string_view name) {
   const JsonValue* v = member(object, name);
@@ -33,15 +32,17 @@ double load_watts(const View& view, const JsonValue& section) {
 
 void seed(Context& ctx) {
   const View v = ctx.view();
-  if (!v.has(kElectricity) && !v.has(kConsumptionX) && !v.has(kConfig)) return;
+  if (!v.has(ns::kControlElectricity) && !v.has(ns::kControlConsumptionX) &&
+      !v.has(ns::kControlConsumptionConfig))
+    return;
   auto& section = ctx.make_section("electricity", rapidjson::kObjectType);
   auto& a = ctx.alloc();
-  set(section, "metering", JsonValue(v.has(kElectricity)), a);
+  set(section, "metering", JsonValue(v.has(ns::kControlElectricity)), a);
   // A plausible appliance on the plug, fixed per device.
   double base = 20.0 + static_cast<double>(fnv1a(std::string(ctx.uuid) + "load") % 1480);
   rapidjson::Document config;
   config.Parse(R"({"voltageRatio":188,"electricityRatio":100})");
-  if (auto doc = v.recorded(kElectricity)) {
+  if (auto doc = v.recorded(ns::kControlElectricity)) {
     if (const JsonValue* e = member(*doc, "electricity")) {
       if (auto power = protocol::int_member(*e, "power"); power && *power > 1000) {
         base = static_cast<double>(*power) / 1000.0;
@@ -51,7 +52,7 @@ void seed(Context& ctx) {
       }
     }
   }
-  if (auto doc = v.recorded(kConfig)) {
+  if (auto doc = v.recorded(ns::kControlConsumptionConfig)) {
     if (const JsonValue* c = member(*doc, "config"); c && c->IsObject()) {
       config.CopyFrom(*c, config.GetAllocator());
     }
@@ -68,8 +69,8 @@ void seed(Context& ctx) {
     days.PushBack(day, a);
   };
   double today_wh = 0;
-  if (v.has(kConsumptionX)) {
-    if (auto doc = v.recorded(kConsumptionX)) {
+  if (v.has(ns::kControlConsumptionX)) {
+    if (auto doc = v.recorded(ns::kControlConsumptionX)) {
       for (const JsonValue* item : items_of(member(*doc, "consumptionx"))) {
         auto date = protocol::string_member(*item, "date");
         if (!date) continue;
@@ -104,7 +105,7 @@ void advance(Context& ctx) {
   auto& a = ctx.alloc();
   const double dt_h = static_cast<double>(ctx.now_ms - last) / 3'600'000.0;
   set_int(*section, "lastMs", ctx.now_ms, a);
-  if (!ctx.has(kConsumptionX)) return;
+  if (!ctx.has(ns::kControlConsumptionX)) return;
   JsonValue& days = ensure(*section, "days", rapidjson::kArrayType, a);
   const std::string today = ctx.clock.local_date(ctx.now_s());
   JsonValue* day = nullptr;
@@ -157,45 +158,38 @@ std::string electricity_payload(Context& ctx, const JsonValue& section) {
 }
 
 std::string consumption_payload(const JsonValue& section) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key("consumptionx");
-  w.StartArray();
-  if (const JsonValue* days = member(section, "days"); days && days->IsArray()) {
-    for (const auto& day : days->GetArray()) {
-      w.StartObject();
-      write_member(w, "date", *member(day, "date"));
-      w.Key("time");
-      w.Int64(int_of(day, "time"));
-      w.Key("value");
-      w.Int64(static_cast<std::int64_t>(std::floor(number_of(day, "wh"))));
-      w.EndObject();
-    }
-  }
-  w.EndArray();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  const JsonValue* days = member(section, "days");
+  const JsonValue none(rapidjson::kArrayType);
+  return object_text([&](Writer& w) {
+    write_list(w, "consumptionx", (days && days->IsArray() ? *days : none).GetArray(),
+               [](const JsonValue& day, Writer& out) {
+                 write_member(out, "date", *member(day, "date"));
+                 write_ints(out, day, {"time"});
+                 out.Key("value");
+                 out.Int64(static_cast<std::int64_t>(std::floor(number_of(day, "wh"))));
+               });
+  });
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
   JsonValue* section = ctx.section("electricity");
   if (!section) return recorded_answer(ctx, method, ns, payload);
-  if (ns == kConfig) {
+  if (ns == ns::kControlConsumptionConfig) {
     if (method == Method::Get)
       return Answer{Method::GetAck, wrap("config", *member(*section, "config"))};
     if (method == Method::Set) return error_answer(5000, "not supported");
   } else if (metering(*section) && method == Method::Get) {
-    return Answer{Method::GetAck, ns == kElectricity ? electricity_payload(ctx, *section)
-                                                     : consumption_payload(*section)};
+    return Answer{Method::GetAck, ns == ns::kControlElectricity ? electricity_payload(ctx, *section)
+                                                                : consumption_payload(*section)};
   }
   return recorded_answer(ctx, method, ns, payload);
 }
 
 void connect(Context& ctx) {
   const JsonValue* section = ctx.section("electricity");
-  if (section && ctx.has(kConfig)) ctx.push(kConfig, wrap("config", *member(*section, "config")));
+  if (section && ctx.has(ns::kControlConsumptionConfig))
+    ctx.push(ns::kControlConsumptionConfig, wrap("config", *member(*section, "config")));
 }
 
 void summary(const View& view, Writer& w) {
@@ -207,7 +201,8 @@ void summary(const View& view, Writer& w) {
   w.Double(std::floor(number_of(*section, "todayWh")));
 }
 
-constexpr std::string_view kNamespaces[] = {kElectricity, kConsumptionX, kConfig};
+constexpr std::string_view kNamespaces[] = {ns::kControlElectricity, ns::kControlConsumptionX,
+                                            ns::kControlConsumptionConfig};
 
 }  // namespace
 

@@ -5,20 +5,17 @@
 // is. A door moved by its button PUSHes when it stops. Section "garageDoor":
 // {"dictShape":bool,"doors":[{channel,open,lmTime,moving,target,doneAtMs,pushWhenDone}]}.
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kState = "Appliance.GarageDoor.State";
+namespace ns = meross::protocol::ns;
 
-JsonValue* doors(JsonValue* section) {
-  JsonValue* list = section ? member(*section, "doors") : nullptr;
-  return list && list->IsArray() && !list->Empty() ? list : nullptr;
-}
-const JsonValue* doors(const JsonValue* section) {
-  const JsonValue* list = section ? member(*section, "doors") : nullptr;
-  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+// The section's doors, nullptr when there are none (from a Context or a View).
+auto* doors(auto& device) {
+  return filled_list(device.section("garageDoor"), "doors");
 }
 
 void add_door(JsonValue& list, const JsonValue* seen, Alloc& alloc) {
@@ -39,10 +36,10 @@ void seed(Context& ctx) {
   const JsonValue* digest = v.digest();
   const JsonValue* listed = digest ? member(*digest, "garageDoor") : nullptr;
   auto items = items_of(listed);
-  auto recorded = v.recorded(kState);
+  auto recorded = v.recorded(ns::kGarageDoorState);
   const JsonValue* recorded_state = recorded ? member(*recorded, "state") : nullptr;
   if (items.empty()) items = items_of(recorded_state);
-  const bool ability = v.has(kState);
+  const bool ability = v.has(ns::kGarageDoorState);
   if (items.empty() && !ability) return;
   auto& section = ctx.make_section("garageDoor", rapidjson::kObjectType);
   auto& list = ensure(section, "doors", rapidjson::kArrayType, ctx.alloc());
@@ -71,28 +68,22 @@ bool dict_shape(const JsonValue& section) {
 // {"state":[…]} (or one object), optionally only `only_channel`, with "execute" when >= 0.
 std::string state_payload(const JsonValue& list, bool as_list, int execute = -1,
                           std::int64_t only_channel = -1) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key("state");
-  if (as_list) w.StartArray();
-  for (const auto& door : list.GetArray()) {
-    if (only_channel >= 0 && int_of(door, "channel") != only_channel) continue;
-    w.StartObject();
-    for (const char* name : {"channel", "open", "lmTime"}) {
-      w.Key(name);
-      w.Int64(int_of(door, name));
+  return object_text([&](Writer& w) {
+    w.Key("state");
+    if (as_list) w.StartArray();
+    for (const auto& door : list.GetArray()) {
+      if (only_channel >= 0 && int_of(door, "channel") != only_channel) continue;
+      w.StartObject();
+      write_ints(w, door, {"channel", "open", "lmTime"});
+      if (execute >= 0) {
+        w.Key("execute");
+        w.Int(execute);
+      }
+      w.EndObject();
+      if (!as_list) break;
     }
-    if (execute >= 0) {
-      w.Key("execute");
-      w.Int(execute);
-    }
-    w.EndObject();
-    if (!as_list) break;
-  }
-  if (as_list) w.EndArray();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+    if (as_list) w.EndArray();
+  });
 }
 
 bool moving(const JsonValue& door) {
@@ -116,7 +107,7 @@ bool push_when_done(const JsonValue& door) {
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
   JsonValue* section = ctx.section("garageDoor");
-  JsonValue* list = doors(section);
+  JsonValue* list = filled_list(section, "doors");
   if (!list) return recorded_answer(ctx, method, ns, payload);
   const bool dict = dict_shape(*section);
   if (method == Method::Get) return Answer{Method::GetAck, state_payload(*list, !dict)};
@@ -139,7 +130,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
 }
 
 void advance(Context& ctx) {
-  JsonValue* list = doors(ctx.section("garageDoor"));
+  JsonValue* list = doors(ctx);
   if (!list) return;
   for (auto& door : list->GetArray()) {
     if (!moving(door) || ctx.now_ms < int_of(door, "doneAtMs")) continue;
@@ -147,13 +138,13 @@ void advance(Context& ctx) {
     set_int(door, "open", int_of(door, "target"), ctx.alloc());
     set_int(door, "lmTime", ctx.now_s(), ctx.alloc());
     if (push_when_done(door)) {
-      ctx.push(kState, state_payload(*list, true, -1, int_of(door, "channel")));
+      ctx.push(ns::kGarageDoorState, state_payload(*list, true, -1, int_of(door, "channel")));
     }
   }
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  const JsonValue* live = doors(view.section("garageDoor"));
+  const JsonValue* live = doors(view);
   JsonValue* d = member(all, "digest");
   JsonValue* list = d ? member(*d, "garageDoor") : nullptr;
   if (!live || !list || !list->IsArray()) return;
@@ -168,7 +159,7 @@ void digest(const View& view, JsonValue& all, Alloc& alloc) {
 
 // The PUSH comes when the door stops (advance).
 bool press(Context& ctx, std::optional<int> channel) {
-  JsonValue* list = doors(ctx.section("garageDoor"));
+  JsonValue* list = doors(ctx);
   JsonValue* door = !list ? nullptr : channel ? find_channel(*list, *channel) : &(*list)[0];
   if (!door) return false;
   start(ctx, *door, moving(*door) ? int_of(*door, "open") : (int_of(*door, "open") ? 0 : 1), true);
@@ -176,31 +167,23 @@ bool press(Context& ctx, std::optional<int> channel) {
 }
 
 bool load_push(Context& ctx) {
-  const JsonValue* list = doors(ctx.section("garageDoor"));
+  const JsonValue* list = doors(ctx);
   if (!list) return false;
-  ctx.push(kState, state_payload(*list, true));
+  ctx.push(ns::kGarageDoorState, state_payload(*list, true));
   return true;
 }
 
 void summary(const View& view, Writer& w) {
-  const JsonValue* list = doors(view.section("garageDoor"));
+  const JsonValue* list = doors(view);
   if (!list) return;
-  w.Key("garageDoor");
-  w.StartArray();
-  for (const auto& door : list->GetArray()) {
-    w.StartObject();
-    w.Key("channel");
-    w.Int64(int_of(door, "channel"));
-    w.Key("open");
-    w.Int64(int_of(door, "open"));
-    w.Key("moving");
-    w.Bool(moving(door));
-    w.EndObject();
-  }
-  w.EndArray();
+  write_list(w, "garageDoor", list->GetArray(), [](const JsonValue& door, Writer& out) {
+    write_ints(out, door, {"channel", "open"});
+    out.Key("moving");
+    out.Bool(moving(door));
+  });
 }
 
-constexpr std::string_view kNamespaces[] = {kState};
+constexpr std::string_view kNamespaces[] = {ns::kGarageDoorState};
 
 }  // namespace
 

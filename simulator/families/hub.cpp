@@ -31,13 +31,50 @@ std::string_view string_of(const JsonValue& object, std::string_view name) {
   return protocol::string_member(object, name).value_or(std::string_view());
 }
 
-void write_item(Writer& w, const JsonValue& sub, ItemWriter write) {
-  w.StartObject();
-  w.Key("id");
-  const std::string_view id = id_of(sub);
-  w.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
-  write(sub, w);
-  w.EndObject();
+struct Target {
+  JsonValue* sub;
+  const JsonValue* request;
+};
+
+// The sub-devices a SET names, with their request items; nullopt with `error` set when one is
+// unknown, not `accept`ed or offline (nothing changes).
+std::optional<std::vector<Target>> targets(Context& ctx, std::string_view key,
+                                           const JsonValue& payload, Accept accept,
+                                           std::optional<Answer>& error) {
+  const auto requests = items_of(member(payload, key));
+  std::vector<Target> out;
+  for (const JsonValue* request : requests) {
+    const auto id = protocol::string_member(*request, "id");
+    JsonValue* sub = id ? find(ctx, *id) : nullptr;
+    if (!sub || !accept(*sub)) break;
+    if (!online(*sub)) {
+      error = error_answer(5000, "subdevice offline");
+      return std::nullopt;
+    }
+    out.push_back(Target{sub, request});
+  }
+  if (out.empty() || out.size() != requests.size()) {
+    error = bad_payload();
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::optional<Answer> set(Context& ctx, const Setter& setter, const JsonValue& payload) {
+  std::optional<Answer> error;
+  auto subs = targets(ctx, setter.key, payload, setter.accept, error);
+  if (!subs) return error;
+  for (const auto& t : *subs) {
+    if (!setter.fits(*t.sub, *t.request)) return bad_payload();
+  }
+  std::vector<const JsonValue*> changed;
+  for (const auto& t : *subs) {
+    setter.apply(ctx, *t.sub, *t.request);
+    changed.push_back(t.sub);
+  }
+  if (setter.done) return setter.done(ctx, changed);
+  if (setter.pushed) ctx.push(setter.ns, items(setter.key, changed, setter.pushed));
+  return Answer{Method::SetAck, "{}"};
 }
 
 }  // namespace
@@ -136,46 +173,22 @@ std::optional<Answer> answer(Context& ctx, std::span<const Reader> readers,
   if (subdevices(ctx)) {
     if (auto answer = read(ctx.view(), readers, method, ns, payload)) return answer;
     for (const Setter& s : setters) {
-      if (method == Method::Set && s.ns == ns) return s.set(ctx, payload);
+      if (method == Method::Set && s.ns == ns) return set(ctx, s, payload);
     }
   }
   return recorded_answer(ctx, method, ns, payload);
 }
 
-std::optional<std::vector<Target>> targets(Context& ctx, std::string_view key,
-                                           const JsonValue& payload, Accept accept,
-                                           std::optional<Answer>& error) {
-  const auto requests = items_of(member(payload, key));
-  std::vector<Target> out;
-  for (const JsonValue* request : requests) {
-    const auto id = protocol::string_member(*request, "id");
-    JsonValue* sub = id ? find(ctx, *id) : nullptr;
-    if (!sub || !accept(*sub)) break;
-    if (!online(*sub)) {
-      error = error_answer(5000, "subdevice offline");
-      return std::nullopt;
-    }
-    out.push_back(Target{sub, request});
-  }
-  if (out.empty() || out.size() != requests.size()) {
-    error = bad_payload();
-    return std::nullopt;
-  }
-  return out;
-}
-
 std::string items(std::string_view key, const std::vector<const JsonValue*>& subs,
                   ItemWriter write) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.StartArray();
-  for (const JsonValue* sub : subs)
-    write_item(w, *sub, write);
-  w.EndArray();
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+  return object_text([&](Writer& w) {
+    write_list(w, key, subs, [&](const JsonValue* sub, Writer& out) {
+      out.Key("id");
+      const std::string_view id = id_of(*sub);
+      out.String(id.data(), static_cast<rapidjson::SizeType>(id.size()));
+      write(*sub, out);
+    });
+  });
 }
 
 JsonValue* command_target(Context& ctx, Command words, std::string_view verb, std::size_t count,

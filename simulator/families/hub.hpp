@@ -59,26 +59,25 @@ struct Reader {
 std::optional<Answer> read(const View& view, std::span<const Reader> readers, Method method,
                            std::string_view ns, const JsonValue& payload);
 
-// One namespace a hub family changes on SET, and how.
+// One namespace a hub family changes on SET: {"<key>":[{"id":…,…}]} (or one object) names
+// `accept`ed sub-devices, all of them online (else ERROR 5000 "subdevice offline"). Once every
+// request item `fits` its sub-device, `apply` changes each, in order; then `done` answers, or
+// without it the changed sub-devices are PUSHed on `ns` (when `pushed` writes them) and the
+// SETACK is {}. An item that does not fit gets ERROR 5000 and nothing changes.
 struct Setter {
   std::string_view ns;
-  std::optional<Answer> (*set)(Context& ctx, const JsonValue& payload);
+  std::string_view key;
+  Accept accept;
+  bool (*fits)(const JsonValue& sub, const JsonValue& request);
+  void (*apply)(Context& ctx, JsonValue& sub, const JsonValue& request);
+  ItemWriter pushed = nullptr;
+  Answer (*done)(Context& ctx, const std::vector<const JsonValue*>& changed) = nullptr;
 };
 // A hub family's handle(): `readers` and `setters` answer once the hub has sub-devices; the
 // recorded answer does before that and for anything else.
 std::optional<Answer> answer(Context& ctx, std::span<const Reader> readers,
                              std::span<const Setter> setters, Method method, std::string_view ns,
                              const JsonValue& payload);
-
-struct Target {
-  JsonValue* sub;
-  const JsonValue* request;
-};
-// The sub-devices a SET {"<key>":[{"id":…,…}]} (or one object) names, with their request items;
-// nullopt with `error` set when one is unknown, not `accept`ed or offline (nothing changes).
-std::optional<std::vector<Target>> targets(Context& ctx, std::string_view key,
-                                           const JsonValue& payload, Accept accept,
-                                           std::optional<Answer>& error);
 
 // {"<key>":[{"id":…,<write(sub)>},…]} of the given sub-devices.
 std::string items(std::string_view key, const std::vector<const JsonValue*>& subs,

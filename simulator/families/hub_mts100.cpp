@@ -7,16 +7,14 @@
 
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/hub.hpp"
 #include "simulator/families/thermostat.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kAll = "Appliance.Hub.Mts100.All";
-constexpr std::string_view kTemperature = "Appliance.Hub.Mts100.Temperature";
-constexpr std::string_view kMode = "Appliance.Hub.Mts100.Mode";
-constexpr std::string_view kAdjust = "Appliance.Hub.Mts100.Adjust";
+namespace ns = meross::protocol::ns;
 
 constexpr std::string_view kPresets[] = {"custom", "comfort", "economy", "away"};
 
@@ -47,10 +45,10 @@ void seed(Context& ctx) {
   JsonValue* subs = hub::subdevices(ctx);
   if (!subs) return;
   const View v = ctx.view();
-  const auto alls = v.recorded(kAll);
-  const auto temperatures = v.recorded(kTemperature);
-  const auto modes = v.recorded(kMode);
-  const auto adjusts = v.recorded(kAdjust);
+  const auto alls = v.recorded(ns::kHubMts100All);
+  const auto temperatures = v.recorded(ns::kHubMts100Temperature);
+  const auto modes = v.recorded(ns::kHubMts100Mode);
+  const auto adjusts = v.recorded(ns::kHubMts100Adjust);
   auto& a = ctx.alloc();
   for (auto& sub : subs->GetArray()) {
     if (!hub::is_valve(sub)) continue;
@@ -166,10 +164,10 @@ void write_window(const JsonValue& sub, Writer& w) {
 }
 
 constexpr hub::Reader kReaders[] = {
-    {kAll, "all", valve, write_all},
-    {kTemperature, "temperature", valve, write_temperature},
-    {kMode, "mode", valve, write_mode},
-    {kAdjust, "adjust", valve, write_adjust},
+    {ns::kHubMts100All, "all", valve, write_all},
+    {ns::kHubMts100Temperature, "temperature", valve, write_temperature},
+    {ns::kHubMts100Mode, "mode", valve, write_mode},
+    {ns::kHubMts100Adjust, "adjust", valve, write_adjust},
 };
 
 // A strict integer field of a request within [lo, hi]; nullopt when absent, false when it
@@ -182,72 +180,62 @@ std::optional<bool> fits(const JsonValue& request, std::string_view name, std::i
   return v && *v >= lo && *v <= hi;
 }
 
-std::optional<Answer> set_temperature(Context& ctx, const JsonValue& payload) {
-  std::optional<Answer> error;
-  auto targets = hub::targets(ctx, "temperature", payload, valve, error);
-  if (!targets) return error;
-  for (const auto& t : *targets) {
-    const JsonValue& live = temperature_of(*t.sub);
-    bool any = false;
-    for (std::string_view preset : kPresets) {
-      const auto ok = fits(*t.request, preset, int_of(live, "min"), int_of(live, "max"));
-      if (ok && !*ok) return bad_payload();
-      any = any || ok.has_value();
-    }
-    if (!any) return bad_payload();
+// Presets within the valve's min..max, at least one.
+bool temperature_fits(const JsonValue& sub, const JsonValue& request) {
+  const JsonValue& live = temperature_of(sub);
+  bool any = false;
+  for (std::string_view preset : kPresets) {
+    const auto ok = fits(request, preset, int_of(live, "min"), int_of(live, "max"));
+    if (ok && !*ok) return false;
+    any = any || ok.has_value();
   }
-  std::vector<const JsonValue*> changed;
-  for (const auto& t : *targets) {
-    for (std::string_view preset : kPresets) {
-      if (const JsonValue* v = member(*t.request, preset)) {
-        set_int(temperature_of(*t.sub), preset, v->GetInt64(), ctx.alloc());
-      }
+  return any;
+}
+
+void apply_temperature(Context& ctx, JsonValue& sub, const JsonValue& request) {
+  for (std::string_view preset : kPresets) {
+    if (const JsonValue* v = member(request, preset)) {
+      set_int(temperature_of(sub), preset, v->GetInt64(), ctx.alloc());
     }
-    settle(ctx, *t.sub);
-    changed.push_back(t.sub);
   }
-  ctx.push(kTemperature, hub::items("temperature", changed, write_current_set));
+  settle(ctx, sub);
+}
+
+// A partial PUSH with the new currentSet; the SETACK has the full objects.
+Answer temperature_done(Context& ctx, const std::vector<const JsonValue*>& changed) {
+  ctx.push(ns::kHubMts100Temperature, hub::items("temperature", changed, write_current_set));
   return Answer{Method::SetAck, hub::items("temperature", changed, write_temperature)};
 }
 
-std::optional<Answer> set_mode(Context& ctx, const JsonValue& payload) {
-  std::optional<Answer> error;
-  auto targets = hub::targets(ctx, "mode", payload, valve, error);
-  if (!targets) return error;
-  for (const auto& t : *targets) {
-    if (fits(*t.request, "state", 0, 4) != true) return bad_payload();
-  }
-  std::vector<const JsonValue*> changed;
-  for (const auto& t : *targets) {
-    set_int(state_of(*t.sub), "mode", int_of(*t.request, "state"), ctx.alloc());
-    settle(ctx, *t.sub);
-    changed.push_back(t.sub);
-  }
-  ctx.push(kMode, hub::items("mode", changed, write_mode));
-  ctx.push(kTemperature, hub::items("temperature", changed, write_current_set));
+bool mode_fits(const JsonValue&, const JsonValue& request) {
+  return fits(request, "state", 0, 4) == true;
+}
+
+void apply_mode(Context& ctx, JsonValue& sub, const JsonValue& request) {
+  set_int(state_of(sub), "mode", int_of(request, "state"), ctx.alloc());
+  settle(ctx, sub);
+}
+
+// The mode, then the currentSet it brings.
+Answer mode_done(Context& ctx, const std::vector<const JsonValue*>& changed) {
+  ctx.push(ns::kHubMts100Mode, hub::items("mode", changed, write_mode));
+  ctx.push(ns::kHubMts100Temperature, hub::items("temperature", changed, write_current_set));
   return Answer{Method::SetAck, "{}"};
 }
 
-std::optional<Answer> set_adjust(Context& ctx, const JsonValue& payload) {
-  std::optional<Answer> error;
-  auto targets = hub::targets(ctx, "adjust", payload, valve, error);
-  if (!targets) return error;
-  for (const auto& t : *targets) {
-    if (fits(*t.request, "temperature", -500, 500) != true) return bad_payload();
-  }
-  std::vector<const JsonValue*> changed;
-  for (const auto& t : *targets) {
-    set_int(state_of(*t.sub), "adjust", int_of(*t.request, "temperature"), ctx.alloc());
-    changed.push_back(t.sub);
-  }
-  ctx.push(kAdjust, hub::items("adjust", changed, write_adjust));
-  return Answer{Method::SetAck, "{}"};
+bool adjust_fits(const JsonValue&, const JsonValue& request) {
+  return fits(request, "temperature", -500, 500) == true;
+}
+
+void apply_adjust(Context& ctx, JsonValue& sub, const JsonValue& request) {
+  set_int(state_of(sub), "adjust", int_of(request, "temperature"), ctx.alloc());
 }
 
 constexpr hub::Setter kSetters[] = {
-    {kTemperature, set_temperature},
-    {kMode, set_mode},
-    {kAdjust, set_adjust},
+    {ns::kHubMts100Temperature, "temperature", valve, temperature_fits, apply_temperature, nullptr,
+     temperature_done},
+    {ns::kHubMts100Mode, "mode", valve, mode_fits, apply_mode, nullptr, mode_done},
+    {ns::kHubMts100Adjust, "adjust", valve, adjust_fits, apply_adjust, write_adjust},
 };
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
@@ -272,11 +260,13 @@ std::optional<std::string> command(Context& ctx, Command words) {
     set_int(t, "openWindow", words[2] == "open" ? 1 : 0, ctx.alloc());
   }
   hub::touch(ctx, *sub);
-  ctx.push(kTemperature, hub::items("temperature", {sub}, room ? write_room : write_window));
+  ctx.push(ns::kHubMts100Temperature,
+           hub::items("temperature", {sub}, room ? write_room : write_window));
   return "";
 }
 
-constexpr std::string_view kNamespaces[] = {kAll, kTemperature, kMode, kAdjust};
+constexpr std::string_view kNamespaces[] = {ns::kHubMts100All, ns::kHubMts100Temperature,
+                                            ns::kHubMts100Mode, ns::kHubMts100Adjust};
 
 }  // namespace
 

@@ -10,18 +10,14 @@
 
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/hub.hpp"
 #include "simulator/families/thermostat.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kAll = "Appliance.Hub.Sensor.All";
-constexpr std::string_view kTempHum = "Appliance.Hub.Sensor.TempHum";
-constexpr std::string_view kLatest = "Appliance.Hub.Sensor.Latest";
-constexpr std::string_view kDoorWindow = "Appliance.Hub.Sensor.DoorWindow";
-constexpr std::string_view kSmoke = "Appliance.Hub.Sensor.Smoke";
-constexpr std::string_view kAdjust = "Appliance.Hub.Sensor.Adjust";
+namespace ns = meross::protocol::ns;
 
 constexpr std::int64_t kTestMs = 5000;  // a gs559 test alarm sounds for a few seconds
 constexpr std::int64_t kSmokeOk = 170;
@@ -124,8 +120,8 @@ void seed(Context& ctx) {
   JsonValue* subs = hub::subdevices(ctx);
   if (!subs) return;
   const View v = ctx.view();
-  const auto alls = v.recorded(kAll);
-  const auto adjusts = v.recorded(kAdjust);
+  const auto alls = v.recorded(ns::kHubSensorAll);
+  const auto adjusts = v.recorded(ns::kHubSensorAdjust);
   auto& a = ctx.alloc();
   for (auto& sub : subs->GetArray()) {
     const std::string_view type = hub::type_of(sub);
@@ -194,13 +190,6 @@ void write_temphum(const JsonValue& sub, Writer& w) {
   w.Int64(int_of(part(sub, "temperature"), "latestSampleTime"));
 }
 
-void write_temphum_samples(const JsonValue& sub, Writer& w) {
-  write_temphum(sub, w);
-  w.Key("sample");
-  w.StartArray();
-  w.EndArray();
-}
-
 void write_latest(const JsonValue& sub, Writer& w) {
   for (const char* name : {"temperature", "humidity"}) {
     w.Key(name);
@@ -217,8 +206,10 @@ void write_door(const JsonValue& sub, Writer& w) {
   write_ints(w, part(sub, "doorWindow"), {"status", "lmTime"});
 }
 
-void write_door_samples(const JsonValue& sub, Writer& w) {
-  write_door(sub, w);
+// A GET answer's item: the reading and its (empty) history of samples.
+template <hub::ItemWriter write>
+void with_samples(const JsonValue& sub, Writer& w) {
+  write(sub, w);
   w.Key("sample");
   w.StartArray();
   w.EndArray();
@@ -237,12 +228,12 @@ void write_adjust(const JsonValue& sub, Writer& w) {
 }
 
 constexpr hub::Reader kReaders[] = {
-    {kAll, "all", not_valve, write_all},
-    {kTempHum, "tempHum", climate, write_temphum_samples},
-    {kLatest, "latest", climate, write_latest},
-    {kDoorWindow, "doorWindow", door, write_door_samples},
-    {kSmoke, "smokeAlarm", smoke, write_smoke},
-    {kAdjust, "adjust", climate, write_adjust},
+    {ns::kHubSensorAll, "all", not_valve, write_all},
+    {ns::kHubSensorTempHum, "tempHum", climate, with_samples<write_temphum>},
+    {ns::kHubSensorLatest, "latest", climate, write_latest},
+    {ns::kHubSensorDoorWindow, "doorWindow", door, with_samples<write_door>},
+    {ns::kHubSensorSmoke, "smokeAlarm", smoke, write_smoke},
+    {ns::kHubSensorAdjust, "adjust", climate, write_adjust},
 };
 
 void set_smoke_status(Context& ctx, JsonValue& sub, std::int64_t status) {
@@ -252,7 +243,7 @@ void set_smoke_status(Context& ctx, JsonValue& sub, std::int64_t status) {
   set_int(*sensor_of(sub), "testEndsMs", status == kSmokeTest ? ctx.now_ms + kTestMs : 0,
           ctx.alloc());
   sync(ctx, sub);
-  ctx.push(kSmoke, hub::items("smokeAlarm", {&sub}, write_smoke_push));
+  ctx.push(ns::kHubSensorSmoke, hub::items("smokeAlarm", {&sub}, write_smoke_push));
 }
 
 // Test from the all-clear (or again while testing); mute the alarm or error sounding now.
@@ -261,59 +252,47 @@ bool smoke_allowed(std::int64_t current, std::int64_t wanted) {
   return wanted != 0 && (muted(current) == wanted || current == wanted);
 }
 
-std::optional<Answer> set_smoke(Context& ctx, const JsonValue& payload) {
-  std::optional<Answer> error;
-  auto targets = hub::targets(ctx, "smokeAlarm", payload, smoke, error);
-  if (!targets) return error;
-  for (const auto& t : *targets) {
-    const JsonValue* value = member(*t.request, "status");
-    const auto wanted = value ? strict_int(*value) : std::nullopt;
-    if (!wanted || !smoke_allowed(int_of(part(*t.sub, "smokeAlarm"), "status"), *wanted)) {
-      return bad_payload();
-    }
-  }
-  for (const auto& t : *targets)
-    set_smoke_status(ctx, *t.sub, int_of(*t.request, "status"));
-  return Answer{Method::SetAck, "{}"};
+bool smoke_fits(const JsonValue& sub, const JsonValue& request) {
+  const JsonValue* value = member(request, "status");
+  const auto wanted = value ? strict_int(*value) : std::nullopt;
+  return wanted && smoke_allowed(int_of(part(sub, "smokeAlarm"), "status"), *wanted);
+}
+
+void apply_smoke(Context& ctx, JsonValue& sub, const JsonValue& request) {
+  set_smoke_status(ctx, sub, int_of(request, "status"));
 }
 
 // Sensor.Adjust SET adds to the offset (meross_lan's MLHubSensorAdjustNumber); the offset stays
 // within ±5 °C and ±20 %.
-std::optional<Answer> set_adjust(Context& ctx, const JsonValue& payload) {
-  std::optional<Answer> error;
-  auto targets = hub::targets(ctx, "adjust", payload, climate, error);
-  if (!targets) return error;
-  static constexpr std::pair<const char*, std::int64_t> kLimits[] = {{"temperature", 50},
-                                                                     {"humidity", 200}};
-  for (const auto& t : *targets) {
-    bool any = false;
-    for (const auto& [name, limit] : kLimits) {
-      const JsonValue* value = member(*t.request, name);
-      if (!value) continue;
-      const auto delta = strict_int(*value);
-      if (!delta || std::llabs(*delta) > 2 * limit) return bad_payload();
-      if (std::llabs(int_of(part(*t.sub, "adjust"), name) + *delta) > limit) return bad_payload();
-      any = true;
-    }
-    if (!any) return bad_payload();
+constexpr std::pair<const char*, std::int64_t> kAdjustLimits[] = {{"temperature", 50},
+                                                                  {"humidity", 200}};
+
+bool adjust_fits(const JsonValue& sub, const JsonValue& request) {
+  bool any = false;
+  for (const auto& [name, limit] : kAdjustLimits) {
+    const JsonValue* value = member(request, name);
+    if (!value) continue;
+    const auto delta = strict_int(*value);
+    if (!delta || std::llabs(*delta) > 2 * limit) return false;
+    if (std::llabs(int_of(part(sub, "adjust"), name) + *delta) > limit) return false;
+    any = true;
   }
-  std::vector<const JsonValue*> changed;
-  for (const auto& t : *targets) {
-    JsonValue& offsets = part(*t.sub, "adjust");
-    for (const auto& [name, limit] : kLimits) {
-      if (const JsonValue* value = member(*t.request, name)) {
-        set_int(offsets, name, int_of(offsets, name) + value->GetInt64(), ctx.alloc());
-      }
-    }
-    changed.push_back(t.sub);
-  }
-  ctx.push(kAdjust, hub::items("adjust", changed, write_adjust));
-  return Answer{Method::SetAck, "{}"};
+  return any;
 }
 
+void apply_adjust(Context& ctx, JsonValue& sub, const JsonValue& request) {
+  JsonValue& offsets = part(sub, "adjust");
+  for (const auto& [name, limit] : kAdjustLimits) {
+    if (const JsonValue* value = member(request, name)) {
+      set_int(offsets, name, int_of(offsets, name) + value->GetInt64(), ctx.alloc());
+    }
+  }
+}
+
+// set_smoke_status PUSHes each alarm.
 constexpr hub::Setter kSetters[] = {
-    {kSmoke, set_smoke},
-    {kAdjust, set_adjust},
+    {ns::kHubSensorSmoke, "smokeAlarm", smoke, smoke_fits, apply_smoke},
+    {ns::kHubSensorAdjust, "adjust", climate, adjust_fits, apply_adjust, write_adjust},
 };
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
@@ -348,7 +327,7 @@ std::optional<std::string> command(Context& ctx, Command words) {
     set_int(t, "latestSampleTime", ctx.now_s(), ctx.alloc());
     hub::touch(ctx, *sub);
     sync(ctx, *sub);
-    ctx.push(kTempHum, hub::items("tempHum", {sub}, write_temphum));
+    ctx.push(ns::kHubSensorTempHum, hub::items("tempHum", {sub}, write_temphum));
   } else if (verb == "door") {
     if (words[2] != "open" && words[2] != "closed") return "door: open or closed";
     JsonValue& d = part(*sub, "doorWindow");
@@ -356,7 +335,7 @@ std::optional<std::string> command(Context& ctx, Command words) {
     set_int(d, "lmTime", ctx.now_s(), ctx.alloc());
     hub::touch(ctx, *sub);
     sync(ctx, *sub);
-    ctx.push(kDoorWindow, hub::items("doorWindow", {sub}, write_door));
+    ctx.push(ns::kHubSensorDoorWindow, hub::items("doorWindow", {sub}, write_door));
   } else {
     const auto code = thermostat::channel_word(words[2]);
     if (!code || !known_smoke_status(*code)) {
@@ -368,7 +347,9 @@ std::optional<std::string> command(Context& ctx, Command words) {
   return "";
 }
 
-constexpr std::string_view kNamespaces[] = {kAll, kTempHum, kLatest, kDoorWindow, kSmoke, kAdjust};
+constexpr std::string_view kNamespaces[] = {ns::kHubSensorAll,    ns::kHubSensorTempHum,
+                                            ns::kHubSensorLatest, ns::kHubSensorDoorWindow,
+                                            ns::kHubSensorSmoke,  ns::kHubSensorAdjust};
 
 }  // namespace
 

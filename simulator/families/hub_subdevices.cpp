@@ -7,16 +7,13 @@
 
 #include <set>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/hub.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kDigestHub = "Appliance.Digest.Hub";
-constexpr std::string_view kOnline = "Appliance.Hub.Online";
-constexpr std::string_view kBattery = "Appliance.Hub.Battery";
-constexpr std::string_view kToggleX = "Appliance.Hub.ToggleX";
-constexpr std::string_view kVersion = "Appliance.Hub.SubDevice.Version";
+namespace ns = meross::protocol::ns;
 
 const JsonValue* digest_hub(const View& view) {
   const JsonValue* digest = view.digest();
@@ -43,9 +40,9 @@ void seed(Context& ctx) {
   const View v = ctx.view();
   const JsonValue* hub = digest_hub(v);
   if (!hub) return;
-  const auto toggles = v.recorded(kToggleX);
-  const auto batteries = v.recorded(kBattery);
-  const auto versions = v.recorded(kVersion);
+  const auto toggles = v.recorded(ns::kHubToggleX);
+  const auto batteries = v.recorded(ns::kHubBattery);
+  const auto versions = v.recorded(ns::kHubSubDeviceVersion);
   auto& a = ctx.alloc();
   JsonValue& section = ctx.make_section("hub", rapidjson::kObjectType);
   JsonValue& list = ensure(section, "subdevice", rapidjson::kArrayType, a);
@@ -125,35 +122,29 @@ void write_version(const JsonValue& sub, Writer& w) {
 }
 
 constexpr hub::Reader kReaders[] = {
-    {kOnline, "online", any, write_online},
-    {kBattery, "battery", any, write_battery},
-    {kToggleX, "togglex", any, write_onoff},
-    {kVersion, "version", any, write_version},
+    {ns::kHubOnline, "online", any, write_online},
+    {ns::kHubBattery, "battery", any, write_battery},
+    {ns::kHubToggleX, "togglex", any, write_onoff},
+    {ns::kHubSubDeviceVersion, "version", any, write_version},
 };
 
-std::optional<Answer> set_togglex(Context& ctx, const JsonValue& payload) {
-  std::optional<Answer> error;
-  auto targets = hub::targets(ctx, "togglex", payload, any, error);
-  if (!targets) return error;
-  for (const auto& t : *targets) {
-    const JsonValue* onoff = member(*t.request, "onoff");
-    const auto value = onoff ? strict_int(*onoff) : std::nullopt;
-    if (!value || *value < 0 || *value > 1) return bad_payload();
-  }
-  std::vector<const JsonValue*> changed;
-  for (const auto& t : *targets) {
-    set_int(*t.sub, "onoff", int_of(*t.request, "onoff"), ctx.alloc());
-    changed.push_back(t.sub);
-  }
-  ctx.push(kToggleX, hub::items("togglex", changed, write_onoff));
-  return Answer{Method::SetAck, "{}"};
+bool onoff_fits(const JsonValue&, const JsonValue& request) {
+  const JsonValue* onoff = member(request, "onoff");
+  const auto value = onoff ? strict_int(*onoff) : std::nullopt;
+  return value && *value >= 0 && *value <= 1;
 }
 
-constexpr hub::Setter kSetters[] = {{kToggleX, set_togglex}};
+void apply_onoff(Context& ctx, JsonValue& sub, const JsonValue& request) {
+  set_int(sub, "onoff", int_of(request, "onoff"), ctx.alloc());
+}
+
+constexpr hub::Setter kSetters[] = {
+    {ns::kHubToggleX, "togglex", any, onoff_fits, apply_onoff, write_onoff},
+};
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  if (method == Method::Get && ns == kDigestHub && hub::subdevices(ctx)) {
+  if (method == Method::Get && ns == ns::kDigestHub && hub::subdevices(ctx)) {
     const View v = ctx.view();
     rapidjson::Document hub;
     hub.CopyFrom(*digest_hub(v), hub.GetAllocator());
@@ -175,7 +166,7 @@ std::optional<std::string> command(Context& ctx, Command words) {
   const bool up = words[2] == "online";
   set_int(*sub, "status", up ? 1 : 2, ctx.alloc());
   if (up) hub::touch(ctx, *sub);
-  ctx.push(kOnline, hub::items("online", {sub}, write_online));
+  ctx.push(ns::kHubOnline, hub::items("online", {sub}, write_online));
   return "";
 }
 
@@ -183,7 +174,8 @@ void summary(const View& view, Writer& w) {
   if (const JsonValue* section = view.section("hub")) write_member(w, "hub", *section);
 }
 
-constexpr std::string_view kNamespaces[] = {kDigestHub, kOnline, kBattery, kToggleX, kVersion};
+constexpr std::string_view kNamespaces[] = {ns::kDigestHub, ns::kHubOnline, ns::kHubBattery,
+                                            ns::kHubToggleX, ns::kHubSubDeviceVersion};
 
 }  // namespace
 

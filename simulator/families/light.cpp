@@ -3,19 +3,20 @@
 
 #include <algorithm>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kLight = "Appliance.Control.Light";
+namespace ns = meross::protocol::ns;
 
 void seed(Context& ctx) {
   const View v = ctx.view();
   const JsonValue* digest = v.digest();
   const JsonValue* seen = digest ? member(*digest, "light") : nullptr;
   if (seen && !seen->IsObject()) seen = nullptr;
-  if (!seen && !v.has(kLight)) return;
+  if (!seen && !v.has(ns::kControlLight)) return;
   std::int64_t capacity = 6, rgb = 16753920, temperature = 50, luminance = 80;
   std::optional<std::int64_t> onoff;
   int channel = 0;
@@ -26,14 +27,14 @@ void seed(Context& ctx) {
     temperature = int_of(*seen, "temperature", temperature);
     luminance = int_of(*seen, "luminance", luminance);
     if (auto o = protocol::int_member(*seen, "onoff")) onoff = *o ? 1 : 0;
-  } else if (auto doc = v.recorded(kLight); doc && !digest) {
+  } else if (auto doc = v.recorded(ns::kControlLight); doc && !digest) {
     if (const JsonValue* l = member(*doc, "light"); l && l->IsObject()) {
       capacity = int_of(*l, "capacity", capacity);
       rgb = int_of(*l, "rgb", rgb);
     }
   }
   // Without a ToggleX channel the light carries its own power state.
-  if (!onoff && !ctx.section("togglex") && !v.has("Appliance.Control.ToggleX")) onoff = 1;
+  if (!onoff && !ctx.section("togglex") && !v.has(ns::kControlToggleX)) onoff = 1;
   auto& light = ctx.make_section("light", rapidjson::kObjectType);
   auto& a = ctx.alloc();
   set_int(light, "capacity", capacity, a);
@@ -71,7 +72,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
       set_int(*light, "onoff", *v ? 1 : 0, a);
     }
   }
-  ctx.push(kLight, wrap("light", *light));
+  ctx.push(ns::kControlLight, wrap("light", *light));
   return Answer{Method::SetAck, "{}"};
 }
 
@@ -90,14 +91,14 @@ bool press(Context& ctx, std::optional<int> channel) {
   if (!light || !member(*light, "onoff")) return false;
   if (channel && *channel != int_of(*light, "channel")) return false;
   set_int(*light, "onoff", int_of(*light, "onoff") ? 0 : 1, ctx.alloc());
-  ctx.push(kLight, wrap("light", *light));
+  ctx.push(ns::kControlLight, wrap("light", *light));
   return true;
 }
 
 bool load_push(Context& ctx) {
   const JsonValue* light = ctx.section("light");
   if (!light) return false;
-  ctx.push(kLight, wrap("light", *light));
+  ctx.push(ns::kControlLight, wrap("light", *light));
   return true;
 }
 
@@ -105,7 +106,7 @@ void summary(const View& view, Writer& w) {
   if (const JsonValue* light = view.section("light")) write_member(w, "light", *light);
 }
 
-constexpr std::string_view kNamespaces[] = {kLight};
+constexpr std::string_view kNamespaces[] = {ns::kControlLight};
 
 }  // namespace
 

@@ -9,21 +9,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kPosition = "Appliance.RollerShutter.Position";
-constexpr std::string_view kState = "Appliance.RollerShutter.State";
+namespace ns = meross::protocol::ns;
 
-JsonValue* rollers(JsonValue* section) {
-  JsonValue* list = section ? member(*section, "rollers") : nullptr;
-  return list && list->IsArray() && !list->Empty() ? list : nullptr;
-}
-const JsonValue* rollers(const JsonValue* section) {
-  const JsonValue* list = section ? member(*section, "rollers") : nullptr;
-  return list && list->IsArray() && !list->Empty() ? list : nullptr;
+// The section's rollers, nullptr when there are none (from a Context or a View).
+auto* rollers(auto& device) {
+  return filled_list(device.section("rollerShutter"), "rollers");
 }
 
 double position_of(const JsonValue& roller) {
@@ -37,7 +33,7 @@ int rounded(const JsonValue& roller) {
 
 void seed(Context& ctx) {
   const View v = ctx.view();
-  if (!v.has(kPosition)) return;
+  if (!v.has(ns::kRollerShutterPosition)) return;
   auto& section = ctx.make_section("rollerShutter", rapidjson::kObjectType);
   auto& a = ctx.alloc();
   set_int(section, "lastMs", ctx.now_ms, a);
@@ -52,7 +48,7 @@ void seed(Context& ctx) {
     r.AddMember("push", false, a);
     list.PushBack(r, a);
   };
-  if (auto doc = v.recorded(kPosition)) {
+  if (auto doc = v.recorded(ns::kRollerShutterPosition)) {
     for (const JsonValue* item : items_of(member(*doc, "position"))) {
       add(int_of(*item, "channel"), std::clamp<std::int64_t>(int_of(*item, "position"), 0, 100));
     }
@@ -60,28 +56,25 @@ void seed(Context& ctx) {
   if (list.Empty()) add(0, 0);
 }
 
+void write_position(const JsonValue& roller, Writer& w) {
+  write_ints(w, roller, {"channel"});
+  w.Key("position");
+  w.Int(rounded(roller));
+}
+
 std::string position_payload(const JsonValue& list) {
-  std::string body = R"({"position":[)";
-  bool first = true;
-  for (const auto& r : list.GetArray()) {
-    if (!first) body += ',';
-    first = false;
-    body += R"({"channel":)" + std::to_string(int_of(r, "channel")) + R"(,"position":)" +
-            std::to_string(rounded(r)) + "}";
-  }
-  return body + "]}";
+  return object_text(
+      [&](Writer& w) { write_list(w, "position", list.GetArray(), write_position); });
 }
 
 std::string state_payload(const JsonValue& list) {
-  std::string body = R"({"state":[)";
-  bool first = true;
-  for (const auto& r : list.GetArray()) {
-    if (!first) body += ',';
-    first = false;
-    body += R"({"channel":)" + std::to_string(int_of(r, "channel")) + R"(,"state":)" +
-            std::to_string(int_of(r, "state")) + R"(,"stoppedBy":0})";
-  }
-  return body + "]}";
+  return object_text([&](Writer& w) {
+    write_list(w, "state", list.GetArray(), [](const JsonValue& roller, Writer& out) {
+      write_ints(out, roller, {"channel", "state"});
+      out.Key("stoppedBy");
+      out.Int(0);
+    });
+  });
 }
 
 bool pushes(const JsonValue& roller) {
@@ -91,7 +84,7 @@ bool pushes(const JsonValue& roller) {
 
 void advance(Context& ctx) {
   JsonValue* section = ctx.section("rollerShutter");
-  JsonValue* list = rollers(section);
+  JsonValue* list = filled_list(section, "rollers");
   if (!list) return;
   const std::int64_t elapsed = ctx.now_ms - int_of(*section, "lastMs");
   if (elapsed <= 0) return;
@@ -109,8 +102,8 @@ void advance(Context& ctx) {
       set_int(r, "state", 0, ctx.alloc());
       set_int(r, "lmTime", ctx.now_s(), ctx.alloc());
       if (pushes(r)) {
-        ctx.push(kState, state_payload(*list));
-        ctx.push(kPosition, position_payload(*list));
+        ctx.push(ns::kRollerShutterState, state_payload(*list));
+        ctx.push(ns::kRollerShutterPosition, position_payload(*list));
       }
     }
   }
@@ -131,19 +124,21 @@ void start(Context& ctx, JsonValue& list, JsonValue& roller, std::int64_t target
   set_int(roller, "lmTime", ctx.now_s(), ctx.alloc());
   set(roller, "push", JsonValue(push), ctx.alloc());
   if (push && state != before) {
-    ctx.push(kState, state_payload(list));
-    if (state == 0) ctx.push(kPosition, position_payload(list));
+    ctx.push(ns::kRollerShutterState, state_payload(list));
+    if (state == 0) ctx.push(ns::kRollerShutterPosition, position_payload(list));
   }
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  JsonValue* list = rollers(ctx.section("rollerShutter"));
+  JsonValue* list = rollers(ctx);
   if (!list) return recorded_answer(ctx, method, ns, payload);
   if (method == Method::Get) {
-    return Answer{Method::GetAck, ns == kPosition ? position_payload(*list) : state_payload(*list)};
+    return Answer{Method::GetAck, ns == ns::kRollerShutterPosition ? position_payload(*list)
+                                                                   : state_payload(*list)};
   }
-  if (method != Method::Set || ns != kPosition) return recorded_answer(ctx, method, ns, payload);
+  if (method != Method::Set || ns != ns::kRollerShutterPosition)
+    return recorded_answer(ctx, method, ns, payload);
   const auto items = items_of(member(payload, "position"));
   if (items.empty()) return bad_payload();
   for (const JsonValue* item : items) {
@@ -157,7 +152,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
 }
 
 bool press(Context& ctx, std::optional<int> channel) {
-  JsonValue* list = rollers(ctx.section("rollerShutter"));
+  JsonValue* list = rollers(ctx);
   JsonValue* roller = !list ? nullptr : channel ? find_channel(*list, *channel) : &(*list)[0];
   if (!roller) return false;
   const std::int64_t target =
@@ -167,31 +162,22 @@ bool press(Context& ctx, std::optional<int> channel) {
 }
 
 bool load_push(Context& ctx) {
-  const JsonValue* list = rollers(ctx.section("rollerShutter"));
+  const JsonValue* list = rollers(ctx);
   if (!list) return false;
-  ctx.push(kPosition, position_payload(*list));
+  ctx.push(ns::kRollerShutterPosition, position_payload(*list));
   return true;
 }
 
 void summary(const View& view, Writer& w) {
-  const JsonValue* list = rollers(view.section("rollerShutter"));
+  const JsonValue* list = rollers(view);
   if (!list) return;
-  w.Key("rollerShutter");
-  w.StartArray();
-  for (const auto& r : list->GetArray()) {
-    w.StartObject();
-    w.Key("channel");
-    w.Int64(int_of(r, "channel"));
-    w.Key("position");
-    w.Int(rounded(r));
-    w.Key("state");
-    w.Int64(int_of(r, "state"));
-    w.EndObject();
-  }
-  w.EndArray();
+  write_list(w, "rollerShutter", list->GetArray(), [](const JsonValue& roller, Writer& out) {
+    write_position(roller, out);
+    write_ints(out, roller, {"state"});
+  });
 }
 
-constexpr std::string_view kNamespaces[] = {kPosition, kState};
+constexpr std::string_view kNamespaces[] = {ns::kRollerShutterPosition, ns::kRollerShutterState};
 
 }  // namespace
 

@@ -2,21 +2,18 @@
 // Online, DNDMode (§5.20) and Runtime (§5.18). System.All/Ability/Hardware/Firmware are the
 // firmware's identity and stay in device.cpp. Section "system": {"dndMode":0|1}.
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kTime = "Appliance.System.Time";
-constexpr std::string_view kClock = "Appliance.System.Clock";
-constexpr std::string_view kOnline = "Appliance.System.Online";
-constexpr std::string_view kDnd = "Appliance.System.DNDMode";
-constexpr std::string_view kRuntime = "Appliance.System.Runtime";
+namespace ns = meross::protocol::ns;
 
 void seed(Context& ctx) {
   auto& section = ctx.make_section("system", rapidjson::kObjectType);
   std::int64_t dnd = 0;
-  if (auto doc = ctx.view().recorded(kDnd)) {
+  if (auto doc = ctx.view().recorded(ns::kSystemDNDMode)) {
     if (const JsonValue* d = member(*doc, "DNDMode")) dnd = int_of(*d, "mode") ? 1 : 0;
   }
   set_int(section, "dndMode", dnd, ctx.alloc());
@@ -31,7 +28,7 @@ std::optional<Answer> time(Context& ctx, Method method, const JsonValue& payload
     return Answer{method == Method::Get ? Method::GetAck : Method::Push,
                   "{\"time\":" + ctx.clock.time_object(ctx.now_ms) + "}"};
   }
-  if (method != Method::Set) return recorded_answer(ctx, method, kTime, payload);
+  if (method != Method::Set) return recorded_answer(ctx, method, ns::kSystemTime, payload);
   const JsonValue* t = member(payload, "time");
   if (!t || !t->IsObject()) return bad_payload();
   const JsonValue* zone = member(*t, "timezone");
@@ -44,21 +41,21 @@ std::optional<Answer> time(Context& ctx, Method method, const JsonValue& payload
   }
   if (zone) ctx.clock.timezone.assign(zone->GetString(), zone->GetStringLength());
   ctx.clock.rules = std::move(rules);
-  ctx.push(kTime, "{\"time\":" + ctx.clock.time_object(ctx.now_ms) + "}");
+  ctx.push(ns::kSystemTime, "{\"time\":" + ctx.clock.time_object(ctx.now_ms) + "}");
   return Answer{Method::SetAck, "{}"};
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
   const bool get = method == Method::Get;
-  if (ns == kTime) return time(ctx, method, payload);
-  if (ns == kClock && get) {
+  if (ns == ns::kSystemTime) return time(ctx, method, payload);
+  if (ns == ns::kSystemClock && get) {
     return Answer{Method::GetAck, R"({"clock":{"timestamp":)" + std::to_string(ctx.now_s()) + "}}"};
   }
-  if (ns == kOnline && (get || method == Method::Push)) {
+  if (ns == ns::kSystemOnline && (get || method == Method::Push)) {
     return Answer{get ? Method::GetAck : Method::Push, R"({"online":{"status":1}})"};
   }
-  if (ns == kDnd) {
+  if (ns == ns::kSystemDNDMode) {
     JsonValue& section = ctx.make_section("system", rapidjson::kObjectType);
     if (get) {
       return Answer{Method::GetAck,
@@ -72,7 +69,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
       return Answer{Method::SetAck, "{}"};
     }
   }
-  if (ns == kRuntime && get && !ctx.tmpl.recorded.count(kRuntime)) {
+  if (ns == ns::kSystemRuntime && get && !ctx.tmpl.recorded.count(ns::kSystemRuntime)) {
     return Answer{Method::GetAck,
                   R"({"runtime":{"signal":)" + std::to_string(60 + ctx.rng() % 35) + "}}"};
   }
@@ -90,7 +87,8 @@ void summary(const View& view, Writer& w) {
   w.Int64(section ? int_of(*section, "dndMode") : 0);
 }
 
-constexpr std::string_view kNamespaces[] = {kTime, kClock, kOnline, kDnd, kRuntime};
+constexpr std::string_view kNamespaces[] = {ns::kSystemTime, ns::kSystemClock, ns::kSystemOnline,
+                                            ns::kSystemDNDMode, ns::kSystemRuntime};
 
 }  // namespace
 

@@ -101,6 +101,23 @@ bool seed_from_trace(Context& ctx, std::string_view ns, std::string_view key) {
   return true;
 }
 
+void seed_default(Context& ctx, std::string_view key, std::string_view json) {
+  rapidjson::Document item;
+  item.Parse(json.data(), json.size());
+  make_list(ctx, key).PushBack(copy_of(item, ctx.alloc()), ctx.alloc());
+}
+
+void write_digest(const View& view, JsonValue& all, Alloc& alloc,
+                  std::initializer_list<std::string_view> keys) {
+  JsonValue* d = member(all, "digest");
+  JsonValue* out = d ? member(*d, "thermostat") : nullptr;
+  if (!out || !out->IsObject()) return;
+  for (std::string_view key : keys) {
+    const JsonValue* live = list(view, key);
+    if (live && member(*out, key)) set(*out, key, copy_of(*live, alloc), alloc);
+  }
+}
+
 Answer get(const View& view, std::string_view key, const JsonValue& payload) {
   std::vector<const JsonValue*> items;
   const JsonValue* live = list(view, key);
@@ -207,6 +224,44 @@ bool push_all(Context& ctx, std::string_view ns, std::string_view key) {
   if (!list(ctx, key)) return false;
   ctx.push(ns, all_channels(ctx.view(), key));
   return true;
+}
+
+std::optional<Answer> handle_mode(Context& ctx, Method method, const JsonValue& payload,
+                                  const ModeList& mode) {
+  if (!list(ctx, mode.key)) return recorded_answer(ctx, method, mode.ns, payload);
+  if (method == Method::Get) return get(ctx.view(), mode.key, payload);
+  if (method == Method::Push) return push_query(ctx.view(), mode.key, payload);
+  if (method != Method::Set) return std::nullopt;
+  return set_mode(ctx, payload, mode);
+}
+
+std::optional<Answer> set_mode(Context& ctx, const JsonValue& payload, const ModeList& mode) {
+  auto changed = changes(ctx, mode.key, payload, mode.fields);
+  if (!changed) return bad_payload();
+  for (const auto& c : *changed) {
+    if (mode.fits && !mode.fits(ctx.view(), c)) return bad_payload();
+  }
+  for (const auto& c : *changed) {
+    apply(ctx, *c.live, *c.request, mode.fields);
+    mode.settle(ctx, *c.live);
+    if (mode.stamp) set_int(*c.live, "lmTime", ctx.now_s(), ctx.alloc());
+  }
+  std::string body = payload_of(mode.key, *changed);
+  ctx.push(mode.ns, body);
+  return Answer{Method::SetAck, std::move(body)};
+}
+
+std::optional<std::string> room(Context& ctx, Command words, const ModeList& mode) {
+  if (words.size() != 3 || words[0] != "room") return std::nullopt;
+  JsonValue* item = channel_item(ctx, mode.key, words[1]);
+  if (!item) return std::nullopt;
+  const auto units = room_units(words[2], mode.per_degree);
+  if (!units) return room_refusal(words[2]);
+  set_int(*item, "currentTemp", *units, ctx.alloc());
+  if (mode.sensor) set_int(*item, "sensorTemp", *units, ctx.alloc());
+  mode.settle(ctx, *item);
+  ctx.push(mode.ns, wrap_list(mode.key, {item}));
+  return "";
 }
 
 }  // namespace meross::sim::detail::thermostat

@@ -10,6 +10,7 @@
 // section into the `state` JSON). Each list is written by the family that owns its namespace.
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -33,6 +34,12 @@ int scale(const View& view);
 // Fills list `key` from the digest's thermostat.<key>, else from the items of the recorded
 // GETACK of `ns`; false when neither has any (mts200 fw 7.6.5 recorded `[]` for most).
 bool seed_from_trace(Context& ctx, std::string_view ns, std::string_view key);
+
+// List `key` with the one item `json` (a built-in default, channel 0), replacing any.
+void seed_default(Context& ctx, std::string_view key, std::string_view json);
+// A family's digest: the digest's thermostat.<key> lists that exist become the live ones.
+void write_digest(const View& view, JsonValue& all, Alloc& alloc,
+                  std::initializer_list<std::string_view> keys);
 
 // A GET: {"<key>":[{"channel":N},…]} answers those channels; any other shape, or another key
 // (keys are case-sensitive), is answered with an empty list under the right key (§0 rule 1).
@@ -80,5 +87,26 @@ std::string room_refusal(std::string_view text);
 JsonValue* channel_item(Context& ctx, std::string_view key, std::string_view channel);
 // A family's load_push: every channel of list `key` PUSHed on `ns`; false without the list.
 bool push_all(Context& ctx, std::string_view ns, std::string_view key);
+
+// A mode namespace (Mode, ModeB, ModeC): its list, what a SET may change, and how the channel's
+// outputs follow its inputs. A SET answers and PUSHes the changed channels.
+struct ModeList {
+  std::string_view ns;
+  std::string_view key;
+  std::span<const Field> fields;
+  int per_degree;                                 // device units per °C
+  void (*settle)(Context& ctx, JsonValue& item);  // after a SET and a room reading
+  // A check of a change beyond `fields` (nullptr: none): false refuses the whole SET.
+  bool (*fits)(const View& view, const Change& change) = nullptr;
+  bool stamp = false;   // a SET sets the channel's lmTime
+  bool sensor = false;  // the room reading is also the "sensorTemp" (mts300)
+};
+// GET, PUSH query and SET of the mode namespace; the recorded answer while it has no list.
+std::optional<Answer> handle_mode(Context& ctx, Method method, const JsonValue& payload,
+                                  const ModeList& mode);
+std::optional<Answer> set_mode(Context& ctx, const JsonValue& payload, const ModeList& mode);
+// `room <uuid> <channel> <°C>`: the channel's "currentTemp" is the reading, its outputs settle
+// and the channel is PUSHed; nullopt when the command is not for the list (README "stdin").
+std::optional<std::string> room(Context& ctx, Command words, const ModeList& mode);
 
 }  // namespace meross::sim::detail::thermostat

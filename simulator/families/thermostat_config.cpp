@@ -9,6 +9,7 @@
 #include <array>
 #include <iterator>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/thermostat.hpp"
 
 namespace meross::sim::detail {
@@ -39,7 +40,7 @@ constexpr Field kTimer[] = {{"type", Kind::Int, 1, 2},
                             {"down", Kind::Object, 0, 4'000'000'000},
                             {"cycle", Kind::Object, 0, 4'000'000'000}};
 
-constexpr std::string_view kPhysicalLock = "Appliance.Control.PhysicalLock";
+namespace ns = meross::protocol::ns;
 
 constexpr ConfigNamespace kConfig[] = {
     {"Appliance.Control.Thermostat.Calibration", "calibration",
@@ -58,7 +59,7 @@ constexpr ConfigNamespace kConfig[] = {
     {"Appliance.Control.Thermostat.Sensor", "sensor", R"({"mode":0})", "", kSensor},
     {"Appliance.Control.Screen.Brightness", "brightness", R"({"operation":100,"standby":12.5})",
      R"({"operation":100,"standby":12.5,"standbyView":1})", kBrightness},
-    {kPhysicalLock, "lock", R"({"onoff":0})", R"({"onoff":0})", kOnoff, false},
+    {ns::kControlPhysicalLock, "lock", R"({"onoff":0})", R"({"onoff":0})", kOnoff, false},
     {"Appliance.Control.TempUnit", "tempUnit", R"({"tempUnit":1})", R"({"tempUnit":1})", kTempUnit},
     {"Appliance.Control.Sensor.Latest",
      "latest",
@@ -91,10 +92,10 @@ void seed(Context& ctx) {
   std::vector<std::int64_t> channels = thermostat::channels(ctx.view());
   // A child lock on a device that is no thermostat (map100): channel 0.
   const bool thermostat = !channels.empty();
-  if (!thermostat && ctx.has(kPhysicalLock)) channels.push_back(0);
+  if (!thermostat && ctx.has(ns::kControlPhysicalLock)) channels.push_back(0);
   const bool tenths = thermostat::scale(ctx.view()) == 10;
   for (const auto& c : kConfig) {
-    if (!ctx.has(c.ns) || (!thermostat && c.ns != kPhysicalLock)) continue;
+    if (!ctx.has(c.ns) || (!thermostat && c.ns != ns::kControlPhysicalLock)) continue;
     if (thermostat::seed_from_trace(ctx, c.ns, c.key)) continue;
     const std::string_view defaults = tenths ? c.tenths : c.hundredths;
     if (defaults.empty()) continue;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/thermostat.hpp"
 
 namespace meross::sim::detail {
@@ -13,9 +14,7 @@ namespace {
 using thermostat::Field;
 using Kind = thermostat::Field::Kind;
 
-constexpr std::string_view kMode = "Appliance.Control.Thermostat.Mode";
-constexpr std::string_view kWindow = "Appliance.Control.Thermostat.WindowOpened";
-constexpr std::string_view kSummer = "Appliance.Control.Thermostat.SummerMode";
+namespace ns = meross::protocol::ns;
 
 constexpr Field kModeFields[] = {
     {"onoff", Kind::Int, 0, 1},  {"mode", Kind::Int, 0, 4},  {"heatTemp", Kind::Bounded},
@@ -35,16 +34,17 @@ void seed_list(Context& ctx, std::string_view ns, std::string_view key, const ch
 }
 
 void seed(Context& ctx) {
-  if (!thermostat::seed_from_trace(ctx, kMode, "mode")) {
-    if (!ctx.has(kMode)) return;
-    rapidjson::Document item;
-    item.Parse(R"({"channel":0,"onoff":1,"mode":0,"state":0,"currentTemp":200,"heatTemp":210,)"
-               R"("coolTemp":180,"ecoTemp":160,"manualTemp":200,"warning":0,"targetTemp":210,)"
-               R"("min":50,"max":350,"lmTime":0})");
-    thermostat::make_list(ctx, "mode").PushBack(copy_of(item, ctx.alloc()), ctx.alloc());
+  if (!thermostat::seed_from_trace(ctx, ns::kControlThermostatMode, "mode")) {
+    if (!ctx.has(ns::kControlThermostatMode)) return;
+    thermostat::seed_default(
+        ctx, "mode",
+        R"({"channel":0,"onoff":1,"mode":0,"state":0,"currentTemp":200,"heatTemp":210,)"
+        R"("coolTemp":180,"ecoTemp":160,"manualTemp":200,"warning":0,"targetTemp":210,)"
+        R"("min":50,"max":350,"lmTime":0})");
   }
-  seed_list(ctx, kWindow, "windowOpened", R"({"status":0,"detect":1,"lmTime":0})");
-  seed_list(ctx, kSummer, "summerMode", R"({"mode":1})");
+  seed_list(ctx, ns::kControlThermostatWindowOpened, "windowOpened",
+            R"({"status":0,"detect":1,"lmTime":0})");
+  seed_list(ctx, ns::kControlThermostatSummerMode, "summerMode", R"({"mode":1})");
 }
 
 // The active setpoint follows the mode (3, the schedule, keeps the last one); "state" is 1 while
@@ -65,18 +65,12 @@ void settle(Context& ctx, JsonValue& item) {
   set_int(item, "state", int_of(item, "onoff") && calling ? 1 : 0, ctx.alloc());
 }
 
-std::optional<Answer> set_mode(Context& ctx, const JsonValue& payload) {
-  auto changed = thermostat::changes(ctx, "mode", payload, kModeFields);
-  if (!changed) return bad_payload();
-  for (const auto& c : *changed) {
-    thermostat::apply(ctx, *c.live, *c.request, kModeFields);
-    settle(ctx, *c.live);
-    set_int(*c.live, "lmTime", ctx.now_s(), ctx.alloc());
-  }
-  std::string body = thermostat::payload_of("mode", *changed);
-  ctx.push(kMode, body);
-  return Answer{Method::SetAck, std::move(body)};
-}
+constexpr thermostat::ModeList kMode{.ns = ns::kControlThermostatMode,
+                                     .key = "mode",
+                                     .fields = kModeFields,
+                                     .per_degree = 10,
+                                     .settle = settle,
+                                     .stamp = true};
 
 std::optional<Answer> set_summer(Context& ctx, const JsonValue& payload) {
   auto changed = thermostat::changes(ctx, "summerMode", payload, kSummerFields);
@@ -87,13 +81,15 @@ std::optional<Answer> set_summer(Context& ctx, const JsonValue& payload) {
     JsonValue* item = modes ? find_channel(*modes, int_of(*c.live, "channel")) : nullptr;
     if (item) settle(ctx, *item);
   }
-  ctx.push(kSummer, thermostat::payload_of("summerMode", *changed));
+  ctx.push(ns::kControlThermostatSummerMode, thermostat::payload_of("summerMode", *changed));
   return Answer{Method::SetAck, "{}"};
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  const std::string_view key = ns == kMode ? "mode" : ns == kWindow ? "windowOpened" : "summerMode";
+  const std::string_view key = ns == ns::kControlThermostatMode           ? "mode"
+                               : ns == ns::kControlThermostatWindowOpened ? "windowOpened"
+                                                                          : "summerMode";
   if (!thermostat::list(ctx, "mode") || !thermostat::list(ctx, key)) {
     return recorded_answer(ctx, method, ns, payload);
   }
@@ -103,8 +99,8 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
     case Method::Push:
       return thermostat::push_query(ctx.view(), key, payload);
     case Method::Set:
-      if (ns == kMode) return set_mode(ctx, payload);
-      if (ns == kSummer) return set_summer(ctx, payload);
+      if (ns == ns::kControlThermostatMode) return thermostat::set_mode(ctx, payload, kMode);
+      if (ns == ns::kControlThermostatSummerMode) return set_summer(ctx, payload);
       return error_answer(5000, "not supported");  // the window is detected, not set
     default:
       return std::nullopt;
@@ -112,40 +108,28 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  JsonValue* d = member(all, "digest");
-  JsonValue* out = d ? member(*d, "thermostat") : nullptr;
-  if (!out || !out->IsObject()) return;
-  for (std::string_view key : {"mode", "windowOpened", "summerMode"}) {
-    const JsonValue* live = thermostat::list(view, key);
-    if (live && member(*out, key)) set(*out, key, copy_of(*live, alloc), alloc);
-  }
+  thermostat::write_digest(view, all, alloc, {"mode", "windowOpened", "summerMode"});
 }
 
 std::optional<std::string> command(Context& ctx, Command words) {
-  if (words.size() != 3 || (words[0] != "room" && words[0] != "window")) return std::nullopt;
-  const bool room = words[0] == "room";
-  JsonValue* item = thermostat::channel_item(ctx, room ? "mode" : "windowOpened", words[1]);
+  if (auto done = thermostat::room(ctx, words, kMode)) return done;
+  if (words.size() != 3 || words[0] != "window") return std::nullopt;
+  JsonValue* item = thermostat::channel_item(ctx, "windowOpened", words[1]);
   if (!item) return std::nullopt;
-  if (room) {
-    const auto units = thermostat::room_units(words[2], 10);
-    if (!units) return thermostat::room_refusal(words[2]);
-    set_int(*item, "currentTemp", *units, ctx.alloc());
-    settle(ctx, *item);
-    ctx.push(kMode, wrap_list("mode", {item}));
-    return "";
-  }
   if (words[2] != "open" && words[2] != "closed") return "window: open or closed";
   set_int(*item, "status", words[2] == "open" ? 1 : 0, ctx.alloc());
   set_int(*item, "lmTime", ctx.now_s(), ctx.alloc());
-  ctx.push(kWindow, wrap_list("windowOpened", {item}));
+  ctx.push(ns::kControlThermostatWindowOpened, wrap_list("windowOpened", {item}));
   return "";
 }
 
 bool load_push(Context& ctx) {
-  return thermostat::push_all(ctx, kMode, "mode");
+  return thermostat::push_all(ctx, kMode.ns, kMode.key);
 }
 
-constexpr std::string_view kNamespaces[] = {kMode, kWindow, kSummer};
+constexpr std::string_view kNamespaces[] = {ns::kControlThermostatMode,
+                                            ns::kControlThermostatWindowOpened,
+                                            ns::kControlThermostatSummerMode};
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/thermostat.hpp"
 
 namespace meross::sim::detail {
@@ -14,14 +15,16 @@ namespace {
 using thermostat::Field;
 using Kind = thermostat::Field::Kind;
 
-constexpr std::string_view kModeB = "Appliance.Control.Thermostat.ModeB";
+namespace ns = meross::protocol::ns;
 
 void seed(Context& ctx) {
-  if (thermostat::seed_from_trace(ctx, kModeB, "modeB") || !ctx.has(kModeB)) return;
-  rapidjson::Document item;
-  item.Parse(R"({"channel":0,"mode":1,"targetTemp":2000,"working":1,"currentTemp":1900,)"
-             R"("state":1,"onoff":1,"sensorStatus":1})");
-  thermostat::make_list(ctx, "modeB").PushBack(copy_of(item, ctx.alloc()), ctx.alloc());
+  if (thermostat::seed_from_trace(ctx, ns::kControlThermostatModeB, "modeB") ||
+      !ctx.has(ns::kControlThermostatModeB))
+    return;
+  thermostat::seed_default(
+      ctx, "modeB",
+      R"({"channel":0,"mode":1,"targetTemp":2000,"working":1,"currentTemp":1900,)"
+      R"("state":1,"onoff":1,"sensorStatus":1})");
 }
 
 constexpr Field kFields[] = {
@@ -56,54 +59,37 @@ void settle(Context& ctx, JsonValue& item) {
   set_int(item, "state", on ? 1 : 2, ctx.alloc());
 }
 
-std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
+// A setpoint outside the channel's CtlRange refuses the SET.
+bool fits(const View& view, const thermostat::Change& change) {
+  const auto target = protocol::int_member(*change.request, "targetTemp");
+  return !target || in_range(view, int_of(*change.live, "channel"), *target);
+}
+
+constexpr thermostat::ModeList kModeB{.ns = ns::kControlThermostatModeB,
+                                      .key = "modeB",
+                                      .fields = kFields,
+                                      .per_degree = 100,
+                                      .settle = settle,
+                                      .fits = fits};
+
+std::optional<Answer> handle(Context& ctx, Method method, std::string_view,
                              const JsonValue& payload) {
-  JsonValue* live = thermostat::list(ctx, "modeB");
-  if (!live) return recorded_answer(ctx, method, ns, payload);
-  if (method == Method::Get) return thermostat::get(ctx.view(), "modeB", payload);
-  if (method == Method::Push) return thermostat::push_query(ctx.view(), "modeB", payload);
-  if (method != Method::Set) return std::nullopt;
-  auto changed = thermostat::changes(ctx, "modeB", payload, kFields);
-  if (!changed) return bad_payload();
-  for (const auto& c : *changed) {
-    const auto target = protocol::int_member(*c.request, "targetTemp");
-    if (target && !in_range(ctx.view(), int_of(*c.live, "channel"), *target)) return bad_payload();
-  }
-  for (const auto& c : *changed) {
-    thermostat::apply(ctx, *c.live, *c.request, kFields);
-    settle(ctx, *c.live);
-  }
-  std::string body = thermostat::payload_of("modeB", *changed);
-  ctx.push(kModeB, body);
-  return Answer{Method::SetAck, std::move(body)};
+  return thermostat::handle_mode(ctx, method, payload, kModeB);
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  JsonValue* d = member(all, "digest");
-  JsonValue* out = d ? member(*d, "thermostat") : nullptr;
-  const JsonValue* live = thermostat::list(view, "modeB");
-  if (out && out->IsObject() && live && member(*out, "modeB")) {
-    set(*out, "modeB", copy_of(*live, alloc), alloc);
-  }
+  thermostat::write_digest(view, all, alloc, {"modeB"});
 }
 
 std::optional<std::string> command(Context& ctx, Command words) {
-  if (words.size() != 3 || words[0] != "room") return std::nullopt;
-  JsonValue* item = thermostat::channel_item(ctx, "modeB", words[1]);
-  if (!item) return std::nullopt;
-  const auto units = thermostat::room_units(words[2], 100);
-  if (!units) return thermostat::room_refusal(words[2]);
-  set_int(*item, "currentTemp", *units, ctx.alloc());
-  settle(ctx, *item);
-  ctx.push(kModeB, wrap_list("modeB", {item}));
-  return "";
+  return thermostat::room(ctx, words, kModeB);
 }
 
 bool load_push(Context& ctx) {
-  return thermostat::push_all(ctx, kModeB, "modeB");
+  return thermostat::push_all(ctx, kModeB.ns, kModeB.key);
 }
 
-constexpr std::string_view kNamespaces[] = {kModeB};
+constexpr std::string_view kNamespaces[] = {ns::kControlThermostatModeB};
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/families/thermostat.hpp"
 
 namespace meross::sim::detail {
@@ -15,7 +16,7 @@ namespace {
 using thermostat::Field;
 using Kind = thermostat::Field::Kind;
 
-constexpr std::string_view kModeC = "Appliance.Control.Thermostat.ModeC";
+namespace ns = meross::protocol::ns;
 
 constexpr Field kFields[] = {
     {"mode", Kind::Int, 0, 3},
@@ -25,13 +26,14 @@ constexpr Field kFields[] = {
 };
 
 void seed(Context& ctx) {
-  if (!ctx.has(kModeC) || thermostat::seed_from_trace(ctx, kModeC, "control")) return;
-  rapidjson::Document item;
-  item.Parse(
+  if (!ctx.has(ns::kControlThermostatModeC) ||
+      thermostat::seed_from_trace(ctx, ns::kControlThermostatModeC, "control"))
+    return;
+  thermostat::seed_default(
+      ctx, "control",
       R"({"channel":0,"mode":3,"work":2,"currentTemp":2200,"sensorTemp":2200,)"
       R"("targetTemp":{"heat":2100,"cold":2400},"fan":{"fMode":0,"speed":0,"hTime":99999},)"
       R"("more":{"hdStatus":0,"humi":495,"cStatus":0,"hStatus":0,"fStatus":0,"aStatus":0}})");
-  thermostat::make_list(ctx, "control").PushBack(copy_of(item, ctx.alloc()), ctx.alloc());
 }
 
 bool fan_fits(const JsonValue& request) {
@@ -80,44 +82,32 @@ void settle(Context& ctx, JsonValue& item) {
   set_int(more, "fStatus", mode == 0 ? 0 : (speed ? speed : std::max(h, c)), a);
 }
 
-std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
+bool fits(const View&, const thermostat::Change& change) {
+  return fan_fits(*change.request) && target_fits(*change.request);
+}
+
+constexpr thermostat::ModeList kModeC{.ns = ns::kControlThermostatModeC,
+                                      .key = "control",
+                                      .fields = kFields,
+                                      .per_degree = 100,
+                                      .settle = settle,
+                                      .fits = fits,
+                                      .sensor = true};
+
+std::optional<Answer> handle(Context& ctx, Method method, std::string_view,
                              const JsonValue& payload) {
-  if (!thermostat::list(ctx, "control")) return recorded_answer(ctx, method, ns, payload);
-  if (method == Method::Get) return thermostat::get(ctx.view(), "control", payload);
-  if (method == Method::Push) return thermostat::push_query(ctx.view(), "control", payload);
-  if (method != Method::Set) return std::nullopt;
-  auto changed = thermostat::changes(ctx, "control", payload, kFields);
-  if (!changed) return bad_payload();
-  for (const auto& c : *changed) {
-    if (!fan_fits(*c.request) || !target_fits(*c.request)) return bad_payload();
-  }
-  for (const auto& c : *changed) {
-    thermostat::apply(ctx, *c.live, *c.request, kFields);
-    settle(ctx, *c.live);
-  }
-  std::string body = thermostat::payload_of("control", *changed);
-  ctx.push(kModeC, body);
-  return Answer{Method::SetAck, std::move(body)};
+  return thermostat::handle_mode(ctx, method, payload, kModeC);
 }
 
 std::optional<std::string> command(Context& ctx, Command words) {
-  if (words.size() != 3 || words[0] != "room") return std::nullopt;
-  JsonValue* item = thermostat::channel_item(ctx, "control", words[1]);
-  if (!item) return std::nullopt;
-  const auto units = thermostat::room_units(words[2], 100);
-  if (!units) return thermostat::room_refusal(words[2]);
-  set_int(*item, "currentTemp", *units, ctx.alloc());
-  set_int(*item, "sensorTemp", *units, ctx.alloc());
-  settle(ctx, *item);
-  ctx.push(kModeC, wrap_list("control", {item}));
-  return "";
+  return thermostat::room(ctx, words, kModeC);
 }
 
 bool load_push(Context& ctx) {
-  return thermostat::push_all(ctx, kModeC, "control");
+  return thermostat::push_all(ctx, kModeC.ns, kModeC.key);
 }
 
-constexpr std::string_view kNamespaces[] = {kModeC};
+constexpr std::string_view kNamespaces[] = {ns::kControlThermostatModeC};
 
 }  // namespace
 

@@ -4,22 +4,13 @@
 
 #include <algorithm>
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kToggleX = "Appliance.Control.ToggleX";
-constexpr std::string_view kToggle = "Appliance.Control.Toggle";
-
-JsonValue* channels(JsonValue* togglex) {
-  JsonValue* list = togglex ? member(*togglex, "channels") : nullptr;
-  return list && list->IsArray() && !list->Empty() ? list : nullptr;
-}
-const JsonValue* channels(const JsonValue* togglex) {
-  const JsonValue* list = togglex ? member(*togglex, "channels") : nullptr;
-  return list && list->IsArray() && !list->Empty() ? list : nullptr;
-}
+namespace ns = meross::protocol::ns;
 
 JsonValue channel_item(int channel, int onoff, std::int64_t lm_time, Alloc& alloc) {
   JsonValue item(rapidjson::kObjectType);
@@ -44,7 +35,7 @@ void seed(Context& ctx) {
     }
     // Old firmware answers ToggleX GET with a dict (meross-protocol.md §5.2).
     bool dict_shape = false;
-    if (auto doc = v.recorded(kToggleX)) {
+    if (auto doc = v.recorded(ns::kControlToggleX)) {
       const JsonValue* t = member(*doc, "togglex");
       dict_shape = t && t->IsObject();
     }
@@ -52,7 +43,7 @@ void seed(Context& ctx) {
   }
   const JsonValue* control = v.control();
   const JsonValue* toggle = control ? member(*control, "toggle") : nullptr;
-  const bool legacy_ability = v.has(kToggle) && !v.has(kToggleX);
+  const bool legacy_ability = v.has(ns::kControlToggle) && !v.has(ns::kControlToggleX);
   if ((toggle && toggle->IsObject()) || legacy_ability) {
     auto& section = ctx.make_section("toggle", rapidjson::kObjectType);
     const bool known = toggle && toggle->IsObject();
@@ -62,27 +53,19 @@ void seed(Context& ctx) {
 }
 
 std::string get_payload(const JsonValue& togglex) {
-  const JsonValue& list = *channels(&togglex);
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
+  const JsonValue& list = *filled_list(&togglex, "channels");
   const JsonValue* dict = member(togglex, "dictShape");
-  if (dict && dict->IsTrue() && list.Size() == 1) {
+  const bool one = dict && dict->IsTrue() && list.Size() == 1;
+  return object_text([&](Writer& w) {
     w.Key("channel");
-    w.Int64(int_of(list[0], "channel"));
-    write_member(w, "togglex", list[0]);
-  } else {
-    w.Key("channel");
-    w.Int64(protocol::kAllChannels32);
-    write_member(w, "togglex", list);
-  }
-  w.EndObject();
-  return std::string(b.GetString(), b.GetSize());
+    w.Int64(one ? int_of(list[0], "channel") : protocol::kAllChannels32);
+    write_member(w, "togglex", one ? list[0] : list);
+  });
 }
 
 std::string push_payload(const JsonValue& togglex, const std::vector<int>& changed) {
   std::vector<const JsonValue*> items;
-  for (const auto& item : channels(&togglex)->GetArray()) {
+  for (const auto& item : filled_list(&togglex, "channels")->GetArray()) {
     const int channel = static_cast<int>(int_of(item, "channel"));
     if (std::find(changed.begin(), changed.end(), channel) != changed.end()) {
       items.push_back(&item);
@@ -97,10 +80,10 @@ std::string toggle_payload(const JsonValue& toggle) {
 
 std::optional<Answer> handle_togglex(Context& ctx, Method method, const JsonValue& payload) {
   JsonValue* togglex = ctx.section("togglex");
-  JsonValue* list = channels(togglex);
-  if (!list) return recorded_answer(ctx, method, kToggleX, payload);
+  JsonValue* list = filled_list(togglex, "channels");
+  if (!list) return recorded_answer(ctx, method, ns::kControlToggleX, payload);
   if (method == Method::Get) return Answer{Method::GetAck, get_payload(*togglex)};
-  if (method != Method::Set) return recorded_answer(ctx, method, kToggleX, payload);
+  if (method != Method::Set) return recorded_answer(ctx, method, ns::kControlToggleX, payload);
   const auto items = items_of(member(payload, "togglex"));
   if (items.empty()) return bad_payload();
   std::vector<int> changed;
@@ -113,32 +96,32 @@ std::optional<Answer> handle_togglex(Context& ctx, Method method, const JsonValu
     set_int(*c, "lmTime", ctx.now_s(), ctx.alloc());
     changed.push_back(static_cast<int>(*channel));
   }
-  ctx.push(kToggleX, push_payload(*togglex, changed));
+  ctx.push(ns::kControlToggleX, push_payload(*togglex, changed));
   return Answer{Method::SetAck, "{}"};
 }
 
 std::optional<Answer> handle_toggle(Context& ctx, Method method, const JsonValue& payload) {
   JsonValue* toggle = ctx.section("toggle");
-  if (!toggle) return recorded_answer(ctx, method, kToggle, payload);
+  if (!toggle) return recorded_answer(ctx, method, ns::kControlToggle, payload);
   if (method == Method::Get) return Answer{Method::GetAck, toggle_payload(*toggle)};
-  if (method != Method::Set) return recorded_answer(ctx, method, kToggle, payload);
+  if (method != Method::Set) return recorded_answer(ctx, method, ns::kControlToggle, payload);
   const JsonValue* t = member(payload, "toggle");
   const auto onoff = t ? protocol::int_member(*t, "onoff") : std::nullopt;
   if (!onoff) return bad_payload();
   set_int(*toggle, "onoff", *onoff ? 1 : 0, ctx.alloc());
   set_int(*toggle, "lmTime", ctx.now_s(), ctx.alloc());
-  ctx.push(kToggle, toggle_payload(*toggle));
+  ctx.push(ns::kControlToggle, toggle_payload(*toggle));
   return Answer{Method::SetAck, "{}"};
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
-  return ns == kToggleX ? handle_togglex(ctx, method, payload)
-                        : handle_toggle(ctx, method, payload);
+  return ns == ns::kControlToggleX ? handle_togglex(ctx, method, payload)
+                                   : handle_toggle(ctx, method, payload);
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  const JsonValue* live = channels(view.section("togglex"));
+  const JsonValue* live = filled_list(view.section("togglex"), "channels");
   JsonValue* d = member(all, "digest");
   JsonValue* list = d ? member(*d, "togglex") : nullptr;
   if (live && list && list->IsArray()) {
@@ -170,12 +153,13 @@ bool garage_owns(const View& view, std::optional<int> channel) {
 bool press(Context& ctx, std::optional<int> channel) {
   if (garage_owns(ctx.view(), channel)) return false;
   JsonValue* togglex = ctx.section("togglex");
-  if (JsonValue* list = channels(togglex)) {
+  if (JsonValue* list = filled_list(togglex, "channels")) {
     JsonValue* c = channel ? find_channel(*list, *channel) : &(*list)[0];
     if (c) {
       set_int(*c, "onoff", int_of(*c, "onoff") ? 0 : 1, ctx.alloc());
       set_int(*c, "lmTime", ctx.now_s(), ctx.alloc());
-      ctx.push(kToggleX, push_payload(*togglex, {static_cast<int>(int_of(*c, "channel"))}));
+      ctx.push(ns::kControlToggleX,
+               push_payload(*togglex, {static_cast<int>(int_of(*c, "channel"))}));
       return true;
     }
   }
@@ -183,7 +167,7 @@ bool press(Context& ctx, std::optional<int> channel) {
   if (toggle && channel.value_or(0) == 0) {
     set_int(*toggle, "onoff", int_of(*toggle, "onoff") ? 0 : 1, ctx.alloc());
     set_int(*toggle, "lmTime", ctx.now_s(), ctx.alloc());
-    ctx.push(kToggle, toggle_payload(*toggle));
+    ctx.push(ns::kControlToggle, toggle_payload(*toggle));
     return true;
   }
   return false;
@@ -191,25 +175,20 @@ bool press(Context& ctx, std::optional<int> channel) {
 
 bool load_push(Context& ctx) {
   const JsonValue* togglex = ctx.section("togglex");
-  const JsonValue* list = channels(togglex);
+  const JsonValue* list = filled_list(togglex, "channels");
   if (!list) return false;
   std::vector<int> all;
   for (const auto& item : list->GetArray())
     all.push_back(static_cast<int>(int_of(item, "channel")));
-  ctx.push(kToggleX, push_payload(*togglex, all));
+  ctx.push(ns::kControlToggleX, push_payload(*togglex, all));
   return true;
 }
 
 void summary(const View& view, Writer& w) {
-  if (const JsonValue* list = channels(view.section("togglex"))) {
-    w.Key("togglex");
-    w.StartArray();
-    for (const auto& item : list->GetArray()) {
-      w.StartObject();
-      write_ints(w, item, {"channel", "onoff"});
-      w.EndObject();
-    }
-    w.EndArray();
+  if (const JsonValue* list = filled_list(view.section("togglex"), "channels")) {
+    write_list(w, "togglex", list->GetArray(), [](const JsonValue& item, Writer& out) {
+      write_ints(out, item, {"channel", "onoff"});
+    });
   }
   if (const JsonValue* toggle = view.section("toggle")) {
     w.Key("toggle");
@@ -217,7 +196,7 @@ void summary(const View& view, Writer& w) {
   }
 }
 
-constexpr std::string_view kNamespaces[] = {kToggleX, kToggle};
+constexpr std::string_view kNamespaces[] = {ns::kControlToggleX, ns::kControlToggle};
 
 }  // namespace
 
@@ -225,13 +204,13 @@ bool relay_on(const View& view, int channel) {
   if (const JsonValue* toggle = view.section("toggle"); toggle && channel == 0) {
     return int_of(*toggle, "onoff") != 0;
   }
-  const JsonValue* list = channels(view.section("togglex"));
+  const JsonValue* list = filled_list(view.section("togglex"), "channels");
   const JsonValue* c = list ? find_channel(*list, channel) : nullptr;
   return c && int_of(*c, "onoff") != 0;
 }
 
 bool set_relay(Context& ctx, int channel, bool on) {
-  JsonValue* list = channels(ctx.section("togglex"));
+  JsonValue* list = filled_list(ctx.section("togglex"), "channels");
   JsonValue* c = list ? find_channel(*list, channel) : nullptr;
   if (!c) return false;
   set_int(*c, "onoff", on ? 1 : 0, ctx.alloc());

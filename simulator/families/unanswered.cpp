@@ -3,23 +3,28 @@
 // unanswered and says so in the log. (Mcu.Firmware is on meross_lan's exclusion list too, but
 // the mts200b trace shows it answered: it keeps its recorded answer.)
 
+#include "protocol/namespaces.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
 namespace {
 
-constexpr std::string_view kCompressorDelay = "Appliance.Control.Thermostat.CompressorDelay";
+namespace ns = meross::protocol::ns;
 
 constexpr std::string_view kNamespaces[] = {
-    "Appliance.Mcu.Upgrade",   "Appliance.Mcu.Hp110.Preview", "Appliance.Control.Sensor.HistoryX",
-    "Appliance.Hub.Exception", "Appliance.Hub.Report",        "Appliance.Hub.SubdeviceList",
-    kCompressorDelay,
+    "Appliance.Mcu.Upgrade",
+    "Appliance.Mcu.Hp110.Preview",
+    "Appliance.Control.Sensor.HistoryX",
+    "Appliance.Hub.Exception",
+    "Appliance.Hub.Report",
+    "Appliance.Hub.SubdeviceList",
+    ns::kControlThermostatCompressorDelay,
 };
 
 // CompressorDelay answers its list form {"delay":[{"channel":0}]}; only `{}` drops (mts960).
 bool list_form(std::string_view ns, const JsonValue& payload) {
   const JsonValue* delay = member(payload, "delay");
-  return ns == kCompressorDelay && delay && delay->IsArray();
+  return ns == ns::kControlThermostatCompressorDelay && delay && delay->IsArray();
 }
 
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,

@@ -7,12 +7,9 @@
 // the device is discovered, then opening → open and closing → closed after each command, never
 // the other direction.
 #include <algorithm>
-#include <map>
 #include <optional>
-#include <regex>
 
 #include <rapidjson/document.h>
-#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "protocol/envelope.hpp"

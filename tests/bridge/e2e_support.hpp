@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <random>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "device_messages.hpp"
@@ -188,6 +190,27 @@ inline std::unique_ptr<ChildProcess> start_bridge(const std::string& config_file
       std::vector<std::string>{MEROSS_BRIDGE_BIN, "--config", config_file});
   BOOST_REQUIRE_MESSAGE(bridge->wait_for_output("mqtt: connected", kWait), bridge->output());
   return bridge;
+}
+
+// When the running test case has failed: the `output` of the program `name` into the test log, its
+// last `tail` bytes at most.
+inline void show_output_if_failed(const std::string& name, const std::string& output,
+                                  std::size_t tail = std::string::npos) {
+  namespace utf = boost::unit_test;
+  if (utf::results_collector.results(utf::framework::current_test_case().p_id).passed()) return;
+  if (output.size() <= tail) {
+    BOOST_TEST_MESSAGE(name << " output:\n" << output);
+  } else {
+    BOOST_TEST_MESSAGE(name << " output (last " << tail / 1000 << " kB):\n"
+                            << output.substr(output.size() - tail));
+  }
+}
+
+// Whatever happened, none of `secrets` is in a program's `output`.
+inline void check_no_secret_in(const std::string& output,
+                               std::initializer_list<std::string> secrets) {
+  for (const auto& secret : secrets)
+    BOOST_TEST(output.find(secret) == std::string::npos, "a secret is in the log");
 }
 
 inline std::int64_t wall_now() {

@@ -7,12 +7,7 @@
 // model's scaling (the simulated firmware refuses anything else), the device's state changes,
 // and Home Assistant sees the new state. A sub-device going offline makes only that sub-device
 // unavailable.
-#include <map>
-#include <optional>
-#include <regex>
-
 #include <rapidjson/document.h>
-#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "protocol/json.hpp"
@@ -69,6 +64,15 @@ struct Heating : SimulatedCloud {
       return out.substr(at, end - at).find(fragment) != std::string::npos;
     });
   }
+
+  // Home Assistant sets the climate's `what` (temperature, mode) to `value`: the device `uuid`
+  // shows `fragment` in its state, and Home Assistant sees `value` come back.
+  void set(const Component& climate, const std::string& what, const std::string& value,
+           const std::string& uuid, const std::string& fragment) {
+    cloud.ha->publish(member(climate, what + "_command_topic"), value);
+    BOOST_TEST(device_shows(uuid, fragment), what << " " << value);
+    BOOST_TEST(ha_sees(member(climate, what + "_state_topic"), value), what << " " << value);
+  }
 };
 
 }  // namespace
@@ -83,31 +87,18 @@ BOOST_AUTO_TEST_CASE(an_mts200b_follows_home_assistant_and_reports_back) {
   BOOST_REQUIRE(h.ha_sees(member(climate, "temperature_state_topic"), "21"));
   BOOST_REQUIRE(h.ha_sees(member(climate, "mode_state_topic"), "heat"));
 
-  h.cloud.ha->publish(member(climate, "temperature_command_topic"), "22.5");
-  BOOST_TEST(h.device_shows(uuid, "\"manualTemp\":225"));
-  BOOST_TEST(h.ha_sees(member(climate, "temperature_state_topic"), "22.5"));
-
-  h.cloud.ha->publish(member(climate, "mode_command_topic"), "off");
-  BOOST_TEST(h.device_shows(uuid, "\"mode\":[{\"channel\":0,\"onoff\":0,"));
-  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "off"));
+  h.set(climate, "temperature", "22.5", uuid, "\"manualTemp\":225");
+  h.set(climate, "mode", "off", uuid, "\"mode\":[{\"channel\":0,\"onoff\":0,");
   BOOST_TEST(h.ha_sees(member(climate, "action_topic"), "off"));
-
-  h.cloud.ha->publish(member(climate, "mode_command_topic"), "heat");
-  BOOST_TEST(h.device_shows(uuid, "\"mode\":[{\"channel\":0,\"onoff\":1,"));
-  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "heat"));
+  h.set(climate, "mode", "heat", uuid, "\"mode\":[{\"channel\":0,\"onoff\":1,");
 }
 
 BOOST_AUTO_TEST_CASE(an_mts960_takes_hundredths_and_its_working_mode) {
   Heating h;
   const std::string uuid = h.uuid_of("mts960");
   const auto climate = find(components_of(h.document("meross_" + uuid)), "climate");
-  h.cloud.ha->publish(member(climate, "temperature_command_topic"), "21.5");
-  BOOST_TEST(h.device_shows(uuid, "\"targetTemp\":2150"));
-  BOOST_TEST(h.ha_sees(member(climate, "temperature_state_topic"), "21.5"));
-
-  h.cloud.ha->publish(member(climate, "mode_command_topic"), "cool");
-  BOOST_TEST(h.device_shows(uuid, "\"working\":2"));
-  BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "cool"));
+  h.set(climate, "temperature", "21.5", uuid, "\"targetTemp\":2150");
+  h.set(climate, "mode", "cool", uuid, "\"working\":2");
 }
 
 BOOST_AUTO_TEST_CASE(a_hub_valve_is_its_own_device_and_follows_home_assistant) {
@@ -120,9 +111,7 @@ BOOST_AUTO_TEST_CASE(a_hub_valve_is_its_own_device_and_follows_home_assistant) {
   const auto climate = find(components_of(document), "climate");
   // The recorded valve is at 15 °C (currentSet 150, ÷10).
   BOOST_REQUIRE(h.ha_sees(member(climate, "temperature_state_topic"), "15"));
-  h.cloud.ha->publish(member(climate, "temperature_command_topic"), "19.5");
-  BOOST_TEST(h.device_shows(hub, "\"custom\":195"));
-  BOOST_TEST(h.ha_sees(member(climate, "temperature_state_topic"), "19.5"));
+  h.set(climate, "temperature", "19.5", hub, "\"custom\":195");
 
   h.cloud.ha->publish(member(climate, "mode_command_topic"), "off");
   BOOST_TEST(h.ha_sees(member(climate, "mode_state_topic"), "off"));

@@ -99,6 +99,12 @@ struct Fixture {
     BOOST_TEST(ha->on_message(marker, "done", false, at(0)));
     BOOST_TEST(ha->readback_done());
   }
+  // The plug answers a GET of `ns` at `seconds` with its answer in the trace.
+  void recorded_answer(const std::string& ns, int seconds) {
+    const auto answer = test::recorded("mss310.csv", ns, "GETACK");
+    ha->on_device_message(plug.uuid, device_message(plug.uuid, Method::GetAck, ns, answer),
+                          at(seconds));
+  }
   std::string doc_topic() const { return "homeassistant/device/meross_" + plug.uuid + "/config"; }
   std::string state(const std::string& key) const {
     return discovery::state_topic("meross", plug.uuid, key);
@@ -160,18 +166,10 @@ BOOST_AUTO_TEST_CASE(polled_electricity_and_energy_become_states) {
   Fixture f;
   f.connect();
   f.ha->on_profile(f.plug.uuid, f.plug, at(0));
-  f.ha->on_device_message(
-      f.plug.uuid,
-      device_message(f.plug.uuid, Method::GetAck, "Appliance.Control.Electricity",
-                     test::recorded("mss310.csv", "Appliance.Control.Electricity", "GETACK")),
-      at(1));
+  f.recorded_answer("Appliance.Control.Electricity", 1);
   BOOST_TEST(f.io.last(f.state("power_0")) != "<none>");
   BOOST_TEST(f.io.last(f.state("voltage_0")) != "<none>");
-  f.ha->on_device_message(
-      f.plug.uuid,
-      device_message(f.plug.uuid, Method::GetAck, "Appliance.Control.ConsumptionX",
-                     test::recorded("mss310.csv", "Appliance.Control.ConsumptionX", "GETACK")),
-      at(1));
+  f.recorded_answer("Appliance.Control.ConsumptionX", 1);
   BOOST_TEST(f.io.last(f.state("energy_0")) != "<none>");
   // Garbage of the right namespace: counted, no state, no crash.
   f.ha->on_device_message(

@@ -11,7 +11,6 @@
 //  8. a made-up uuid leaves no retained availability behind.
 #include <csignal>
 
-#include <boost/test/results_collector.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include "e2e_support.hpp"
@@ -77,15 +76,10 @@ struct Setup {
                           bridge->output());
   }
   ~Setup() {
-    namespace utf = boost::unit_test;
     if (!bridge) return;
     const std::string out = bridge->output();
-    if (!utf::results_collector.results(utf::framework::current_test_case().p_id).passed()) {
-      BOOST_TEST_MESSAGE("meross-bridge output (last 20 kB):\n"
-                         << out.substr(out.size() > 20000 ? out.size() - 20000 : 0));
-    }
-    for (const auto& secret : {kKey, kOtherKey, settings.password})
-      BOOST_TEST(out.find(secret) == std::string::npos, "a secret is in the log");
+    show_output_if_failed("meross-bridge", out, 20000);
+    check_no_secret_in(out, {kKey, kOtherKey, settings.password});
   }
   // The last retained payload on `topic`, as a client subscribing now gets it ("" if none).
   std::string retained(const std::string& topic) {
@@ -115,6 +109,15 @@ void bound_and_announced(Setup& s, FirmwareDevice& device) {
   BOOST_REQUIRE_MESSAGE(
       s.ha->wait_for(on_topic(state_topic(device.options().uuid, "switch_0")), kWait),
       s.bridge->output());
+}
+
+// The PUSH of `device`'s button (ToggleX), as anyone who can read its topic sees it go by.
+auto button_push_of(const FirmwareDevice& device) {
+  return [topic = device.publish_topic()](const MqttTestClient::Message& m) {
+    const auto parsed = parse(m);
+    return m.topic == topic && parsed && parsed->header.ns == "Appliance.Control.ToggleX" &&
+           parsed->header.method == Method::Push;
+  };
 }
 
 }  // namespace
@@ -215,14 +218,7 @@ BOOST_AUTO_TEST_CASE(stale_future_and_replayed_messages_are_dropped) {
   // A genuine PUSH (the button: ON), captured by anyone who can read the topic.
   s.ha->clear();
   plug.press(true);
-  const auto captured = s.ha->wait_for(
-      [&](const MqttTestClient::Message& m) {
-        const auto parsed = parse(m);
-        return m.topic == plug.publish_topic() && parsed &&
-               parsed->header.ns == "Appliance.Control.ToggleX" &&
-               parsed->header.method == Method::Push;
-      },
-      kWait);
+  const auto captured = s.ha->wait_for(button_push_of(plug), kWait);
   BOOST_REQUIRE(captured);
   BOOST_REQUIRE(s.ha->wait_for(payload_on(state, "ON"), kWait));
   // Switched off from Home Assistant; then 70 newer messages of the device, more than the
@@ -263,14 +259,7 @@ BOOST_AUTO_TEST_CASE(stale_future_and_replayed_messages_are_dropped) {
   const std::string clockless_state = state_topic(clockless_options.uuid, "switch_0");
   s.ha->clear();
   clockless.press(true);
-  const auto its_push = s.ha->wait_for(
-      [&](const MqttTestClient::Message& m) {
-        const auto parsed = parse(m);
-        return m.topic == clockless.publish_topic() && parsed &&
-               parsed->header.ns == "Appliance.Control.ToggleX" &&
-               parsed->header.method == Method::Push;
-      },
-      kWait);
+  const auto its_push = s.ha->wait_for(button_push_of(clockless), kWait);
   BOOST_REQUIRE(its_push);
   BOOST_TEST(parse(*its_push)->header.timestamp < 2000);
   BOOST_TEST(s.ha->wait_for(payload_on(clockless_state, "ON"), kWait).has_value());

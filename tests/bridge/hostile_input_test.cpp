@@ -55,24 +55,22 @@ struct Mss310 {
 // device's clock at `wall + clock_offset`.
 void bind_and_discover(Harness& h, const Mss310& d, std::int64_t clock_offset = 0) {
   const auto clock = h.now.wall + clock_offset;
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, clock), clock));
-  auto sent = h.sent();
-  const auto ability = requests_for(sent, "Appliance.System.Ability");
-  const auto all = requests_for(sent, "Appliance.System.All");
-  BOOST_REQUIRE(ability.size() == 1u);
-  BOOST_REQUIRE(all.size() == 1u);
-  h.deliver(d.device.publish_topic(),
-            d.device.reply(ability[0]->message.header, d.trace.ability_json, clock));
-  h.deliver(d.device.publish_topic(),
-            d.device.reply(all[0]->message.header, d.trace.all_json, clock));
-  sent = h.sent();  // kept alive while its messages are read
+  h.bind_and_discover(d.device, d.trace, clock);
+  const auto sent = h.sent();  // kept alive while its messages are read
   for (const auto* set : requests_for(sent, "Appliance.System.Time", Method::Set))
     h.deliver(d.device.publish_topic(), d.device.reply(set->message.header, "{}", clock));
   BOOST_REQUIRE(h.registry->find(d.device.uuid)->profile_complete());
   h.device_messages_from.clear();
 }
+
+// How most cases begin: one mss310 bound and discovered, with what is logged from the start.
+struct DiscoveredPlug {
+  DiscoveredPlug() { bind_and_discover(h, d); }
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  const test::FakeDeviceIdentity& dev = d.device;
+};
 
 std::string togglex(int onoff) {
   return R"({"togglex":[{"channel":0,"onoff":)" + std::to_string(onoff) + "}]}";
@@ -100,9 +98,7 @@ BOOST_AUTO_TEST_CASE(a_bind_signed_with_another_key_is_reported_once_and_shown) 
 
   // The device repeats its Bind (unanswered: we cannot sign for its key).
   for (int i = 0; i < 5; ++i) {
-    h.deliver(dev.publish_topic(),
-              dev.message(Method::Set, "Appliance.Control.Bind",
-                          test::bind_payload(dev.uuid, h.now.wall), h.now.wall, {}, &kOtherKey));
+    h.bind(dev, h.now.wall, {}, &kOtherKey);
     h.advance(30s);
   }
   sent = h.sent();
@@ -131,8 +127,7 @@ BOOST_AUTO_TEST_CASE(a_bind_signed_with_another_key_is_reported_once_and_shown) 
   BOOST_TEST(logs.text().find(kKey) == std::string::npos);
 
   // Re-paired with our key: it binds, and the problem is gone.
-  h.deliver(dev.publish_topic(), dev.message(Method::Set, "Appliance.Control.Bind",
-                                             test::bind_payload(dev.uuid, h.now.wall), h.now.wall));
+  h.bind(dev, h.now.wall);
   sent = h.sent();
   BOOST_TEST(requests_for(sent, "Appliance.Control.Bind", Method::SetAck).size() == 1u);
   BOOST_REQUIRE(last_on(sent, "meross/bridge/key_mismatch/state"));
@@ -195,9 +190,7 @@ BOOST_AUTO_TEST_CASE(made_up_uuids_cannot_fill_the_list_for_good) {
     char uuid[33];
     std::snprintf(uuid, sizeof uuid, "fa17%028d", i);
     const test::FakeDeviceIdentity forged{uuid, kOtherKey};
-    h.deliver(forged.publish_topic(),
-              forged.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(forged.uuid, kWall), kWall));
+    h.bind(forged, kWall);
   }
   BOOST_TEST(h.registry->key_mismatches().size() <= 256u);
   BOOST_TEST(h.count().signature_failures == 2000u);
@@ -224,33 +217,24 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(freshness)
 
-BOOST_AUTO_TEST_CASE(messages_dated_far_from_the_devices_clock_are_dropped_and_counted) {
-  meross::test::LogCapture logs;
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
-  const auto& dev = d.device;
+BOOST_FIXTURE_TEST_CASE(messages_dated_far_from_the_devices_clock_are_dropped_and_counted,
+                        DiscoveredPlug) {
   const std::int64_t year = 365 * 86400;
   for (const std::int64_t when :
        {h.now.wall - year, h.now.wall + 10 * year, h.now.wall - 61, h.now.wall + 61,
         std::int64_t{0}, std::numeric_limits<std::int64_t>::max()}) {
-    h.deliver(dev.publish_topic(),
-              dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), when));
+    h.push(dev, "Appliance.Control.ToggleX", togglex(1), when);
   }
   BOOST_TEST(h.device_messages_from.empty());
   BOOST_TEST(h.count().stale == 6u);
   BOOST_TEST(logs.count("dropped a stale PUSH Appliance.Control.ToggleX") == 1u);  // a minute
   // Within the window: taken.
-  h.deliver(dev.publish_topic(),
-            dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall - 30));
+  h.push(dev, "Appliance.Control.ToggleX", togglex(1), h.now.wall - 30);
   BOOST_TEST(h.device_messages_from.size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(a_replay_outside_the_window_cannot_pass_even_after_64_newer_messages) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
-  const auto& dev = d.device;
+BOOST_FIXTURE_TEST_CASE(a_replay_outside_the_window_cannot_pass_even_after_64_newer_messages,
+                        DiscoveredPlug) {
   const std::string captured =
       dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall);
   h.deliver(dev.publish_topic(), captured);
@@ -258,8 +242,7 @@ BOOST_AUTO_TEST_CASE(a_replay_outside_the_window_cannot_pass_even_after_64_newer
   // 70 newer messages push it out of the 64-entry replay window.
   for (int i = 0; i < 70; ++i) {
     h.advance(1s);
-    h.deliver(dev.publish_topic(),
-              dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(0), h.now.wall));
+    h.push(dev, "Appliance.Control.ToggleX", togglex(0), h.now.wall);
   }
   BOOST_TEST(h.device_messages_from.size() == 71u);
   h.deliver(dev.publish_topic(), captured);
@@ -278,8 +261,7 @@ BOOST_AUTO_TEST_CASE(the_window_is_configurable) {
   Harness h([](Config& c) { c.timestamp_window = 5min; });
   Mss310 d;
   bind_and_discover(h, d);
-  h.deliver(d.device.publish_topic(), d.device.message(Method::Push, "Appliance.Control.ToggleX",
-                                                       togglex(1), h.now.wall - 240));
+  h.push(d.device, "Appliance.Control.ToggleX", togglex(1), h.now.wall - 240);
   BOOST_TEST(h.device_messages_from.size() == 1u);
   BOOST_TEST(h.count().stale == 0u);
 }
@@ -303,8 +285,7 @@ BOOST_AUTO_TEST_CASE(a_device_whose_clock_was_never_set_is_served_and_still_prot
   BOOST_TEST(h.count().stale == 1u);
   // Its clock runs on: still taken a while later.
   h.advance(40s);
-  h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(0),
-                                             h.now.wall + offset));
+  h.push(dev, "Appliance.Control.ToggleX", togglex(0), h.now.wall + offset);
   BOOST_TEST(h.device_messages_from.size() == 2u);
   // A replay of the first, older than the window by its own clock: stale.
   h.advance(30s);
@@ -313,30 +294,23 @@ BOOST_AUTO_TEST_CASE(a_device_whose_clock_was_never_set_is_served_and_still_prot
   BOOST_TEST(h.count().stale == 2u);
   // A message dated by our clock (a year ahead of its own) right now is fine too: devices whose
   // clock gets set jump to ours.
-  h.deliver(dev.publish_topic(),
-            dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1), h.now.wall));
+  h.push(dev, "Appliance.Control.ToggleX", togglex(1), h.now.wall);
   BOOST_TEST(h.device_messages_from.size() == 3u);
 }
 
-BOOST_AUTO_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock_read_again) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
-  const auto& dev = d.device;
+BOOST_FIXTURE_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock_read_again,
+                        DiscoveredPlug) {
   h.advance(5s);
   // It reboots: clock at about 0. Its Bind is answered all the same; the discovery that follows
   // reads its clock.
   const std::int64_t offset = 3 - h.now.wall;
-  h.deliver(dev.publish_topic(),
-            dev.message(Method::Set, "Appliance.Control.Bind",
-                        test::bind_payload(dev.uuid, h.now.wall + offset), h.now.wall + offset));
+  h.bind(dev, h.now.wall + offset);
   auto sent = h.sent();
   BOOST_TEST(requests_for(sent, "Appliance.Control.Bind", Method::SetAck).size() == 1u);
   BOOST_TEST(h.count().stale == 1u);
   h.device_messages_from.clear();
   // A push before any answer: stale (the Bind's discovery is on its way to read its clock).
-  h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1),
-                                             h.now.wall + offset));
+  h.push(dev, "Appliance.Control.ToggleX", togglex(1), h.now.wall + offset);
   BOOST_TEST(h.device_messages_from.empty());
   BOOST_TEST(h.count().stale == 2u);
   for (const auto& s : sent) {
@@ -348,16 +322,12 @@ BOOST_AUTO_TEST_CASE(a_device_rebooted_without_a_clock_is_answered_and_its_clock
                           h.now.wall + offset + 1));
   }
   h.device_messages_from.clear();
-  h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(1),
-                                             h.now.wall + offset + 2));
+  h.push(dev, "Appliance.Control.ToggleX", togglex(1), h.now.wall + offset + 2);
   BOOST_TEST(h.device_messages_from.size() == 1u);
   // Its Clock PUSH is answered; its clock is ours from then on.
-  h.deliver(dev.publish_topic(),
-            dev.message(Method::Push, "Appliance.System.Clock", R"({"clock":{"timestamp":5}})",
-                        h.now.wall + offset + 2));
+  h.push(dev, "Appliance.System.Clock", R"({"clock":{"timestamp":5}})", h.now.wall + offset + 2);
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.Clock", Method::Push).size() == 1u);
-  h.deliver(dev.publish_topic(),
-            dev.message(Method::Push, "Appliance.Control.ToggleX", togglex(0), h.now.wall));
+  h.push(dev, "Appliance.Control.ToggleX", togglex(0), h.now.wall);
   BOOST_TEST(h.device_messages_from.size() == 3u);  // the Clock push and this one
 }
 
@@ -386,12 +356,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(reply_topics)
 
-BOOST_AUTO_TEST_CASE(a_message_whose_header_names_another_device_is_dropped_and_counted) {
-  meross::test::LogCapture logs;
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
-  const auto& dev = d.device;
+BOOST_FIXTURE_TEST_CASE(a_message_whose_header_names_another_device_is_dropped_and_counted,
+                        DiscoveredPlug) {
   const std::string other = "2301234567890123456748e1e9c4b297";
   // Signed by the key (the same account), on dev's topic, naming another device.
   auto header = protocol::make_request_header(Method::Push, "Appliance.Control.ToggleX",
@@ -414,11 +380,8 @@ BOOST_AUTO_TEST_CASE(a_message_whose_header_names_another_device_is_dropped_and_
   BOOST_TEST(h.device_messages_from.size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
-  const auto& dev = d.device;
+BOOST_FIXTURE_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device,
+                        DiscoveredPlug) {
   const auto handled = h.count().messages_handled;
   // A GETACK nobody asked for (a made-up messageId), signed by the device's key.
   auto request = protocol::make_request_header(Method::Get, "Appliance.Control.ToggleX",
@@ -442,8 +405,7 @@ BOOST_AUTO_TEST_CASE(answers_are_taken_only_for_a_pending_request_of_that_device
   BOOST_TEST(h.count().unmatched_replies == 2u);
   // Another device's pending request answered on this device's topic: not its answer.
   const test::FakeDeviceIdentity b{"2301234567890123456748e1e9c4b297", kKey};
-  h.deliver(b.publish_topic(), b.message(Method::Push, "Appliance.System.Online",
-                                         R"({"online":{"status":1}})", h.now.wall));
+  h.push(b, "Appliance.System.Online", R"({"online":{"status":1}})", h.now.wall);
   const auto b_sent = h.sent();
   const auto b_gets = requests_for(b_sent, "Appliance.System.All");
   BOOST_REQUIRE(b_gets.size() == 1u);
@@ -526,8 +488,7 @@ BOOST_AUTO_TEST_CASE(a_device_home_assistant_never_knew_leaves_no_retained_offli
   const test::FakeDeviceIdentity earlier{"2301234567890123456748e1e9c4b299", kKey};
   h.registry->probe(earlier.uuid, h.now);
   for (const auto* dev : {&stranger, &configured, &earlier}) {
-    h.deliver(dev->publish_topic(), dev->message(Method::Push, "Appliance.System.Online",
-                                                 R"({"online":{"status":1}})", h.now.wall));
+    h.push(*dev, "Appliance.System.Online", R"({"online":{"status":1}})", h.now.wall);
   }
   std::vector<Sent> all;
   for (int i = 0; i < 10; ++i) {
@@ -555,8 +516,7 @@ BOOST_AUTO_TEST_CASE(a_device_home_assistant_never_knew_leaves_no_retained_offli
   h.sent();
   BOOST_TEST(h.registry->find(stranger.uuid));
   const test::FakeDeviceIdentity another{"fa17fa17fa17fa17fa17fa17fa170009", kKey};
-  h.deliver(another.publish_topic(), another.message(Method::Push, "Appliance.System.Online",
-                                                     R"({"online":{"status":1}})", h.now.wall));
+  h.push(another, "Appliance.System.Online", R"({"online":{"status":1}})", h.now.wall);
   for (int i = 0; i < 10; ++i)
     h.advance(1s);
   h.sent();

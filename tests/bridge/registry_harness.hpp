@@ -9,9 +9,14 @@
 #include <utility>
 #include <vector>
 
+#include <boost/test/unit_test.hpp>
+
 #include "bridge/registry.hpp"
 #include "bridge/session.hpp"
+#include "device_messages.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/namespaces.hpp"
+#include "protocol/trace.hpp"
 
 namespace meross::test {
 
@@ -20,6 +25,16 @@ struct Sent {
   bridge::Publication publication;
   protocol::Message message;
 };
+
+// The requests of `sent` with this namespace and method.
+inline std::vector<const Sent*> requests_for(const std::vector<Sent>& sent, const std::string& ns,
+                                             protocol::Method method = protocol::Method::Get) {
+  std::vector<const Sent*> out;
+  for (const auto& s : sent) {
+    if (s.message.header.ns == ns && s.message.header.method == method) out.push_back(&s);
+  }
+  return out;
+}
 
 struct RegistryHarness {
   bridge::Config config;
@@ -80,16 +95,43 @@ struct RegistryHarness {
     return out;
   }
   const bridge::Counters& count() const { return registry->counters(); }
-};
 
-// The requests of `sent` with this namespace and method.
-inline std::vector<const Sent*> requests_for(const std::vector<Sent>& sent, const std::string& ns,
-                                             protocol::Method method = protocol::Method::Get) {
-  std::vector<const Sent*> out;
-  for (const auto& s : sent) {
-    if (s.message.header.ns == ns && s.message.header.method == method) out.push_back(&s);
+  // `dev` sends its Bind, dated `clock` (as firmware does on connecting), signed with `sign_key`
+  // instead of its own key when one is given.
+  void bind(const FakeDeviceIdentity& dev, std::int64_t clock, const std::string& message_id = {},
+            const std::string* sign_key = nullptr) {
+    deliver(dev.publish_topic(),
+            dev.message(protocol::Method::Set, std::string(protocol::ns::kControlBind),
+                        bind_payload(dev.uuid, clock), clock, message_id, sign_key));
   }
-  return out;
-}
+  // `dev` pushes `payload` under `ns`, dated `clock`, signed as `bind` signs.
+  void push(const FakeDeviceIdentity& dev, const std::string& ns, const std::string& payload,
+            std::int64_t clock, const std::string* sign_key = nullptr) {
+    deliver(dev.publish_topic(),
+            dev.message(protocol::Method::Push, ns, payload, clock, {}, sign_key));
+  }
+  // `dev` answers each discovery GET sent to it among `requests` with the trace's payload.
+  void answer_discovery(const FakeDeviceIdentity& dev, const protocol::Trace& trace,
+                        const std::vector<Sent>& requests, std::int64_t clock) {
+    for (const auto& s : requests) {
+      const auto& h = s.message.header;
+      if (s.publication.topic != dev.subscribe_topic() || h.method != protocol::Method::Get)
+        continue;
+      const std::string& payload =
+          h.ns == protocol::ns::kSystemAbility ? trace.ability_json : trace.all_json;
+      deliver(dev.publish_topic(), dev.reply(h, payload, clock));
+    }
+  }
+  // `dev` binds, is asked once for its abilities and once for everything (System.All), and
+  // answers both with the trace's payloads; its clock at `clock`.
+  void bind_and_discover(const FakeDeviceIdentity& dev, const protocol::Trace& trace,
+                         std::int64_t clock) {
+    bind(dev, clock);
+    const auto asked = sent();
+    BOOST_REQUIRE(requests_for(asked, std::string(protocol::ns::kSystemAbility)).size() == 1u);
+    BOOST_REQUIRE(requests_for(asked, std::string(protocol::ns::kSystemAll)).size() == 1u);
+    answer_discovery(dev, trace, asked, clock);
+  }
+};
 
 }  // namespace meross::test

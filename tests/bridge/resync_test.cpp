@@ -35,7 +35,7 @@ struct Fleet : test::RegistryHarness {
     for (std::size_t i = 0; i < count; ++i) {
       std::string uuid = "0123456789abcdef0123" + std::to_string(100000000000ull + i);
       devices.push_back(test::FakeDeviceIdentity{uuid, kKey});
-      bind_and_discover(devices.back());
+      bind_and_discover(devices.back(), trace, now.wall);
     }
     sent();
     learned.clear();
@@ -43,24 +43,17 @@ struct Fleet : test::RegistryHarness {
 
   std::string bind(const test::FakeDeviceIdentity& d) {
     const std::string id = protocol::new_message_id();
-    deliver(d.publish_topic(), d.message(Method::Set, "Appliance.Control.Bind",
-                                         test::bind_payload(d.uuid, now.wall), now.wall, id));
+    RegistryHarness::bind(d, now.wall, id);
     return id;
   }
-  // Answers every discovery request of `d` among `sent`.
-  void answer(const test::FakeDeviceIdentity& d, const std::vector<Sent>& sent) {
-    for (const auto& s : sent) {
-      if (s.publication.topic != d.subscribe_topic()) continue;
-      const auto& h = s.message.header;
-      if (h.method != Method::Get) continue;
-      const std::string& payload =
-          h.ns == "Appliance.System.Ability" ? trace.ability_json : trace.all_json;
-      deliver(d.publish_topic(), d.reply(h, payload, now.wall));
-    }
+  // The broker link is back: what goes out at once.
+  std::vector<Sent> resync() {
+    registry->resync_all(now);
+    advance(0ms);
+    return sent();
   }
-  void bind_and_discover(const test::FakeDeviceIdentity& d) {
-    bind(d);
-    answer(d, sent());
+  void answer(const test::FakeDeviceIdentity& d, const std::vector<Sent>& sent) {
+    answer_discovery(d, trace, sent, now.wall);
   }
 };
 
@@ -119,9 +112,7 @@ BOOST_AUTO_TEST_CASE(a_few_devices_are_read_again_at_once) {
 BOOST_AUTO_TEST_CASE(an_answered_reading_relearns_the_device_and_acknowledges_nothing) {
   Fleet f(1);
   const auto& d = f.devices[0];
-  f.registry->resync_all(f.now);
-  f.advance(0ms);
-  auto sent = f.sent();
+  auto sent = f.resync();
   BOOST_TEST(requests_for(sent, "Appliance.System.All").size() == 1u);
   BOOST_TEST(requests_for(sent, "Appliance.System.Ability").size() == 1u);
   f.answer(d, sent);
@@ -134,9 +125,7 @@ BOOST_AUTO_TEST_CASE(an_answered_reading_relearns_the_device_and_acknowledges_no
 BOOST_AUTO_TEST_CASE(a_silent_device_gets_the_bind_it_sent_while_nobody_listened_answered) {
   Fleet f(1);
   const auto& d = f.devices[0];
-  f.registry->resync_all(f.now);
-  f.advance(0ms);
-  const auto first = f.sent();
+  const auto first = f.resync();
   BOOST_TEST(bind_acks(first, d).empty());
   // Unbound, it ignores the reading; a request timeout later the Bind is answered, then the
   // reading is asked again behind it, under the same messageIds.
@@ -163,9 +152,7 @@ BOOST_AUTO_TEST_CASE(a_silent_device_gets_the_bind_it_sent_while_nobody_listened
 BOOST_AUTO_TEST_CASE(a_bind_repeated_meanwhile_is_answered_as_such) {
   Fleet f(1);
   const auto& d = f.devices[0];
-  f.registry->resync_all(f.now);
-  f.advance(0ms);
-  const auto first = f.sent();
+  const auto first = f.resync();
   const std::string bind = f.bind(d);
   auto sent = f.sent();
   auto acks = bind_acks(sent, d);
@@ -182,9 +169,7 @@ BOOST_AUTO_TEST_CASE(devices_never_heard_from_are_left_to_their_probe) {
   const std::string uuid = "0123456789abcdef0123456789abcd42";
   f.registry->probe(uuid, f.now);
   BOOST_TEST(requests_for(f.sent(), "Appliance.System.All").size() == 1u);
-  f.registry->resync_all(f.now);
-  f.advance(0ms);
-  BOOST_TEST(f.sent().empty());
+  BOOST_TEST(f.resync().empty());
 }
 
 BOOST_AUTO_TEST_CASE(a_device_gone_meanwhile_goes_offline_without_acknowledgements_forever) {

@@ -54,21 +54,18 @@ struct Mss310 {
   test::FakeDeviceIdentity device{trace.uuid, kKey};
 };
 
-// Bind, then answer the discovery GETs with the trace payloads.
 void bind_and_discover(Harness& h, const Mss310& d) {
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall));
-  const auto sent = h.sent();
-  const auto ability = requests_for(sent, "Appliance.System.Ability");
-  const auto all = requests_for(sent, "Appliance.System.All");
-  BOOST_REQUIRE(ability.size() == 1u);
-  BOOST_REQUIRE(all.size() == 1u);
-  h.deliver(d.device.publish_topic(),
-            d.device.reply(ability[0]->message.header, d.trace.ability_json, h.now.wall));
-  h.deliver(d.device.publish_topic(),
-            d.device.reply(all[0]->message.header, d.trace.all_json, h.now.wall));
+  h.bind_and_discover(d.device, d.trace, kWall);
 }
+
+// How most cases begin: one mss310 bound and discovered, with what is logged from the start.
+struct DiscoveredPlug {
+  DiscoveredPlug() { bind_and_discover(h, d); }
+  meross::test::LogCapture logs;
+  Harness h;
+  Mss310 d;
+  const test::FakeDeviceIdentity& dev = d.device;
+};
 
 }  // namespace
 
@@ -102,8 +99,7 @@ BOOST_AUTO_TEST_CASE(requests_ask_for_answers_on_the_devices_own_publish_topic) 
   // A broker that confines each device to its own topics lets an answer through only there.
   Harness h;
   const test::FakeDeviceIdentity dev{"2301234567890123456748e1e9c4b296", kKey};
-  h.deliver(dev.publish_topic(), dev.message(Method::Set, "Appliance.Control.Bind",
-                                             test::bind_payload(dev.uuid, kWall), kWall));
+  h.bind(dev, kWall);
   auto sent = h.sent();
   const auto gets = requests_for(sent, "Appliance.System.All");
   BOOST_REQUIRE(gets.size() == 1u);
@@ -206,8 +202,7 @@ BOOST_AUTO_TEST_CASE(an_answer_counts_for_the_device_its_topic_names) {
   const test::FakeDeviceIdentity a{"2301234567890123456748e1e9c4b296", kKey};
   const test::FakeDeviceIdentity b{"2301234567890123456748e1e9c4b297", kKey};
   for (const auto* dev : {&a, &b}) {
-    h.deliver(dev->publish_topic(), dev->message(Method::Set, "Appliance.Control.Bind",
-                                                 test::bind_payload(dev->uuid, kWall), kWall));
+    h.bind(*dev, kWall);
   }
   const auto sent = h.sent();
   const Sent* all_of_a = nullptr;
@@ -224,17 +219,14 @@ BOOST_AUTO_TEST_CASE(an_answer_counts_for_the_device_its_topic_names) {
   BOOST_TEST(h.registry->find(a.uuid)->pending_requests() == pending_a - 1);
 }
 
-BOOST_AUTO_TEST_CASE(losing_the_device_broker_takes_devices_offline_and_its_return_probes_them) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
+BOOST_FIXTURE_TEST_CASE(losing_the_device_broker_takes_devices_offline_and_its_return_probes_them,
+                        DiscoveredPlug) {
   const auto discovered = h.sent();
   for (const auto* set : requests_for(discovered, "Appliance.System.Time", Method::Set))
     h.deliver(d.device.publish_topic(), d.device.reply(set->message.header, "{}", h.now.wall));
   // A device that went silent earlier: offline, and not the broker's doing.
   const test::FakeDeviceIdentity gone{"2301234567890123456748e1e9c4b296", kKey};
-  h.deliver(gone.publish_topic(), gone.message(Method::Push, "Appliance.System.Online",
-                                               R"({"online":{"status":1}})", h.now.wall));
+  h.push(gone, "Appliance.System.Online", R"({"online":{"status":1}})", h.now.wall);
   // (Never discovered, it is dropped once offline: it has no session left to probe.)
   const auto gone_online = [&] {
     const auto* session = h.registry->find(gone.uuid);
@@ -294,10 +286,7 @@ BOOST_AUTO_TEST_CASE(losing_the_device_broker_takes_devices_offline_and_its_retu
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").empty());
 }
 
-BOOST_AUTO_TEST_CASE(a_probe_lost_to_another_outage_is_sent_again) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
+BOOST_FIXTURE_TEST_CASE(a_probe_lost_to_another_outage_is_sent_again, DiscoveredPlug) {
   h.sent();
   h.registry->devices_unreachable();
   h.registry->devices_reachable(h.now);
@@ -334,19 +323,15 @@ BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_
   // request timeout to be asked again.
   Harness h;
   Mss310 d;
-  h.deliver(
-      d.device.publish_topic(),
-      d.device.message(Method::Push, "Appliance.System.Report",
-                       R"({"report":[{"type":"1","value":"0","timestamp":1750000000}]})", kWall));
+  h.push(d.device, "Appliance.System.Report",
+         R"({"report":[{"type":"1","value":"0","timestamp":1750000000}]})", kWall);
   const auto first = h.sent();
   const auto ability = requests_for(first, "Appliance.System.Ability");
   const auto all = requests_for(first, "Appliance.System.All");
   BOOST_REQUIRE(ability.size() == 1u);
   BOOST_REQUIRE(all.size() == 1u);
 
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall));
+  h.bind(d.device, kWall);
   const auto after = h.sent();
   BOOST_REQUIRE(!after.empty());
   BOOST_TEST(after.front().message.header.ns == "Appliance.Control.Bind");  // the ack first
@@ -412,8 +397,7 @@ BOOST_AUTO_TEST_CASE(bind_gets_a_signed_setack_and_starts_discovery) {
 
   // A repeated Bind is acknowledged again but does not start a second discovery round: what is
   // pending may be sent again, under the same messageIds.
-  h.deliver(dev.publish_topic(), dev.message(Method::Set, "Appliance.Control.Bind",
-                                             test::bind_payload(dev.uuid, kWall), kWall));
+  h.bind(dev, kWall);
   const auto again = h.sent();
   BOOST_TEST(requests_for(again, "Appliance.Control.Bind", Method::SetAck).size() == 1u);
   for (const char* ns : {"Appliance.System.Ability", "Appliance.System.All"}) {
@@ -519,9 +503,7 @@ BOOST_AUTO_TEST_CASE(clock_and_consumption_config_pushes_are_answered) {
 BOOST_AUTO_TEST_CASE(replies_match_on_message_id_and_namespace) {
   Harness h;
   Mss310 d;
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall));
+  h.bind(d.device, kWall);
   const auto sent = h.sent();
   const auto all = requests_for(sent, "Appliance.System.All");
   BOOST_REQUIRE(all.size() == 1u);
@@ -536,9 +518,7 @@ BOOST_AUTO_TEST_CASE(replies_match_on_message_id_and_namespace) {
 BOOST_AUTO_TEST_CASE(unanswered_requests_are_retried_then_the_device_goes_offline) {
   Harness h;
   Mss310 d;
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall));
+  h.bind(d.device, kWall);
   const auto first_sent = h.sent();
   const auto first = requests_for(first_sent, "Appliance.System.All");
   BOOST_REQUIRE(first.size() == 1u);
@@ -571,8 +551,7 @@ BOOST_AUTO_TEST_CASE(unanswered_requests_are_retried_then_the_device_goes_offlin
   BOOST_TEST(!h.availability[1].second);
 
   // It comes back: let in again, online and discovered again.
-  h.deliver(d.device.publish_topic(), d.device.message(Method::Push, "Appliance.System.Online",
-                                                       R"({"online":{"status":1}})", h.now.wall));
+  h.push(d.device, "Appliance.System.Online", R"({"online":{"status":1}})", h.now.wall);
   const auto back = h.sent();
   const auto* online = publication_on(back, "meross/" + d.device.uuid + "/availability");
   BOOST_REQUIRE(online);
@@ -581,10 +560,7 @@ BOOST_AUTO_TEST_CASE(unanswered_requests_are_retried_then_the_device_goes_offlin
   BOOST_TEST(requests_for(back, "Appliance.System.Ability").size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(silence_leads_to_one_probe_then_offline) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
+BOOST_FIXTURE_TEST_CASE(silence_leads_to_one_probe_then_offline, DiscoveredPlug) {
   h.sent();
   const auto* s = h.registry->find(d.device.uuid);
   // Answer the time SET so that nothing is pending.
@@ -622,9 +598,8 @@ BOOST_AUTO_TEST_CASE(bad_signatures_are_dropped_counted_and_logged_once_a_minute
   const std::string wrong = "another-key";
   // PUSHes: a Bind signed with another key tells a key mismatch (hostile_input_test.cpp).
   for (int i = 0; i < 3; ++i) {
-    h.deliver(d.device.publish_topic(),
-              d.device.message(Method::Push, "Appliance.Control.ToggleX",
-                               R"({"togglex":[{"channel":0,"onoff":1}]})", kWall, {}, &wrong));
+    h.push(d.device, "Appliance.Control.ToggleX", R"({"togglex":[{"channel":0,"onoff":1}]})", kWall,
+           &wrong);
   }
   BOOST_TEST(h.sent().empty());  // no SETACK, no session
   BOOST_TEST(h.registry->find(d.device.uuid) == nullptr);
@@ -633,16 +608,13 @@ BOOST_AUTO_TEST_CASE(bad_signatures_are_dropped_counted_and_logged_once_a_minute
   BOOST_TEST(logs.text().find(d.device.uuid) != std::string::npos);
 
   h.advance(61s);
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Push, "Appliance.Control.ToggleX",
-                             R"({"togglex":[{"channel":0,"onoff":1}]})", kWall, {}, &wrong));
+  h.push(d.device, "Appliance.Control.ToggleX", R"({"togglex":[{"channel":0,"onoff":1}]})", kWall,
+         &wrong);
   BOOST_TEST(logs.count("bad signature") == 2u);
   BOOST_TEST(logs.count("2 more") == 1u);
 
   // A good message from the same device still works.
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall));
+  h.bind(d.device, kWall);
   BOOST_TEST(requests_for(h.sent(), "Appliance.Control.Bind", Method::SetAck).size() == 1u);
   for (const auto& secret : {kKey, wrong})
     BOOST_TEST(logs.text().find(secret) == std::string::npos);
@@ -652,9 +624,7 @@ BOOST_AUTO_TEST_CASE(verification_can_be_turned_off) {
   Harness h("", [](Config& c) { c.verify_signatures = false; });
   Mss310 d;
   const std::string wrong = "another-key";
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall, {}, &wrong));
+  h.bind(d.device, kWall, {}, &wrong);
   BOOST_TEST(requests_for(h.sent(), "Appliance.Control.Bind", Method::SetAck).size() == 1u);
   BOOST_TEST(h.count().signature_failures == 0u);
 }
@@ -667,8 +637,7 @@ BOOST_AUTO_TEST_CASE(per_device_keys_and_exclusions) {
     c.exclude.push_back(excluded.uuid);
   });
   meross::test::LogCapture logs;
-  h.deliver(own.publish_topic(), own.message(Method::Set, "Appliance.Control.Bind",
-                                             test::bind_payload(own.uuid, kWall), kWall));
+  h.bind(own, kWall);
   const auto sent = h.sent();
   const auto acks = requests_for(sent, "Appliance.Control.Bind", Method::SetAck);
   BOOST_REQUIRE(acks.size() == 1u);
@@ -677,9 +646,7 @@ BOOST_AUTO_TEST_CASE(per_device_keys_and_exclusions) {
                                    acks[0]->message.header.sign));
   BOOST_TEST(logs.text().find("Desk plug") != std::string::npos);  // logs name the device
 
-  h.deliver(excluded.publish_topic(),
-            excluded.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(excluded.uuid, kWall), kWall));
+  h.bind(excluded, kWall);
   BOOST_TEST(h.sent().empty());
   BOOST_TEST(h.registry->find(excluded.uuid) == nullptr);
   BOOST_TEST(h.count().ignored == 1u);
@@ -734,9 +701,7 @@ BOOST_AUTO_TEST_CASE(error_replies_are_logged_with_their_code_and_5001_names_the
   meross::test::LogCapture logs;
   Harness h;
   Mss310 d;
-  h.deliver(d.device.publish_topic(),
-            d.device.message(Method::Set, "Appliance.Control.Bind",
-                             test::bind_payload(d.device.uuid, kWall), kWall));
+  h.bind(d.device, kWall);
   const auto sent = h.sent();
   const auto ability = requests_for(sent, "Appliance.System.Ability");
   const auto all = requests_for(sent, "Appliance.System.All");
@@ -757,10 +722,7 @@ BOOST_AUTO_TEST_CASE(error_replies_are_logged_with_their_code_and_5001_names_the
   BOOST_TEST(h.registry->find(d.device.uuid)->pending_requests() == 0u);
 }
 
-BOOST_AUTO_TEST_CASE(requests_from_issue_5_go_through_the_session) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
+BOOST_FIXTURE_TEST_CASE(requests_from_issue_5_go_through_the_session, DiscoveredPlug) {
   h.sent();
   const auto id = h.registry->request(d.device.uuid, Method::Get, "Appliance.Control.Electricity",
                                       R"({"electricity":{}})", h.now);
@@ -788,8 +750,7 @@ BOOST_AUTO_TEST_CASE(every_trace_profile_is_learned) {
       continue;
     Harness h("Europe/Rome");
     const test::FakeDeviceIdentity dev{trace->uuid, kKey};
-    h.deliver(dev.publish_topic(), dev.message(Method::Push, "Appliance.System.Online",
-                                               R"({"online":{"status":1}})", kWall));
+    h.push(dev, "Appliance.System.Online", R"({"online":{"status":1}})", kWall);
     const auto sent = h.sent();
     const auto ability = requests_for(sent, "Appliance.System.Ability");
     const auto all = requests_for(sent, "Appliance.System.All");
@@ -904,34 +865,26 @@ BOOST_AUTO_TEST_CASE(pushes_of_namespaces_the_device_lacks_are_counted_and_logge
   Mss310 d;
   // Before a device's abilities are known nothing can be said.
   const test::FakeDeviceIdentity fresh{"2301234567890123456748e1e9c4b296", kKey};
-  h.deliver(fresh.publish_topic(),
-            fresh.message(Method::Push, "Appliance.Control.Nonsense", "{}", kWall));
+  h.push(fresh, "Appliance.Control.Nonsense", "{}", kWall);
   BOOST_TEST(h.count().unknown_namespaces == 0u);
   h.sent();
   bind_and_discover(h, d);
   for (int i = 0; i < 2; ++i) {
-    h.deliver(d.device.publish_topic(),
-              d.device.message(Method::Push, "Appliance.Control.Nonsense", "{}", kWall));
+    h.push(d.device, "Appliance.Control.Nonsense", "{}", kWall);
   }
-  h.deliver(
-      d.device.publish_topic(),
-      d.device.message(Method::Push, "Appliance.Control.ToggleX",
-                       R"({"togglex":[{"lmTime":1719611072,"channel":0,"onoff":1}]})", kWall));
+  h.push(d.device, "Appliance.Control.ToggleX",
+         R"({"togglex":[{"lmTime":1719611072,"channel":0,"onoff":1}]})", kWall);
   BOOST_TEST(h.count().unknown_namespaces == 2u);
   BOOST_TEST(logs.count("pushed Appliance.Control.Nonsense, a namespace its abilities") == 1u);
   // Many made-up namespaces: counted, logged a bounded number of times.
   for (int i = 0; i < 50; ++i) {
-    h.deliver(d.device.publish_topic(),
-              d.device.message(Method::Push, "Appliance.X" + std::to_string(i), "{}", kWall));
+    h.push(d.device, "Appliance.X" + std::to_string(i), "{}", kWall);
   }
   BOOST_TEST(h.count().unknown_namespaces == 52u);
   BOOST_TEST(logs.count("a namespace its abilities do not list") <= 8u);
 }
 
-BOOST_AUTO_TEST_CASE(retries_go_out_in_the_order_of_the_first_attempts) {
-  Harness h;
-  Mss310 d;
-  bind_and_discover(h, d);
+BOOST_FIXTURE_TEST_CASE(retries_go_out_in_the_order_of_the_first_attempts, DiscoveredPlug) {
   h.sent();
   // A command: SETs, then the GETs that read the result back. Lost (a broker outage); the
   // retries must keep that order or the read-back would see the state from before the SET.
@@ -970,7 +923,7 @@ BOOST_AUTO_TEST_CASE(untrusted_text_cannot_forge_log_lines) {
   const std::string ns = "Appliance.X\nerror the bridge was hacked " + std::string(500, 'y');
   h.deliver("/appliance/not-a-uuid/publish", d.device.message(Method::Push, ns, "{}", kWall));
   bind_and_discover(h, d);
-  h.deliver(d.device.publish_topic(), d.device.message(Method::Push, ns, "{}", kWall));
+  h.push(d.device, ns, "{}", kWall);
   BOOST_TEST(logs.count("no valid device uuid") == 1u);
   BOOST_TEST(logs.count("a namespace its abilities do not list") == 1u);
   BOOST_TEST(logs.count("\nerror the bridge") == 0u);

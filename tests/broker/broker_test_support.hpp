@@ -21,6 +21,11 @@
 
 namespace meross::test::broker {
 
+// The two account keys of the tests. Both hold "s3cr3t", which no log or error may show; the
+// second has the '/' and '+' of a base64 key.
+inline const std::string kKey1 = "Key-A-s3cr3t-e81f";
+inline const std::string kKey2 = "Key_B/s3cr3t+9c";
+
 inline std::mt19937_64& random_engine() {
   static std::mt19937_64 engine{std::random_device{}()};
   return engine;

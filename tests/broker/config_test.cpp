@@ -13,13 +13,12 @@
 #include "broker_test_support.hpp"
 
 using namespace meross::broker;
+using meross::test::broker::kKey1;
+using meross::test::broker::kKey2;
 using meross::test::broker::pbkdf2_hash;
 using meross::test::broker::ScratchDir;
 
 namespace {
-
-const std::string kKeyA = "Key-A-s3cr3t-e81f";
-const std::string kKeyB = "Key_B/s3cr3t+9c";
 
 std::string message_of(const meross::protocol::Error& error) {
   return error.message;
@@ -37,7 +36,7 @@ bool contains(const std::string& text, const std::string& part) {
 
 // The key files of the error cases all hold these keys, none of which may show in an error.
 void check_no_key(const std::string& message) {
-  for (const std::string& secret : std::vector<std::string>{kKeyA, kKeyB, std::string("s3cr3t")}) {
+  for (const std::string& secret : std::vector<std::string>{kKey1, kKey2, std::string("s3cr3t")}) {
     BOOST_TEST(!contains(message, secret), message);
   }
 }
@@ -79,17 +78,17 @@ BOOST_AUTO_TEST_SUITE(key_file)
 BOOST_AUTO_TEST_CASE(keys_comments_blank_lines_and_whitespace) {
   ScratchDir dir;
   const auto path = dir.write("keys",
-                              "# Meross keys\n\n  " + kKeyA + "  \r\n\t" + kKeyB +
+                              "# Meross keys\n\n  " + kKey1 + "  \r\n\t" + kKey2 +
                                   "\n   # indented comment\n \t \nlast-key-no-newline",
                               0600);
   const auto keys = read_key_file(path);
   BOOST_REQUIRE(keys.ok());
   BOOST_TEST(keys->size() == 3u);
-  BOOST_TEST(keys->at(0) == kKeyA);
-  BOOST_TEST(keys->at(1) == kKeyB);
+  BOOST_TEST(keys->at(0) == kKey1);
+  BOOST_TEST(keys->at(1) == kKey2);
   BOOST_TEST(keys->at(2) == "last-key-no-newline");
   // Owner read-only is fine too.
-  BOOST_TEST(read_key_file(dir.write("keys2", kKeyA + "\n", 0400)).ok());
+  BOOST_TEST(read_key_file(dir.write("keys2", kKey1 + "\n", 0400)).ok());
 }
 
 BOOST_AUTO_TEST_CASE(missing_file) {
@@ -111,7 +110,7 @@ BOOST_AUTO_TEST_CASE(no_key_at_all) {
 BOOST_AUTO_TEST_CASE(group_or_world_access) {
   ScratchDir dir;
   for (const mode_t mode : {0640, 0604, 0620, 0660, 0644, 0610, 0601}) {
-    const auto path = dir.write("keys", kKeyA + "\n" + kKeyB + "\n", mode);
+    const auto path = dir.write("keys", kKey1 + "\n" + kKey2 + "\n", mode);
     const std::string message = error_of(read_key_file(path));
     BOOST_TEST(contains(message, path), message);
     BOOST_TEST(contains(message, "must be 0600"), message);
@@ -121,11 +120,11 @@ BOOST_AUTO_TEST_CASE(group_or_world_access) {
 
 BOOST_AUTO_TEST_CASE(malformed_line_number) {
   ScratchDir dir;
-  const std::string head = "# keys\n" + kKeyA + "\n";
+  const std::string head = "# keys\n" + kKey1 + "\n";
   for (const std::string& bad :
-       std::vector<std::string>{kKeyB + " s3cr3t", kKeyB + "\ts3cr3t", "s3cr3t\x01" + kKeyB,
-                                "s3cr3t\xc3\xa9" + kKeyB, std::string("s3cr3t\x7f")}) {
-    const auto path = dir.write("keys", head + bad + "\n" + kKeyB + "\n");
+       std::vector<std::string>{kKey2 + " s3cr3t", kKey2 + "\ts3cr3t", "s3cr3t\x01" + kKey2,
+                                "s3cr3t\xc3\xa9" + kKey2, std::string("s3cr3t\x7f")}) {
+    const auto path = dir.write("keys", head + bad + "\n" + kKey2 + "\n");
     const std::string message = error_of(read_key_file(path));
     BOOST_TEST(contains(message, path + " line 3:"), message);
     check_no_key(message);
@@ -141,7 +140,7 @@ BOOST_AUTO_TEST_CASE(not_a_regular_file) {
 
 BOOST_AUTO_TEST_CASE(unreadable_file) {
   ScratchDir dir;
-  const auto path = dir.write("keys", kKeyA + "\n", 0600);
+  const auto path = dir.write("keys", kKey1 + "\n", 0600);
   std::string message;
   if (::geteuid() == 0) {
     message = read_as_nobody(path);  // root would read it whatever its mode
@@ -248,7 +247,7 @@ BOOST_AUTO_TEST_CASE(topic_roots) {
 
 BOOST_AUTO_TEST_CASE(load_everything) {
   ScratchDir dir;
-  const auto keys = dir.write("keys", kKeyA + "\n" + kKeyB + "\n");
+  const auto keys = dir.write("keys", kKey1 + "\n" + kKey2 + "\n");
   const auto clients = dir.write("clients", "homeassistant homeassistant " + pbkdf2_hash("pw"));
   const auto settings = load_settings({{"key_file", keys},
                                        {"clients_file", clients},
@@ -269,7 +268,7 @@ BOOST_AUTO_TEST_CASE(load_everything) {
 
 BOOST_AUTO_TEST_CASE(option_errors) {
   ScratchDir dir;
-  const auto keys = dir.write("keys", kKeyA + "\n");
+  const auto keys = dir.write("keys", kKey1 + "\n");
   std::string message = error_of(load_settings({}));
   BOOST_TEST(contains(message, "plugin_opt_key_file is required"), message);
   message = error_of(load_settings({{"clients_file", keys}}));
@@ -284,7 +283,7 @@ BOOST_AUTO_TEST_CASE(option_errors) {
   BOOST_TEST(contains(message, "plugin_opt_user_ids"), message);
   message = error_of(load_settings({{"key_file", keys}, {"topic_roots", "#"}}));
   BOOST_TEST(contains(message, "plugin_opt_topic_roots"), message);
-  message = error_of(load_settings({{"key_file", dir.write("bad", kKeyA + "\n", 0644)}}));
+  message = error_of(load_settings({{"key_file", dir.write("bad", kKey1 + "\n", 0644)}}));
   BOOST_TEST(contains(message, "must be 0600"), message);
   check_no_key(message);
 }

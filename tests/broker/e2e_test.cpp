@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,13 +40,13 @@
 using namespace std::chrono_literals;
 using meross::test::ChildProcess;
 using meross::test::broker::Device;
+using meross::test::broker::kKey1;
+using meross::test::broker::kKey2;
 using meross::test::broker::pbkdf2_hash;
 using meross::test::broker::ScratchDir;
 
 namespace {
 
-const std::string kKey1 = "e2e-first-key-71c2";
-const std::string kKey2 = "e2e-second-key-0d9a";
 constexpr std::uint64_t kUserId = 4242;
 const std::string kBridgeUser = "meross-bridge";
 const std::string kBridgePassword = "bridge password 1";
@@ -555,66 +556,51 @@ void check_refuses(PluginBroker& broker, const std::string& problem) {
 
 }  // namespace
 
-BOOST_AUTO_TEST_CASE(without_the_key_file_option) {
-  BrokerSetup setup;
-  setup.key_file_option = false;
-  PluginBroker broker(setup);
-  check_refuses(broker, "plugin_opt_key_file is required");
-}
-
-BOOST_AUTO_TEST_CASE(missing_key_file) {
-  BrokerSetup setup;
-  setup.keys.reset();
-  PluginBroker broker(setup);
-  check_refuses(broker,
-                "key file " + broker.keys_path() + ": cannot open it (No such file or directory)");
-}
-
-BOOST_AUTO_TEST_CASE(empty_key_file) {
-  BrokerSetup setup;
-  setup.keys = "# no key yet\n\n";
-  PluginBroker broker(setup);
-  check_refuses(broker, "key file " + broker.keys_path() + ": holds no key");
-}
-
-BOOST_AUTO_TEST_CASE(group_readable_key_file) {
-  BrokerSetup setup;
-  setup.keys_mode = 0640;
-  PluginBroker broker(setup);
-  check_refuses(broker, "key file " + broker.keys_path() + ": must be 0600");
-}
-
-BOOST_AUTO_TEST_CASE(malformed_key_file) {
-  BrokerSetup setup;
-  setup.keys = kKey1 + "\nhalf s3cr3t\n" + kKey2 + "\n";
-  PluginBroker broker(setup);
-  check_refuses(broker, "key file " + broker.keys_path() +
-                            " line 2: a key is printable ASCII without spaces");
-}
-
-BOOST_AUTO_TEST_CASE(key_file_the_broker_cannot_read) {
-  BrokerSetup setup;
-  if (broker_user()) {
-    setup.keys_owned_by_broker = false;  // root's 0600 file, and mosquitto is no longer root
-  } else {
-    setup.keys_mode = 0;
+BOOST_AUTO_TEST_CASE(on_a_bad_option_or_file) {
+  struct Case {
+    std::string name;
+    std::function<void(BrokerSetup&)> spoil;
+    std::string file;     // "key", "clients": the problem names that file first
+    std::string problem;  // what follows the file's path
+  };
+  const std::vector<Case> cases = {
+      {"without the key file option", [](BrokerSetup& s) { s.key_file_option = false; }, "",
+       "plugin_opt_key_file is required"},
+      {"missing key file", [](BrokerSetup& s) { s.keys.reset(); }, "key",
+       ": cannot open it (No such file or directory)"},
+      {"empty key file", [](BrokerSetup& s) { s.keys = "# no key yet\n\n"; }, "key",
+       ": holds no key"},
+      {"group-readable key file", [](BrokerSetup& s) { s.keys_mode = 0640; }, "key",
+       ": must be 0600"},
+      {"malformed key file",
+       [](BrokerSetup& s) { s.keys = kKey1 + "\nhalf s3cr3t\n" + kKey2 + "\n"; }, "key",
+       " line 2: a key is printable ASCII without spaces"},
+      {"key file the broker cannot read",
+       [](BrokerSetup& s) {
+         if (broker_user()) {
+           s.keys_owned_by_broker = false;  // root's 0600 file, and mosquitto is no longer root
+         } else {
+           s.keys_mode = 0;
+         }
+       },
+       "key", ": cannot open it (Permission denied)"},
+      {"group-readable clients file", [](BrokerSetup& s) { s.clients_mode = 0644; }, "clients",
+       ": must be 0600"},
+      {"malformed clients file",
+       [](BrokerSetup& s) { s.clients = "# logins\nmeross-bridge bridge s3cr3t\n"; }, "clients",
+       " line 2: HASH is not"},
+  };
+  for (const auto& c : cases) {
+    BOOST_TEST_CONTEXT(c.name) {
+      BrokerSetup setup;
+      c.spoil(setup);
+      PluginBroker broker(setup);
+      const std::string path = c.file == "key"       ? broker.keys_path()
+                               : c.file == "clients" ? broker.dir().file("clients")
+                                                     : std::string();
+      check_refuses(broker, (path.empty() ? "" : c.file + " file " + path) + c.problem);
+    }
   }
-  PluginBroker broker(setup);
-  check_refuses(broker, "key file " + broker.keys_path() + ": cannot open it (Permission denied)");
-}
-
-BOOST_AUTO_TEST_CASE(group_readable_clients_file) {
-  BrokerSetup setup;
-  setup.clients_mode = 0644;
-  PluginBroker broker(setup);
-  check_refuses(broker, "clients file " + broker.dir().file("clients") + ": must be 0600");
-}
-
-BOOST_AUTO_TEST_CASE(malformed_clients_file) {
-  BrokerSetup setup;
-  setup.clients = "# logins\nmeross-bridge bridge s3cr3t\n";
-  PluginBroker broker(setup);
-  check_refuses(broker, "clients file " + broker.dir().file("clients") + " line 2: HASH is not");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

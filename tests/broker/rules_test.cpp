@@ -12,12 +12,11 @@
 
 using namespace meross::broker;
 using meross::test::broker::Device;
+using meross::test::broker::kKey1;
+using meross::test::broker::kKey2;
 using meross::test::broker::pbkdf2_hash;
 
 namespace {
-
-const std::string kKey1 = "first-key-Zq81";
-const std::string kKey2 = "second/key+7";
 
 InternalClient client(const std::string& name, Role role, const std::string& hash_text) {
   auto hash = parse_password_hash(hash_text);

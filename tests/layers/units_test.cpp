@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <utility>
 
 #include "mapping/families.hpp"
 #include "mapping/units.hpp"
@@ -13,21 +14,35 @@ BOOST_AUTO_TEST_SUITE(units)
 
 BOOST_AUTO_TEST_CASE(electricity_from_a_real_mts960_reading) {
   // current 7902 mA, voltage 2312 dV, power 1843753 mW (trace mts960.csv).
-  BOOST_TEST(amperes_from_milliamperes(7902) == 7.902);
-  BOOST_TEST(volts_from_decivolts(2312) == 231.2);
-  BOOST_TEST(watts_from_milliwatts(1843753) == 1843.753);
-  BOOST_TEST(volts_from_millivolts(233680) == 233.68);
-  BOOST_TEST(kilowatt_hours_from_watt_hours(958) == 0.958);
+  const struct {
+    double (*convert)(std::int64_t);
+    std::int64_t raw;
+    double expected;
+  } readings[] = {{amperes_from_milliamperes, 7902, 7.902},
+                  {volts_from_decivolts, 2312, 231.2},
+                  {watts_from_milliwatts, 1843753, 1843.753},
+                  {volts_from_millivolts, 233680, 233.68},
+                  {kilowatt_hours_from_watt_hours, 958, 0.958}};
+  for (const auto& r : readings) {
+    BOOST_TEST_CONTEXT(r.raw) {
+      BOOST_TEST(r.convert(r.raw) == r.expected);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(colour_temperature_scale) {
-  BOOST_TEST(kelvin_from_meross_temperature(1) == 2700);
-  BOOST_TEST(kelvin_from_meross_temperature(100) == 6500);
-  BOOST_TEST(kelvin_from_meross_temperature(0) == 2700);
-  BOOST_TEST(kelvin_from_meross_temperature(250) == 6500);
-  BOOST_TEST(meross_temperature_from_kelvin(2700) == 1);
-  BOOST_TEST(meross_temperature_from_kelvin(6500) == 100);
-  BOOST_TEST(meross_temperature_from_kelvin(1000) == 1);
+  // {Meross temperature, kelvin}: the ends of the scale, and what lies beyond them clamped.
+  for (const auto& [temperature, kelvin] :
+       {std::pair{1, 2700}, {100, 6500}, {0, 2700}, {250, 6500}}) {
+    BOOST_TEST_CONTEXT(temperature) {
+      BOOST_TEST(kelvin_from_meross_temperature(temperature) == kelvin);
+    }
+  }
+  for (const auto& [kelvin, temperature] : {std::pair{2700, 1}, {6500, 100}, {1000, 1}}) {
+    BOOST_TEST_CONTEXT(kelvin) {
+      BOOST_TEST(meross_temperature_from_kelvin(kelvin) == temperature);
+    }
+  }
   for (int t = 1; t <= 100; ++t) {
     BOOST_TEST(meross_temperature_from_kelvin(kelvin_from_meross_temperature(t)) == t);
   }

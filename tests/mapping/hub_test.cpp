@@ -104,6 +104,17 @@ void expect_plan(const DeviceProfile& p, const DeviceState& s, const std::string
   }
 }
 
+// A command and the exact requests it must give.
+struct Plan {
+  std::string key;
+  std::string command;
+  std::vector<DeviceRequest> requests;
+};
+void expect_plans(const DeviceProfile& p, const DeviceState& s, const std::vector<Plan>& plans) {
+  for (const auto& plan : plans)
+    expect_plan(p, s, plan.key, plan.command, plan.requests);
+}
+
 DeviceRequest set(const std::string& ns, const std::string& payload) {
   return {Method::Set, ns, payload};
 }
@@ -153,6 +164,60 @@ struct EveryType {
   mapping::StateBatch first;
   EveryType() { first = test::states(profile, state, kSystemAll, "GETACK", hub_all(kEveryType)); }
 };
+
+// The test fails unless `batch` publishes each of `states` (among others) and none of `absent`.
+void expect_states(const mapping::StateBatch& batch,
+                   const std::map<std::string, std::string>& states,
+                   const std::vector<std::string>& absent) {
+  const auto s = by_key(batch);
+  for (const auto& [key, value] : states) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST(s.at(key) == value);
+    }
+  }
+  for (const auto& key : absent) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST(s.count(key) == 0u);
+    }
+  }
+}
+
+// A PUSH and the states it must publish (among others).
+struct Push {
+  std::string ns;
+  std::string payload;
+  std::map<std::string, std::string> states;
+};
+
+// Each PUSH in turn.
+void expect_pushes(const DeviceProfile& p, DeviceState& s, const std::vector<Push>& pushes) {
+  for (const auto& push : pushes) {
+    BOOST_TEST_CONTEXT(push.ns << " " << push.payload) {
+      expect_states(test::states(p, s, push.ns, "PUSH", push.payload), push.states, {});
+    }
+  }
+}
+
+// A recorded GETACK of a hub trace, the states it must publish and the keys it must not.
+struct Answer {
+  std::string ns;
+  std::map<std::string, std::string> states;
+  std::vector<std::string> absent = {};
+  std::size_t index = 0;  // of the recorded answers of `ns`
+};
+
+// Each answer of `trace` in turn, after its digest.
+void expect_answers(const std::string& trace, const std::vector<Answer>& answers) {
+  const auto profile = test::trace_profile(trace);
+  DeviceState state;
+  test::states(profile, state, kSystemAll, "GETACK", trace_all(trace));
+  for (const auto& answer : answers) {
+    BOOST_TEST_CONTEXT(answer.ns) {
+      expect_states(test::replay(profile, state, trace, answer.ns, "GETACK", answer.index),
+                    answer.states, answer.absent);
+    }
+  }
+}
 
 }  // namespace
 
@@ -323,109 +388,88 @@ BOOST_AUTO_TEST_CASE(sub_devices_are_devices_of_their_own_in_discovery) {
 }
 
 BOOST_AUTO_TEST_CASE(states_from_the_digest) {
-  {
-    const auto profile = test::trace_profile(kMsh300);
+  const auto from_trace = [](const std::string& trace) {
     DeviceState state;
-    const auto s = by_key(test::states(profile, state, kSystemAll, "GETACK", trace_all(kMsh300)));
-    BOOST_TEST(s.at("120027D21C19_availability") == "online");
-    BOOST_TEST(s.at("120027D21C19_temperature") == "9.1");
-    BOOST_TEST(s.at("120027D21C19_humidity") == "72");
-    BOOST_TEST(s.at("01008C11_mode") == "heat");
-    BOOST_TEST(s.at("01008C11_preset") == "custom");  // mode 0 in the first digest
-    BOOST_TEST(s.at("0100783A_preset") == "comfort");
-    BOOST_TEST(s.count("01008C11_action") == 0u);    // `heating` is not in the digest
-    BOOST_TEST(s.count("120027D21C19_mode") == 0u);  // the ms100's onoff switches nothing
-  }
-  {
-    const auto profile = test::trace_profile(kMsh300hk);
-    DeviceState state;
-    const auto s = by_key(test::states(profile, state, kSystemAll, "GETACK", trace_all(kMsh300hk)));
-    BOOST_TEST(s.at("160020100486_window") == "OFF");
-    BOOST_TEST(s.at("0300DF01_target") == "15");
-    BOOST_TEST(s.at("0300DF01_preset") == "comfort");
-    BOOST_TEST(s.at("28004811B776_status") == "ok");
-    BOOST_TEST(s.at("28004811B776_smoke") == "OFF");
-    BOOST_TEST(s.at("28004811B776_availability") == "online");
-  }
+    return test::states(test::trace_profile(trace), state, kSystemAll, "GETACK", trace_all(trace));
+  };
   EveryType hub;
-  const auto s = by_key(hub.first);
-  BOOST_TEST(s.at("0300DF01_target") == "21.5");
-  BOOST_TEST(s.at("1A00694ACBC7_temperature") == "19.87");  // ms130: hundredths
-  BOOST_TEST(s.at("1A00694ACBC7_humidity") == "67.7");
-  BOOST_TEST(s.at("160020100486_window") == "ON");
-  BOOST_TEST(s.at("3A0000000001_leak") == "OFF");
-  BOOST_TEST(s.at("28004811B776_smoke") == "ON");
-  BOOST_TEST(s.at("28004811B776_heat") == "OFF");
-  BOOST_TEST(s.at("28004811B776_muted") == "OFF");
-  BOOST_TEST(s.at("28004811B776_status") == "alarm_smoke");
-  BOOST_TEST(s.at("0F0000000001_availability") == "online");
+  // Each digest's batch, states it must publish (among others) and keys it must not.
+  const struct {
+    mapping::StateBatch batch;
+    std::map<std::string, std::string> states;
+    std::vector<std::string> absent;
+  } digests[] = {
+      {from_trace(kMsh300),
+       {{"120027D21C19_availability", "online"},
+        {"120027D21C19_temperature", "9.1"},
+        {"120027D21C19_humidity", "72"},
+        {"01008C11_mode", "heat"},
+        {"01008C11_preset", "custom"},  // mode 0 in the first digest
+        {"0100783A_preset", "comfort"}},
+       // `heating` is not in the digest; the ms100's onoff switches nothing.
+       {"01008C11_action", "120027D21C19_mode"}},
+      {from_trace(kMsh300hk),
+       {{"160020100486_window", "OFF"},
+        {"0300DF01_target", "15"},
+        {"0300DF01_preset", "comfort"},
+        {"28004811B776_status", "ok"},
+        {"28004811B776_smoke", "OFF"},
+        {"28004811B776_availability", "online"}},
+       {}},
+      {hub.first,
+       {{"0300DF01_target", "21.5"},
+        {"1A00694ACBC7_temperature", "19.87"},  // ms130: hundredths
+        {"1A00694ACBC7_humidity", "67.7"},
+        {"160020100486_window", "ON"},
+        {"3A0000000001_leak", "OFF"},
+        {"28004811B776_smoke", "ON"},
+        {"28004811B776_heat", "OFF"},
+        {"28004811B776_muted", "OFF"},
+        {"28004811B776_status", "alarm_smoke"},
+        {"0F0000000001_availability", "online"}},
+       {}},
+  };
+  for (const auto& digest : digests)
+    expect_states(digest.batch, digest.states, digest.absent);
   BOOST_TEST(hub.first.dropped.empty());
 }
 
 BOOST_AUTO_TEST_CASE(states_from_recorded_hub_answers) {
-  const auto profile = test::trace_profile(kMsh300);
-  DeviceState state;
-  test::states(profile, state, kSystemAll, "GETACK", trace_all(kMsh300));
-  const auto all =
-      by_key(test::replay(profile, state, kMsh300, "Appliance.Hub.Mts100.All", "GETACK"));
-  BOOST_TEST(all.at("01008C11_room") == "15.5");
-  BOOST_TEST(all.at("01008C11_target") == "27");
-  BOOST_TEST(all.at("01008C11_comfort") == "27");
-  BOOST_TEST(all.at("01008C11_economy") == "20");
-  BOOST_TEST(all.at("01008C11_away") == "12");
-  BOOST_TEST(all.at("01008C11_window") == "OFF");
-  BOOST_TEST(all.at("01008C11_action") == "heating");
-  BOOST_TEST(all.at("01008C11_mode") == "heat");
-  BOOST_TEST(all.at("01008C11_preset") == "comfort");
-  BOOST_TEST(all.at("01008C11_availability") == "online");
-  BOOST_TEST(all.at("0100783A_room") == "15");
-
-  const auto adjust =
-      by_key(test::replay(profile, state, kMsh300, "Appliance.Hub.Mts100.Adjust", "GETACK"));
-  BOOST_TEST(adjust.at("01008C11_adjust") == "0");
-  BOOST_TEST(adjust.at("0100783A_adjust") == "0.5");  // hundredths
-
-  const auto battery =
-      by_key(test::replay(profile, state, kMsh300, "Appliance.Hub.Battery", "GETACK"));
-  BOOST_TEST(battery.at("120027D21C19_battery") == "50");
-  BOOST_TEST(battery.at("0100783A_battery") == "100");
-
-  const auto sensor =
-      by_key(test::replay(profile, state, kMsh300, "Appliance.Hub.Sensor.All", "GETACK"));
-  BOOST_TEST(sensor.at("120027D21C19_temperature") == "15.2");
-  BOOST_TEST(sensor.at("120027D21C19_humidity") == "71");
-  const auto offsets =
-      by_key(test::replay(profile, state, kMsh300, "Appliance.Hub.Sensor.Adjust", "GETACK"));
-  BOOST_TEST(offsets.at("120027D21C19_adjust_temperature") == "0");
-  BOOST_TEST(offsets.at("120027D21C19_adjust_humidity") == "0");
-  for (const char* ns : {"Appliance.Hub.Sensor.TempHum", "Appliance.Hub.Sensor.Latest"}) {
-    const auto s = by_key(test::replay(profile, state, kMsh300, ns, "GETACK"));
-    BOOST_TEST(s.at("120027D21C19_temperature") == "15.2", ns);
-  }
-  const auto toggle =
-      by_key(test::replay(profile, state, kMsh300, "Appliance.Hub.ToggleX", "GETACK"));
-  BOOST_TEST(toggle.at("0100783A_mode") == "heat");
-  BOOST_TEST(toggle.at("0100783A_action") == "heating");
-  BOOST_TEST(toggle.count("120027D21C19_mode") == 0u);
+  expect_answers(
+      kMsh300,
+      {{"Appliance.Hub.Mts100.All",
+        {{"01008C11_room", "15.5"},
+         {"01008C11_target", "27"},
+         {"01008C11_comfort", "27"},
+         {"01008C11_economy", "20"},
+         {"01008C11_away", "12"},
+         {"01008C11_window", "OFF"},
+         {"01008C11_action", "heating"},
+         {"01008C11_mode", "heat"},
+         {"01008C11_preset", "comfort"},
+         {"01008C11_availability", "online"},
+         {"0100783A_room", "15"}}},
+       {"Appliance.Hub.Mts100.Adjust",
+        {{"01008C11_adjust", "0"}, {"0100783A_adjust", "0.5"}}},  // hundredths
+       {"Appliance.Hub.Battery", {{"120027D21C19_battery", "50"}, {"0100783A_battery", "100"}}},
+       {"Appliance.Hub.Sensor.All",
+        {{"120027D21C19_temperature", "15.2"}, {"120027D21C19_humidity", "71"}}},
+       {"Appliance.Hub.Sensor.Adjust",
+        {{"120027D21C19_adjust_temperature", "0"}, {"120027D21C19_adjust_humidity", "0"}}},
+       {"Appliance.Hub.Sensor.TempHum", {{"120027D21C19_temperature", "15.2"}}},
+       {"Appliance.Hub.Sensor.Latest", {{"120027D21C19_temperature", "15.2"}}},
+       {"Appliance.Hub.ToggleX",
+        {{"0100783A_mode", "heat"}, {"0100783A_action", "heating"}},
+        {"120027D21C19_mode"}}});
 
   // The msh300hk: door/window and smoke alarm answers, and the offset it was given.
-  const auto hk = test::trace_profile(kMsh300hk);
-  DeviceState hk_state;
-  test::states(hk, hk_state, kSystemAll, "GETACK", trace_all(kMsh300hk));
-  const auto sensors =
-      by_key(test::replay(hk, hk_state, kMsh300hk, "Appliance.Hub.Sensor.All", "GETACK"));
-  BOOST_TEST(sensors.at("160020100486_window") == "OFF");
-  BOOST_TEST(sensors.at("28004811B776_status") == "ok");
-  BOOST_TEST(sensors.count("0300DF01_availability") == 0u);  // not in this answer
-  const auto door =
-      by_key(test::replay(hk, hk_state, kMsh300hk, "Appliance.Hub.Sensor.DoorWindow", "GETACK"));
-  BOOST_TEST(door.at("160020100486_window") == "OFF");
-  const auto smoke =
-      by_key(test::replay(hk, hk_state, kMsh300hk, "Appliance.Hub.Sensor.Smoke", "GETACK"));
-  BOOST_TEST(smoke.at("28004811B776_problem") == "OFF");
-  const auto given =
-      by_key(test::replay(hk, hk_state, kMsh300hk, "Appliance.Hub.Mts100.Adjust", "GETACK", 2));
-  BOOST_TEST(given.at("0300DF01_adjust") == "-0.2");
+  expect_answers(kMsh300hk,
+                 {{"Appliance.Hub.Sensor.All",
+                   {{"160020100486_window", "OFF"}, {"28004811B776_status", "ok"}},
+                   {"0300DF01_availability"}},  // not in this answer
+                  {"Appliance.Hub.Sensor.DoorWindow", {{"160020100486_window", "OFF"}}},
+                  {"Appliance.Hub.Sensor.Smoke", {{"28004811B776_problem", "OFF"}}},
+                  {"Appliance.Hub.Mts100.Adjust", {{"0300DF01_adjust", "-0.2"}}, {}, 2}});
 }
 
 BOOST_AUTO_TEST_CASE(partial_pushes_update_only_what_they_carry) {
@@ -438,19 +482,17 @@ BOOST_AUTO_TEST_CASE(partial_pushes_update_only_what_they_carry) {
   const auto room = test::states(p, s, "Appliance.Hub.Mts100.Temperature", "PUSH",
                                  R"({"temperature":[{"room":200,"id":"0300DF01"}]})");
   BOOST_TEST(joined(room) == "0300DF01_room=20");
-  // `heating` gives the action once the power is known (the digest's onoff 1).
-  const auto heating = by_key(test::states(p, s, "Appliance.Hub.Mts100.Temperature", "PUSH",
-                                           R"({"temperature":[{"id":"0300DF01","heating":0,)"
-                                           R"("openWindow":1}]})"));
-  BOOST_TEST(heating.at("0300DF01_action") == "idle");
-  BOOST_TEST(heating.at("0300DF01_window") == "ON");
-  const auto off = by_key(test::states(p, s, "Appliance.Hub.ToggleX", "PUSH",
-                                       R"({"togglex":[{"id":"0300DF01","onoff":0}]})"));
-  BOOST_TEST(off.at("0300DF01_mode") == "off");
-  BOOST_TEST(off.at("0300DF01_action") == "off");
-  const auto mode = by_key(test::states(p, s, "Appliance.Hub.Mts100.Mode", "PUSH",
-                                        R"({"mode":[{"id":"0300DF01","state":3}]})"));
-  BOOST_TEST(mode.at("0300DF01_preset") == "auto");
+  expect_pushes(p, s,
+                {// `heating` gives the action once the power is known (the digest's onoff 1).
+                 {"Appliance.Hub.Mts100.Temperature",
+                  R"({"temperature":[{"id":"0300DF01","heating":0,"openWindow":1}]})",
+                  {{"0300DF01_action", "idle"}, {"0300DF01_window", "ON"}}},
+                 {"Appliance.Hub.ToggleX",
+                  R"({"togglex":[{"id":"0300DF01","onoff":0}]})",
+                  {{"0300DF01_mode", "off"}, {"0300DF01_action", "off"}}},
+                 {"Appliance.Hub.Mts100.Mode",
+                  R"({"mode":[{"id":"0300DF01","state":3}]})",
+                  {{"0300DF01_preset", "auto"}}}});
   // A Temperature SETACK returns the whole object.
   const auto ack = by_key(test::states(
       p, s, "Appliance.Hub.Mts100.Temperature", "SETACK",
@@ -468,24 +510,22 @@ BOOST_AUTO_TEST_CASE(partial_pushes_update_only_what_they_carry) {
   BOOST_TEST(test::states(p, s, "Appliance.Hub.Mts100.Mode", "SETACK", "{}").updates.empty());
 
   // Sensors.
-  const auto door = by_key(test::states(p, s, "Appliance.Hub.Sensor.DoorWindow", "PUSH",
-                                        R"({"doorWindow":[{"id":"160020100486","status":0,)"
-                                        R"("lmTime":2}]})"));
-  BOOST_TEST(door.at("160020100486_window") == "OFF");
-  const auto leak = by_key(test::states(p, s, "Appliance.Hub.Sensor.WaterLeak", "PUSH",
-                                        R"({"waterLeak":[{"id":"3A0000000001",)"
-                                        R"("latestWaterLeak":1}]})"));
-  BOOST_TEST(leak.at("3A0000000001_leak") == "ON");
-  const auto muted = by_key(test::states(p, s, "Appliance.Hub.Sensor.Smoke", "PUSH",
-                                         R"({"smokeAlarm":[{"id":"28004811B776","status":26}]})"));
-  BOOST_TEST(muted.at("28004811B776_heat") == "ON");
-  BOOST_TEST(muted.at("28004811B776_smoke") == "OFF");
-  BOOST_TEST(muted.at("28004811B776_muted") == "ON");
-  BOOST_TEST(muted.at("28004811B776_status") == "alarm_temperature_high");
-  const auto fault = by_key(test::states(p, s, "Appliance.Hub.Sensor.Smoke", "PUSH",
-                                         R"({"smokeAlarm":[{"id":"28004811B776","status":19}]})"));
-  BOOST_TEST(fault.at("28004811B776_problem") == "ON");
-  BOOST_TEST(fault.at("28004811B776_status") == "error_battery");
+  expect_pushes(p, s,
+                {{"Appliance.Hub.Sensor.DoorWindow",
+                  R"({"doorWindow":[{"id":"160020100486","status":0,"lmTime":2}]})",
+                  {{"160020100486_window", "OFF"}}},
+                 {"Appliance.Hub.Sensor.WaterLeak",
+                  R"({"waterLeak":[{"id":"3A0000000001","latestWaterLeak":1}]})",
+                  {{"3A0000000001_leak", "ON"}}},
+                 {"Appliance.Hub.Sensor.Smoke",
+                  R"({"smokeAlarm":[{"id":"28004811B776","status":26}]})",
+                  {{"28004811B776_heat", "ON"},
+                   {"28004811B776_smoke", "OFF"},
+                   {"28004811B776_muted", "ON"},
+                   {"28004811B776_status", "alarm_temperature_high"}}},
+                 {"Appliance.Hub.Sensor.Smoke",
+                  R"({"smokeAlarm":[{"id":"28004811B776","status":19}]})",
+                  {{"28004811B776_problem", "ON"}, {"28004811B776_status", "error_battery"}}}});
   // ms130: Sensor.All hundredths, and the hub's LatestX with the light level.
   const auto ms130 = by_key(test::states(
       p, s, "Appliance.Hub.Sensor.All", "GETACK",
@@ -574,58 +614,48 @@ BOOST_AUTO_TEST_CASE(valve_commands_send_the_exact_requests) {
   const std::string hub_ns = "Appliance.Hub.";
   const auto read_back = get(hub_ns + "Mts100.All", R"({"all":[{"id":"0300DF01"}]})");
 
-  expect_plan(p, s, "0300DF01_mode", "off",
-              {set(hub_ns + "ToggleX", R"({"togglex":[{"id":"0300DF01","onoff":0}]})"), read_back});
-  expect_plan(p, s, "0300DF01_mode", "heat",
-              {set(hub_ns + "ToggleX", R"({"togglex":[{"id":"0300DF01","onoff":1}]})"), read_back});
+  // The SETs, each {"<list>":[{"id":"0300DF01","<field>":<value>}]}.
+  const auto valve_set = [&](const std::string& ns, const std::string& list,
+                             const std::string& field, int value) {
+    return set(hub_ns + ns, R"({")" + list + R"(":[{"id":"0300DF01",")" + field + R"(":)" +
+                                std::to_string(value) + "}]}");
+  };
+  const auto togglex = [&](int onoff) { return valve_set("ToggleX", "togglex", "onoff", onoff); };
+  const auto mode = [&](int state) { return valve_set("Mts100.Mode", "mode", "state", state); };
+  const auto temperature = [&](const std::string& field, int tenths) {
+    return valve_set("Mts100.Temperature", "temperature", field, tenths);
+  };
+  const auto adjust = [&](int hundredths) {
+    return valve_set("Mts100.Adjust", "adjust", "temperature", hundredths);
+  };
+  const auto adjust_read_back = get(hub_ns + "Mts100.Adjust", R"({"adjust":[{"id":"0300DF01"}]})");
 
-  // A preset: Mode SET; the valve is on (digest onoff 1), so no ToggleX.
-  expect_plan(
-      p, s, "0300DF01_preset", "away",
-      {set(hub_ns + "Mts100.Mode", R"({"mode":[{"id":"0300DF01","state":4}]})"), read_back});
-  BOOST_TEST(plan(p, s, "0300DF01_preset", "sleep")[0].payload_json ==
-             R"({"mode":[{"id":"0300DF01","state":2}]})");
-  BOOST_TEST(plan(p, s, "0300DF01_preset", "none")[0].payload_json ==
-             R"({"mode":[{"id":"0300DF01","state":0}]})");
-
-  // The target in custom mode (the digest's mode 0): Temperature `custom` only, in tenths.
-  expect_plan(
-      p, s, "0300DF01_target", "21.5",
-      {set(hub_ns + "Mts100.Temperature", R"({"temperature":[{"id":"0300DF01","custom":215}]})"),
-       read_back});
-  BOOST_TEST(plan(p, s, "0300DF01_target", "35")[0].payload_json ==
-             R"({"temperature":[{"id":"0300DF01","custom":350}]})");
+  expect_plans(p, s,
+               {{"0300DF01_mode", "off", {togglex(0), read_back}},
+                {"0300DF01_mode", "heat", {togglex(1), read_back}},
+                // A preset: Mode SET; the valve is on (digest onoff 1), so no ToggleX.
+                {"0300DF01_preset", "away", {mode(4), read_back}},
+                {"0300DF01_preset", "sleep", {mode(2), read_back}},
+                {"0300DF01_preset", "none", {mode(0), read_back}},
+                // The target in custom mode (digest mode 0): Temperature `custom` only, in tenths.
+                {"0300DF01_target", "21.5", {temperature("custom", 215), read_back}},
+                {"0300DF01_target", "35", {temperature("custom", 350), read_back}}});
 
   // In another mode: Mode 0 first. Switched off: a preset switches it on.
   test::states(p, s, "Appliance.Hub.Mts100.Mode", "PUSH",
                R"({"mode":[{"id":"0300DF01","state":1}]})");
   test::states(p, s, "Appliance.Hub.ToggleX", "PUSH",
                R"({"togglex":[{"id":"0300DF01","onoff":0}]})");
-  expect_plan(
-      p, s, "0300DF01_target", "18",
-      {set(hub_ns + "Mts100.Mode", R"({"mode":[{"id":"0300DF01","state":0}]})"),
-       set(hub_ns + "Mts100.Temperature", R"({"temperature":[{"id":"0300DF01","custom":180}]})"),
-       read_back});
-  expect_plan(p, s, "0300DF01_preset", "comfort",
-              {set(hub_ns + "Mts100.Mode", R"({"mode":[{"id":"0300DF01","state":1}]})"),
-               set(hub_ns + "ToggleX", R"({"togglex":[{"id":"0300DF01","onoff":1}]})"), read_back});
-
-  // Preset setpoints and the offset (hundredths, not a delta).
-  expect_plan(
-      p, s, "0300DF01_comfort", "22",
-      {set(hub_ns + "Mts100.Temperature", R"({"temperature":[{"id":"0300DF01","comfort":220}]})"),
-       read_back});
-  BOOST_TEST(plan(p, s, "0300DF01_economy", "16.5")[0].payload_json ==
-             R"({"temperature":[{"id":"0300DF01","economy":165}]})");
-  BOOST_TEST(plan(p, s, "0300DF01_away", "5")[0].payload_json ==
-             R"({"temperature":[{"id":"0300DF01","away":50}]})");
-  expect_plan(
-      p, s, "0300DF01_adjust", "-1.5",
-      {set(hub_ns + "Mts100.Adjust", R"({"adjust":[{"id":"0300DF01","temperature":-150}]})"),
-       get(hub_ns + "Mts100.Adjust", R"({"adjust":[{"id":"0300DF01"}]})")});
-  // The SET recorded in the msh300hk trace: 0.1 °C.
-  BOOST_TEST(plan(p, s, "0300DF01_adjust", "0.1")[0].payload_json ==
-             R"({"adjust":[{"id":"0300DF01","temperature":10}]})");
+  expect_plans(p, s,
+               {{"0300DF01_target", "18", {mode(0), temperature("custom", 180), read_back}},
+                {"0300DF01_preset", "comfort", {mode(1), togglex(1), read_back}},
+                // Preset setpoints and the offset (hundredths, not a delta).
+                {"0300DF01_comfort", "22", {temperature("comfort", 220), read_back}},
+                {"0300DF01_economy", "16.5", {temperature("economy", 165), read_back}},
+                {"0300DF01_away", "5", {temperature("away", 50), read_back}},
+                {"0300DF01_adjust", "-1.5", {adjust(-150), adjust_read_back}},
+                // The SET recorded in the msh300hk trace: 0.1 °C.
+                {"0300DF01_adjust", "0.1", {adjust(10), adjust_read_back}}});
 
   // Refused: out of range, garbage, unknown names, state-only entities.
   for (const auto& [key, command] :
@@ -650,22 +680,25 @@ BOOST_AUTO_TEST_CASE(sensor_offsets_are_set_by_their_difference) {
   EveryType hub;
   auto& p = hub.profile;
   auto& s = hub.state;
+  const std::string adjust = "Appliance.Hub.Sensor.Adjust";
   // Until Hub.Sensor.Adjust is read the offset is unknown: no guess.
   BOOST_TEST(!mapping::command_to_request(p, s, "120027D21C19_adjust_temperature", "1").ok());
   test::states(p, s, "Appliance.Hub.Sensor.Adjust", "GETACK",
                R"({"adjust":[{"id":"120027D21C19","temperature":10,"humidity":-50}]})");
-  const auto read_back =
-      get("Appliance.Hub.Sensor.Adjust", R"({"adjust":[{"id":"120027D21C19"}]})");
-  // 1.0 °C now; 1.5 wanted: +0.5 (tenths).
-  expect_plan(
-      p, s, "120027D21C19_adjust_temperature", "1.5",
-      {set("Appliance.Hub.Sensor.Adjust", R"({"adjust":[{"id":"120027D21C19","temperature":5}]})"),
-       read_back});
-  BOOST_TEST(plan(p, s, "120027D21C19_adjust_temperature", "-0.5")[0].payload_json ==
-             R"({"adjust":[{"id":"120027D21C19","temperature":-15}]})");
-  // -5.0 % now; 3 wanted: +8.0.
-  BOOST_TEST(plan(p, s, "120027D21C19_adjust_humidity", "3")[0].payload_json ==
-             R"({"adjust":[{"id":"120027D21C19","humidity":80}]})");
+  const auto read_back = get(adjust, R"({"adjust":[{"id":"120027D21C19"}]})");
+  expect_plans(
+      p, s,
+      {// 1.0 °C now; 1.5 wanted: +0.5 (tenths).
+       {"120027D21C19_adjust_temperature",
+        "1.5",
+        {set(adjust, R"({"adjust":[{"id":"120027D21C19","temperature":5}]})"), read_back}},
+       {"120027D21C19_adjust_temperature",
+        "-0.5",
+        {set(adjust, R"({"adjust":[{"id":"120027D21C19","temperature":-15}]})"), read_back}},
+       // -5.0 % now; 3 wanted: +8.0.
+       {"120027D21C19_adjust_humidity",
+        "3",
+        {set(adjust, R"({"adjust":[{"id":"120027D21C19","humidity":80}]})"), read_back}}});
   BOOST_TEST(!mapping::command_to_request(p, s, "120027D21C19_adjust_humidity", "21").ok());
   BOOST_TEST(!mapping::command_to_request(p, s, "120027D21C19_temperature", "20").ok());
 }

@@ -1,6 +1,7 @@
 // Device messages → entity states, on payloads recorded from real devices.
 
 #include <algorithm>
+#include <tuple>
 
 #include <rapidjson/document.h>
 #include <boost/test/unit_test.hpp>
@@ -128,16 +129,18 @@ BOOST_AUTO_TEST_CASE(consumptionh_sum_overflow_is_an_error) {
 
 BOOST_AUTO_TEST_CASE(togglex_as_dict_list_and_push) {
   mapping::DeviceState s;
-  const auto mss100 = test::trace_profile("mss100.json.txt");
-  // New firmware: {"channel":4294967295,"togglex":[{...,"onoff":1}]}
-  BOOST_TEST(state_of(replay(mss100, s, "mss100.json.txt", "Appliance.Control.ToggleX", "GETACK"),
-                      "switch_0") == "ON");
-  BOOST_TEST(state_of(replay(mss100, s, "mss100.json.txt", "Appliance.Control.ToggleX", "PUSH"),
-                      "switch_0") == "ON");
-  // Old firmware: {"channel":0,"togglex":{"channel":0,"onoff":0}}
-  const auto msg200 = test::trace_profile("msg200.json.txt");
-  BOOST_TEST(state_of(replay(msg200, s, "msg200.json.txt", "Appliance.Control.ToggleX", "GETACK"),
-                      "switch_0") == "OFF");
+  // {trace, method, switch_0's state}. New firmware (mss100):
+  // {"channel":4294967295,"togglex":[{...,"onoff":1}]}; old (msg200):
+  // {"channel":0,"togglex":{"channel":0,"onoff":0}}.
+  for (const auto& [trace, method, expected] : {std::tuple{"mss100.json.txt", "GETACK", "ON"},
+                                                {"mss100.json.txt", "PUSH", "ON"},
+                                                {"msg200.json.txt", "GETACK", "OFF"}}) {
+    const auto p = test::trace_profile(trace);
+    BOOST_TEST_CONTEXT(trace << " " << method) {
+      BOOST_TEST(state_of(replay(p, s, trace, "Appliance.Control.ToggleX", method), "switch_0") ==
+                 expected);
+    }
+  }
   // A channel claimed by the garage door is no switch.
   const auto msg100 = test::trace_profile("msg100");
   BOOST_TEST(replay(msg100, s, "msg100", "Appliance.Control.ToggleX", "GETACK").updates.empty());

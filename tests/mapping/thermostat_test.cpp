@@ -101,6 +101,16 @@ std::map<std::string, std::string> updates(const mapping::StateBatch& batch) {
   return out;
 }
 
+// The test fails unless `u` has each of `expected` (and maybe more).
+void expect_includes(const std::map<std::string, std::string>& u,
+                     const std::map<std::string, std::string>& expected) {
+  for (const auto& [key, value] : expected) {
+    BOOST_TEST_CONTEXT(key) {
+      BOOST_TEST(u.at(key) == value);
+    }
+  }
+}
+
 // Maps the recorded messages of `d` in order: the last update of each key.
 std::map<std::string, std::string> replay_messages(const Device& d, DeviceState& s) {
   std::map<std::string, std::string> last;
@@ -411,25 +421,28 @@ BOOST_AUTO_TEST_CASE(mts200_us_recorded_answers) {
 BOOST_AUTO_TEST_CASE(mts960_digest_and_modes) {
   const auto p = mts960();
   DeviceState s;
-  auto u = updates(test::states(p, s, kSystemAll, "GETACK", all_of("mts960.csv")));
   // {"mode":2,"targetTemp":1800,"working":1,"currentTemp":1723,"state":1,"onoff":1}
-  BOOST_TEST(u.at("climate_0_mode") == "auto");
-  BOOST_TEST(u.at("climate_0_action") == "heating");
-  BOOST_TEST(u.at("climate_0_preset") == "none");
-  BOOST_TEST(u.at("climate_0_target") == "18");
-  BOOST_TEST(u.at("temperature_0") == "17.23");
-  // Timer mode: heat/cool stays, the preset says timer, the target (0) means nothing.
-  u = updates(test::states(p, s, kModeB, "PUSH",
-                           R"({"modeB":[{"channel":0,"mode":3,"targetTemp":0,"state":2}]})"));
-  BOOST_TEST(u.at("climate_0_mode") == "heat");
-  BOOST_TEST(u.at("climate_0_preset") == "timer");
-  BOOST_TEST(u.at("climate_0_target") == "None");
-  BOOST_TEST(u.at("climate_0_action") == "idle");
-  u = updates(test::states(p, s, kModeB, "PUSH",
-                           R"({"modeB":[{"channel":0,"mode":1,"working":2,"targetTemp":2600}]})"));
-  BOOST_TEST(u.at("climate_0_mode") == "cool");
-  BOOST_TEST(u.at("climate_0_target") == "26");
-  u = updates(test::states(p, s, kModeB, "PUSH", R"({"modeB":[{"channel":0,"onoff":2}]})"));
+  expect_includes(updates(test::states(p, s, kSystemAll, "GETACK", all_of("mts960.csv"))),
+                  {{"climate_0_mode", "auto"},
+                   {"climate_0_action", "heating"},
+                   {"climate_0_preset", "none"},
+                   {"climate_0_target", "18"},
+                   {"temperature_0", "17.23"}});
+  // ModeB PUSHes in turn, and states each must publish (among others).
+  const std::pair<std::string, std::map<std::string, std::string>> pushes[] = {
+      // Timer mode: heat/cool stays, the preset says timer, the target (0) means nothing.
+      {R"({"modeB":[{"channel":0,"mode":3,"targetTemp":0,"state":2}]})",
+       {{"climate_0_mode", "heat"},
+        {"climate_0_preset", "timer"},
+        {"climate_0_target", "None"},
+        {"climate_0_action", "idle"}}},
+      {R"({"modeB":[{"channel":0,"mode":1,"working":2,"targetTemp":2600}]})",
+       {{"climate_0_mode", "cool"}, {"climate_0_target", "26"}}},
+  };
+  for (const auto& [payload, expected] : pushes)
+    expect_includes(updates(test::states(p, s, kModeB, "PUSH", payload)), expected);
+  const auto u =
+      updates(test::states(p, s, kModeB, "PUSH", R"({"modeB":[{"channel":0,"onoff":2}]})"));
   BOOST_TEST(u == (std::map<std::string, std::string>{{"climate_0_mode", "off"},
                                                       {"climate_0_action", "off"}}));
 }

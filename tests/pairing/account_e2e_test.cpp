@@ -8,26 +8,24 @@
 #include <fstream>
 #include <sstream>
 
+#include "pairing/bridge_run.hpp"
 #include "pairing/cloud_account.hpp"
+#include "pairing/fake_account.hpp"
 #include "pairing/fake_cloud.hpp"
-#include "support/child_process.hpp"
 #include "support/fixtures.hpp"
 #include "support/temp_dir.hpp"
 
-using meross::test::ChildProcess;
 using meross::test::FakeCloud;
+using meross::test::run_bridge;
 namespace fs = std::filesystem;
 
 using meross::test::TempDir;
 
 using meross::test::read_file_or_empty;
+using namespace meross::test::fake_account;
 
 namespace {
 
-const std::string kEmail = "owner@example.com";
-const std::string kPassword = "c0rrect-h0rse-Battery";
-const std::string kKey = "7c5b3e1f9a2d4c6e8b0a1f3d5c7e9b2a";
-const std::string kToken = "TOKEN-f00dfeed-5ecret-token-value";
 const std::string kMfa = "654321";
 const std::string kDevices =
     R"([{"uuid":"2301aaaaaaaaaaaaaaaaaaaaaaaab296","devName":"Desk plug","deviceType":"mss310",)"
@@ -41,37 +39,10 @@ const std::string kHubChildren =
     R"("subDeviceName":"Bedroom valve","subDeviceIconId":"device045_it"}])";
 
 FakeCloud::Options account() {
-  FakeCloud::Options o;
-  o.email = kEmail;
-  o.password = kPassword;
-  o.key = kKey;
-  o.token = kToken;
+  auto o = cloud_options();
   o.devices_json = kDevices;
   o.sub_devices_json["2005cccccccccccccccccccccccc77e0"] = kHubChildren;
   return o;
-}
-
-struct Run {
-  int code = -1;
-  std::string output;
-};
-
-Run run(std::vector<std::string> args) {
-  args.insert(args.begin(), MEROSS_BRIDGE_BIN);
-  ChildProcess child(args);
-  child.close_stdin();
-  const auto code = child.wait_exit(std::chrono::seconds(60));
-  BOOST_REQUIRE_MESSAGE(code.has_value(), "meross-bridge did not exit");
-  return {*code, child.output()};
-}
-
-// Nothing secret in what the user sees: not the password (nor its md5, which the API accepts in
-// its place), the session token or the account key.
-void check_no_secret(const std::string& output) {
-  BOOST_TEST(output.find(kPassword) == std::string::npos);
-  BOOST_TEST(output.find(meross::test::test_md5_hex(kPassword)) == std::string::npos);
-  BOOST_TEST(output.find(kToken) == std::string::npos);
-  BOOST_TEST(output.find(kKey) == std::string::npos);
 }
 
 struct Fixture {
@@ -79,8 +50,9 @@ struct Fixture {
   fs::path password_file = dir.path / "password";
   Fixture() { std::ofstream(password_file) << kPassword << "\n"; }
   std::vector<std::string> args(const std::string& api) const {
-    return {"account", "--email",   kEmail, "--password-file", password_file.string(), "--api",
-            api,       "--timeout", "10"};
+    auto a = sign_in_args(password_file.string(), api);
+    a.insert(a.end(), {"--timeout", "10"});
+    return a;
   }
 };
 
@@ -96,7 +68,7 @@ BOOST_FIXTURE_TEST_CASE(redirect_mfa_wrong_mfa_then_success_writes_the_config, F
   FakeCloud first(first_options);
 
   // 1. No code: asked for one.
-  auto r = run(args(first.base()));
+  auto r = run_bridge(args(first.base()));
   BOOST_TEST(r.code == 2);
   BOOST_TEST(r.output.find("--mfa CODE") != std::string::npos, r.output);
   BOOST_TEST(r.output.find("apiStatus 1033") != std::string::npos);
@@ -106,7 +78,7 @@ BOOST_FIXTURE_TEST_CASE(redirect_mfa_wrong_mfa_then_success_writes_the_config, F
   // 2. A wrong code.
   auto wrong = args(first.base());
   wrong.insert(wrong.end(), {"--mfa", "111111"});
-  r = run(wrong);
+  r = run_bridge(wrong);
   BOOST_TEST(r.code == 2);
   BOOST_TEST(r.output.find("wrong MFA code (apiStatus 1032)") != std::string::npos, r.output);
   check_no_secret(r.output);
@@ -121,7 +93,7 @@ BOOST_FIXTURE_TEST_CASE(redirect_mfa_wrong_mfa_then_success_writes_the_config, F
   ::chmod(config.c_str(), 0644);
   auto good = args(first.base());
   good.insert(good.end(), {"--mfa", kMfa, "--write-config", config.string()});
-  r = run(good);
+  r = run_bridge(good);
   BOOST_TEST_MESSAGE("meross-bridge account said:\n" << r.output);
   BOOST_TEST(r.code == 0, r.output);
   BOOST_TEST(r.output.find("userId 4242") != std::string::npos, r.output);
@@ -179,7 +151,7 @@ BOOST_FIXTURE_TEST_CASE(redirect_mfa_wrong_mfa_then_success_writes_the_config, F
   BOOST_TEST(text.find("name = \"Hall light\"") != std::string::npos);
   BOOST_TEST(text.find("uuid = \"2005cccccccccccccccccccccccc77e0\"") != std::string::npos);
   BOOST_TEST(text.find("01004C4F") == std::string::npos);
-  const auto check = run({"check-config", config.string()});
+  const auto check = run_bridge({"check-config", config.string()});
   BOOST_TEST(check.code == 0, check.output);
   BOOST_TEST(check.output.find("4242") != std::string::npos);
   check_no_secret(check.output);
@@ -190,20 +162,20 @@ BOOST_FIXTURE_TEST_CASE(a_new_config_file_is_created_0600, Fixture) {
   const fs::path config = dir.path / "sub-none.toml";
   auto a = args(cloud.base());
   a.insert(a.end(), {"--write-config", config.string()});
-  const auto r = run(a);
+  const auto r = run_bridge(a);
   BOOST_TEST(r.code == 0, r.output);
   check_no_secret(r.output);
   struct stat st {};
   BOOST_REQUIRE(::stat(config.c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 07777) == 0600u);
-  BOOST_TEST(run({"check-config", config.string()}).code == 0);
+  BOOST_TEST(run_bridge({"check-config", config.string()}).code == 0);
   BOOST_TEST(cloud.problems().empty());
 }
 
 BOOST_FIXTURE_TEST_CASE(wrong_password_is_explained, Fixture) {
   FakeCloud cloud(account());
   std::ofstream(password_file) << "not-the-password\n";
-  const auto r = run(args(cloud.base()));
+  const auto r = run_bridge(args(cloud.base()));
   BOOST_TEST(r.code == 1);
   BOOST_TEST(r.output.find("wrong e-mail or password (apiStatus 1004)") != std::string::npos,
              r.output);
@@ -217,7 +189,7 @@ BOOST_FIXTURE_TEST_CASE(throttling_is_explained, Fixture) {
   auto options = account();
   options.throttled = true;
   FakeCloud cloud(options);
-  const auto r = run(args(cloud.base()));
+  const auto r = run_bridge(args(cloud.base()));
   BOOST_TEST(r.code == 1);
   BOOST_TEST(r.output.find("too frequently (apiStatus 1028)") != std::string::npos, r.output);
   check_no_secret(r.output);
@@ -228,7 +200,7 @@ BOOST_FIXTURE_TEST_CASE(redirects_leaving_loopback_are_refused, Fixture) {
   auto options = account();
   options.redirect_to = "https://iotx-us.meross.com";
   FakeCloud cloud(options);
-  const auto r = run(args(cloud.base()));
+  const auto r = run_bridge(args(cloud.base()));
   BOOST_TEST(r.code == 1);
   BOOST_TEST(
       r.output.find("refusing to follow a redirect from a loopback --api") != std::string::npos,
@@ -242,7 +214,7 @@ BOOST_FIXTURE_TEST_CASE(redirect_loops_are_bounded, Fixture) {
   a.redirect_to(b.base());
   // Without a scheme, as some answers give it: taken relative to the loopback API (http).
   b.redirect_to(a.base().substr(7));
-  const auto r = run(args(a.base()));
+  const auto r = run_bridge(args(a.base()));
   BOOST_TEST(r.code == 1);
   BOOST_TEST(r.output.find("redirected the sign-in more than 3 times") != std::string::npos,
              r.output);
@@ -262,15 +234,14 @@ BOOST_FIXTURE_TEST_CASE(device_list_only_for_the_token, Fixture) {
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_arguments, Fixture) {
-  auto r = run({"account", "--email", kEmail, "--password-file", password_file.string(), "--api",
-                "http://iotx-eu.meross.com"});
+  auto r = run_bridge(sign_in_args(password_file.string(), "http://iotx-eu.meross.com"));
   BOOST_TEST(r.code == 1);
   BOOST_TEST(r.output.find("plain http:// is only accepted for a loopback") != std::string::npos,
              r.output);
-  r = run({"account", "--email", kEmail, "--password-file", (dir.path / "none").string()});
+  r = run_bridge({"account", "--email", kEmail, "--password-file", (dir.path / "none").string()});
   BOOST_TEST(r.code == 1);
   BOOST_TEST(r.output.find("cannot read the password file") != std::string::npos, r.output);
   // The password is never an argument.
-  r = run({"account", "--email", kEmail, "--password", kPassword});
+  r = run_bridge({"account", "--email", kEmail, "--password", kPassword});
   BOOST_TEST(r.code != 0);
 }

@@ -79,6 +79,29 @@ PairOptions pair_options(const FakeDevice& device) {
   return options;
 }
 
+// The device's requests, which were for `expected` in this order, none of them encrypted.
+std::vector<FakeDevice::Request> plain_requests(const FakeDevice& device,
+                                                const std::vector<std::string>& expected) {
+  BOOST_TEST(device.namespaces() == expected, boost::test_tools::per_element());
+  auto requests = device.requests();
+  BOOST_REQUIRE(requests.size() == expected.size());
+  for (const auto& r : requests)
+    BOOST_TEST(!r.encrypted);
+  return requests;
+}
+
+// The Wi-Fi password of a WifiX request, decrypted as the device does it: AES with the key
+// md5hex(type + uuid + mac), the zero padding dropped.
+std::string wifix_password(const FakeDevice& device, const rapidjson::Value& wifi) {
+  const std::string key = protocol::md5_hex(device.hardware_type() + device.uuid() + device.mac());
+  std::string password = meross::test::test_aes_decrypt(
+      meross::test::test_base64_decode(wifi["password"].GetString()), key);
+  BOOST_TEST(password.size() % 16 == 0u);
+  while (!password.empty() && password.back() == '\0')
+    password.pop_back();
+  return password;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(http)
@@ -131,14 +154,9 @@ BOOST_AUTO_TEST_CASE(pair_a_plain_device_with_config_wifi) {
   Output o;
   auto options = pair_options(device);
   BOOST_TEST(run_pair(options, o.out, o.err) == 0, o.err.str());
-  const std::vector<std::string> expected = {"Appliance.System.All", "Appliance.System.Ability",
-                                             "Appliance.Config.WifiList", "Appliance.Config.Key",
-                                             "Appliance.Config.Wifi"};
-  BOOST_TEST(device.namespaces() == expected, boost::test_tools::per_element());
-  const auto requests = device.requests();
-  BOOST_REQUIRE(requests.size() == expected.size());
-  for (const auto& r : requests)
-    BOOST_TEST(!r.encrypted);
+  const auto requests = plain_requests(
+      device, {"Appliance.System.All", "Appliance.System.Ability", "Appliance.Config.WifiList",
+               "Appliance.Config.Key", "Appliance.Config.Wifi"});
 
   // One broker → both slots.
   BOOST_TEST(requests[3].method == "SET");
@@ -190,14 +208,7 @@ BOOST_AUTO_TEST_CASE(pair_an_ecdhe_device_with_wifix) {
   auto wifi = parse(requests[5].payload_json);
   const auto& w = wifi["wifi"];
   BOOST_TEST(meross::test::test_base64_decode(w["ssid"].GetString()) == "MyHomeWiFi");
-  const std::string wifix_key =
-      protocol::md5_hex(device.hardware_type() + device.uuid() + device.mac());
-  std::string password = meross::test::test_aes_decrypt(
-      meross::test::test_base64_decode(w["password"].GetString()), wifix_key);
-  BOOST_TEST(password.size() % 16 == 0u);
-  while (!password.empty() && password.back() == '\0')
-    password.pop_back();
-  BOOST_TEST(password == kWifiPassword);
+  BOOST_TEST(wifix_password(device, w) == kWifiPassword);
   BOOST_TEST(std::string(w["bssid"].GetString()) == "2c:6e:a4:55:c6:48");
 
   BOOST_TEST(o.out.str().find("ECDHE key exchange done") != std::string::npos);
@@ -211,21 +222,11 @@ BOOST_AUTO_TEST_CASE(pair_a_plain_device_with_wifix) {
   BOOST_REQUIRE(!device.ecdhe());
   Output o;
   BOOST_TEST(run_pair(pair_options(device), o.out, o.err) == 0, o.err.str());
-  const std::vector<std::string> expected = {"Appliance.System.All", "Appliance.System.Ability",
-                                             "Appliance.Config.WifiList", "Appliance.Config.Key",
-                                             "Appliance.Config.WifiX"};
-  BOOST_TEST(device.namespaces() == expected, boost::test_tools::per_element());
-  const auto requests = device.requests();
-  BOOST_REQUIRE(requests.size() == expected.size());
-  for (const auto& r : requests)
-    BOOST_TEST(!r.encrypted);
-  auto wifi = parse(requests[4].payload_json);
-  std::string password = meross::test::test_aes_decrypt(
-      meross::test::test_base64_decode(wifi["wifi"]["password"].GetString()),
-      protocol::md5_hex(device.hardware_type() + device.uuid() + device.mac()));
-  while (!password.empty() && password.back() == '\0')
-    password.pop_back();
-  BOOST_TEST(password == kWifiPassword);
+  const auto requests = plain_requests(
+      device, {"Appliance.System.All", "Appliance.System.Ability", "Appliance.Config.WifiList",
+               "Appliance.Config.Key", "Appliance.Config.WifiX"});
+  const auto wifi = parse(requests[4].payload_json);
+  BOOST_TEST(wifix_password(device, wifi["wifi"]) == kWifiPassword);
   check_no_secrets(o);
 }
 

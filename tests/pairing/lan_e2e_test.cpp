@@ -13,6 +13,7 @@
 
 #include <rapidjson/document.h>
 
+#include "pairing/bridge_run.hpp"
 #include "pairing/fake_device.hpp"
 #include "pairing/loopback_server.hpp"
 #include "protocol/device_profile.hpp"
@@ -25,6 +26,7 @@
 
 using meross::test::ChildProcess;
 using meross::test::FakeDevice;
+using meross::test::run_bridge;
 namespace protocol = meross::protocol;
 namespace fs = std::filesystem;
 
@@ -70,17 +72,15 @@ std::string closed_port_host() {
   return "127.0.0.1:" + std::to_string(meross::test::free_loopback_port());
 }
 
-struct Run {
-  int code = -1;
-  std::string output;
-};
-
-Run run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(60)) {
-  args.insert(args.begin(), MEROSS_BRIDGE_BIN);
-  ChildProcess child(args);
-  const auto code = child.wait_exit(timeout);
-  BOOST_REQUIRE_MESSAGE(code.has_value(), "meross-bridge did not exit: " + child.output());
-  return {*code, child.output()};
+// `move` of the device at `host` with our key towards `broker`, with further `options`; what it
+// printed goes to the test log.
+meross::test::BridgeRun move_device(const std::string& host, const std::string& broker,
+                                    const std::vector<std::string>& options = {}) {
+  std::vector<std::string> args{"move", "--host", host, "--key", kKey, "--broker", broker};
+  args.insert(args.end(), options.begin(), options.end());
+  auto result = run_bridge(args);
+  BOOST_TEST_MESSAGE(result.output);
+  return result;
 }
 
 void check_no_secret(const std::string& output) {
@@ -144,9 +144,9 @@ BOOST_AUTO_TEST_CASE(scan_of_named_hosts_reports_exactly_the_meross_ones) {
   const std::string closed = closed_port_host();
 
   const auto result =
-      run({"scan", "--key", kKey, "--timeout", "1", "--host", plain.host(), "--host",
-           encrypted.host(), "--host", other.host(), "--host", html.host(), "--host",
-           garbage.host(), "--host", silent.host(), "--host", closed});
+      run_bridge({"scan", "--key", kKey, "--timeout", "1", "--host", plain.host(), "--host",
+                  encrypted.host(), "--host", other.host(), "--host", html.host(), "--host",
+                  garbage.host(), "--host", silent.host(), "--host", closed});
   BOOST_TEST_MESSAGE(result.output);
   BOOST_TEST(result.code == 0);
   check_no_secret(result.output);
@@ -185,8 +185,8 @@ BOOST_AUTO_TEST_CASE(scan_of_a_loopback_range_is_quiet_about_other_hosts) {
   const int port = meross::test::free_loopback_port();
   FakeDevice first({"mss310.csv", std::string(kKey), "{}"}, "127.0.0.1", port);
   FakeDevice second({"mss210.json.txt", std::string(kOtherKey), "{}"}, "127.0.0.2", port);
-  const auto found = run({"scan", "--cidr", "127.0.0.0/30", "--port", std::to_string(port), "--key",
-                          kKey, "--timeout", "1"});
+  const auto found = run_bridge({"scan", "--cidr", "127.0.0.0/30", "--port", std::to_string(port),
+                                 "--key", kKey, "--timeout", "1"});
   BOOST_TEST_MESSAGE(found.output);
   BOOST_TEST(found.code == 0);
   BOOST_TEST(line_with(found.output, first.host() + " ").find("ours") != std::string::npos);
@@ -194,21 +194,21 @@ BOOST_AUTO_TEST_CASE(scan_of_a_loopback_range_is_quiet_about_other_hosts) {
   BOOST_TEST(found.output.find("2 Meross devices among 2 addresses") != std::string::npos);
   check_no_secret(found.output);
 
-  const auto empty = run({"scan", "--cidr", "127.0.0.4/30", "--port", std::to_string(port), "--key",
-                          kKey, "--timeout", "1"});
+  const auto empty = run_bridge({"scan", "--cidr", "127.0.0.4/30", "--port", std::to_string(port),
+                                 "--key", kKey, "--timeout", "1"});
   BOOST_TEST(empty.code == 1);
   BOOST_TEST(empty.output.find("not a Meross device") == std::string::npos);
   BOOST_TEST(empty.output.find("0 Meross devices among 2 addresses") != std::string::npos);
 
-  const auto wide = run({"scan", "--cidr", "127.0.0.0/20", "--key", kKey});
+  const auto wide = run_bridge({"scan", "--cidr", "127.0.0.0/20", "--key", kKey});
   BOOST_TEST(wide.code == 2);
   BOOST_TEST(wide.output.find("need --force") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(move_repoints_a_device_with_a_new_key) {
   FakeDevice device({"mss310.csv", std::string(kKey), "{}"});
-  const auto result = run({"move", "--host", device.host(), "--key", kKey, "--broker",
-                           "mqtts://192.168.1.7:8883", "--user-id", "42", "--new-key", kNewKey});
+  const auto result = move_device(device.host(), "mqtts://192.168.1.7:8883",
+                                  {"--user-id", "42", "--new-key", kNewKey});
   BOOST_TEST_MESSAGE(result.output);
   BOOST_TEST(result.code == 0);
   BOOST_TEST(result.output.find("moved: " + device.host()) != std::string::npos);
@@ -224,9 +224,7 @@ BOOST_AUTO_TEST_CASE(move_repoints_a_device_with_a_new_key) {
 BOOST_AUTO_TEST_CASE(move_encrypts_config_key_for_ecdhe_firmware) {
   FakeDevice device({"mss100.json.txt", std::string(kKey), "{}"});
   BOOST_REQUIRE(device.ecdhe());
-  const auto result =
-      run({"move", "--host", device.host(), "--key", kKey, "--broker", "mqtts://broker.lan"});
-  BOOST_TEST_MESSAGE(result.output);
+  const auto result = move_device(device.host(), "mqtts://broker.lan");
   BOOST_TEST(result.code == 0);
   check_no_secret(result.output);
   const auto keys = config_keys(device);
@@ -237,15 +235,12 @@ BOOST_AUTO_TEST_CASE(move_encrypts_config_key_for_ecdhe_firmware) {
 
 BOOST_AUTO_TEST_CASE(move_refuses_plain_mqtt_unless_forced) {
   FakeDevice device({"mss310.csv", std::string(kKey), "{}"});
-  const auto refused =
-      run({"move", "--host", device.host(), "--key", kKey, "--broker", "mqtt://127.0.0.1:1883"});
+  const auto refused = move_device(device.host(), "mqtt://127.0.0.1:1883");
   BOOST_TEST(refused.code == 2);
   BOOST_TEST(refused.output.find("TLS") != std::string::npos);
   BOOST_TEST(device.requests().empty());
 
-  const auto forced = run({"move", "--host", device.host(), "--key", kKey, "--broker",
-                           "mqtt://127.0.0.1:1883", "--force-plain"});
-  BOOST_TEST_MESSAGE(forced.output);
+  const auto forced = move_device(device.host(), "mqtt://127.0.0.1:1883", {"--force-plain"});
   BOOST_TEST(forced.code == 0);
   BOOST_TEST(forced.output.find("warning: --force-plain") != std::string::npos);
   const auto keys = config_keys(device);
@@ -255,9 +250,7 @@ BOOST_AUTO_TEST_CASE(move_refuses_plain_mqtt_unless_forced) {
 
 BOOST_AUTO_TEST_CASE(move_reports_refusals_and_leaves_the_device_unchanged) {
   FakeDevice other({"mss310.csv", std::string(kOtherKey), "{}"});
-  const auto refused =
-      run({"move", "--host", other.host(), "--key", kKey, "--broker", "mqtts://192.168.1.7"});
-  BOOST_TEST_MESSAGE(refused.output);
+  const auto refused = move_device(other.host(), "mqtts://192.168.1.7");
   BOOST_TEST(refused.code == 1);
   BOOST_TEST(refused.output.find("ERROR 5001") != std::string::npos);
   BOOST_TEST(refused.output.find("device state: unchanged") != std::string::npos);
@@ -267,30 +260,27 @@ BOOST_AUTO_TEST_CASE(move_reports_refusals_and_leaves_the_device_unchanged) {
   // A device that refuses the new broker settings themselves.
   FakeDevice stubborn({"mss310.csv", std::string(kKey), "{}"});
   stubborn.refuse_requests_for("Appliance.Config.Key");
-  const auto rejected =
-      run({"move", "--host", stubborn.host(), "--key", kKey, "--broker", "mqtts://192.168.1.7"});
-  BOOST_TEST_MESSAGE(rejected.output);
+  const auto rejected = move_device(stubborn.host(), "mqtts://192.168.1.7");
   BOOST_TEST(rejected.code == 1);
   BOOST_TEST(rejected.output.find("device state: unchanged") != std::string::npos);
   check_no_secret(rejected.output);
 
   NotADevice silent(NotADevice::Kind::Silent);
-  const auto timeout = run({"move", "--host", silent.host(), "--key", kKey, "--broker",
-                            "mqtts://192.168.1.7", "--timeout", "1"});
+  const auto timeout = move_device(silent.host(), "mqtts://192.168.1.7", {"--timeout", "1"});
   BOOST_TEST(timeout.code == 1);
   BOOST_TEST(timeout.output.find("device state: unchanged (nothing was sent)") !=
              std::string::npos);
 
-  const auto closed = run({"move", "--host", closed_port_host(), "--key", kKey, "--broker",
-                           "mqtts://192.168.1.7", "--timeout", "1"});
+  const auto closed = move_device(closed_port_host(), "mqtts://192.168.1.7", {"--timeout", "1"});
   BOOST_TEST(closed.code == 1);
   BOOST_TEST(closed.output.find("device state: unchanged") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(move_dry_run_sends_nothing_and_masks_the_keys) {
   FakeDevice device({"mss310.csv", std::string(kKey), "{}"});
-  const auto result = run({"move", "--host", device.host(), "--key", kKey, "--new-key", kNewKey,
-                           "--broker", "mqtts://192.168.1.7:8883", "--user-id", "3", "--dry-run"});
+  const auto result =
+      run_bridge({"move", "--host", device.host(), "--key", kKey, "--new-key", kNewKey, "--broker",
+                  "mqtts://192.168.1.7:8883", "--user-id", "3", "--dry-run"});
   BOOST_TEST_MESSAGE(result.output);
   BOOST_TEST(result.code == 0);
   BOOST_TEST(result.output.find(R"("key":"***")") != std::string::npos);
@@ -306,9 +296,9 @@ BOOST_AUTO_TEST_CASE(move_all_moves_every_device_with_our_key) {
   FakeDevice second({"mss100.json.txt", std::string(kKey), "{}"});
   FakeDevice other({"mss210.json.txt", std::string(kOtherKey), "{}"});
   NotADevice html(NotADevice::Kind::Html);
-  const auto result = run({"move", "--all", "--host", first.host(), "--host", second.host(),
-                           "--host", other.host(), "--host", html.host(), "--key", kKey, "--broker",
-                           "mqtts://192.168.1.7:8883", "--user-id", "5"});
+  const auto result = run_bridge({"move", "--all", "--host", first.host(), "--host", second.host(),
+                                  "--host", other.host(), "--host", html.host(), "--key", kKey,
+                                  "--broker", "mqtts://192.168.1.7:8883", "--user-id", "5"});
   BOOST_TEST_MESSAGE(result.output);
   BOOST_TEST(result.code == 0);
   BOOST_TEST(result.output.find("summary: 2 of 2 moved, 0 unchanged, 0 in an unknown state") !=
@@ -353,9 +343,8 @@ BOOST_AUTO_TEST_CASE(move_watches_the_bridge_broker_for_the_bind) {
     check_no_secret(move.output());
   }
   {
-    const auto silent =
-        run({"move", "--host", device.host(), "--key", kKey, "--broker", "mqtts://192.168.1.7:8883",
-             "--watch-config", config, "--watch-timeout", "1"});
+    const auto silent = move_device(device.host(), "mqtts://192.168.1.7:8883",
+                                    {"--watch-config", config, "--watch-timeout", "1"});
     BOOST_TEST(silent.code == 4);
     BOOST_TEST(silent.output.find("no bind: " + device.uuid()) != std::string::npos);
   }
@@ -367,7 +356,8 @@ BOOST_AUTO_TEST_CASE(scan_identifies_firmware_that_drops_plaintext_system_all) {
   FakeDevice device({"mss100.json.txt", std::string(kKey), "{}"});
   BOOST_REQUIRE(device.ecdhe());
   device.drop_requests_for("Appliance.System.All");
-  const auto result = run({"scan", "--key", kKey, "--timeout", "2", "--host", device.host()});
+  const auto result =
+      run_bridge({"scan", "--key", kKey, "--timeout", "2", "--host", device.host()});
   BOOST_TEST_MESSAGE(result.output);
   BOOST_TEST(result.code == 0);
   const std::string row = line_with(result.output, device.host() + " ");
@@ -387,9 +377,7 @@ BOOST_AUTO_TEST_CASE(scan_identifies_firmware_that_drops_plaintext_system_all) {
 BOOST_AUTO_TEST_CASE(move_says_the_state_is_unknown_when_the_answer_is_lost) {
   FakeDevice device({"mss310.csv", std::string(kKey), "{}"});
   device.drop_requests_for("Appliance.Config.Key");
-  const auto result =
-      run({"move", "--host", device.host(), "--key", kKey, "--broker", "mqtts://192.168.1.7"});
-  BOOST_TEST_MESSAGE(result.output);
+  const auto result = move_device(device.host(), "mqtts://192.168.1.7");
   BOOST_TEST(result.code == 3);
   BOOST_TEST(result.output.find("device state: unknown: it may have applied the new broker") !=
              std::string::npos);

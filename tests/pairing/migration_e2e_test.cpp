@@ -17,7 +17,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "fake_cloud.hpp"
+#include "pairing/bridge_run.hpp"
+#include "pairing/fake_account.hpp"
+#include "pairing/fake_cloud.hpp"
 #include "support/child_process.hpp"
 #include "support/fixtures.hpp"
 #include "support/mosquitto_broker.hpp"
@@ -29,37 +31,16 @@ using meross::test::ChildProcess;
 using meross::test::FakeCloud;
 using meross::test::MosquittoBroker;
 using meross::test::MqttTestClient;
+using meross::test::run_bridge;
 
 using meross::test::TempDir;
 
 using meross::test::read_file_or_empty;
+using namespace meross::test::fake_account;
 
 namespace {
 
-const std::string kEmail = "owner@example.com";
-const std::string kPassword = "app-password-never-printed";
-const std::string kKey = "3b8c1e5d7f9a2c4e6b8d0f1a3c5e7b9d";
-const std::string kToken = "TOKEN-migration-0123456789";
-const std::string kUserId = "4242";
 constexpr auto kWait = std::chrono::seconds(30);
-
-struct Run {
-  int code = -1;
-  std::string output;
-};
-
-Run run(std::vector<std::string> args, std::chrono::seconds timeout = std::chrono::seconds(120)) {
-  args.insert(args.begin(), MEROSS_BRIDGE_BIN);
-  ChildProcess child(args);
-  child.close_stdin();
-  const auto code = child.wait_exit(timeout);
-  return Run{code.value_or(-1), child.output()};
-}
-
-bool no_secret(const std::string& text) {
-  return text.find(kKey) == std::string::npos && text.find(kPassword) == std::string::npos &&
-         text.find(kToken) == std::string::npos;
-}
 
 }  // namespace
 
@@ -75,7 +56,7 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   // 1. The broker's certificates: the simulated device is told now which CA it will trust
   // once moved (broker-config keeps a certificate set it finds).
   const auto certs =
-      run({"certs", "--host", "127.0.0.1", "--out", (broker_dir / "certs").string()});
+      run_bridge({"certs", "--host", "127.0.0.1", "--out", (broker_dir / "certs").string()});
   BOOST_REQUIRE_MESSAGE(certs.code == 0, certs.output);
 
   // The devices on "the Meross cloud": a plain broker standing in for it, and each device's local
@@ -101,33 +82,29 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   const std::string http_host = devices[0].second;
 
   // 2. The account: key, userId and the names from the app, into the bridge's configuration.
-  FakeCloud::Options account;
-  account.email = kEmail;
-  account.password = kPassword;
-  account.key = kKey;
-  account.token = kToken;
-  account.user_id = kUserId;
+  auto account = cloud_options();
   account.devices_json = R"([{"uuid":")" + uuid +
                          R"(","devName":"Kitchen plug","deviceType":"mss310",)"
                          R"("fmwareVersion":"6.1.8","onlineStatus":1}])";
   FakeCloud cloud(account);
   fs::create_directories(broker_dir);
   std::ofstream(dir.path / "password") << kPassword << "\n";
-  const auto signed_in =
-      run({"account", "--email", kEmail, "--password-file", (dir.path / "password").string(),
-           "--api", cloud.base(), "--write-config", bridge_toml.string()});
+  auto sign_in = sign_in_args((dir.path / "password").string(), cloud.base());
+  sign_in.insert(sign_in.end(), {"--write-config", bridge_toml.string()});
+  const auto signed_in = run_bridge(sign_in);
   BOOST_REQUIRE_MESSAGE(signed_in.code == 0, signed_in.output);
   BOOST_TEST(signed_in.output.find("Kitchen plug") != std::string::npos);
   BOOST_TEST(cloud.problems().empty());
-  BOOST_TEST(no_secret(signed_in.output));
+  check_no_secret(signed_in.output);
   BOOST_TEST(read_file_or_empty(bridge_toml).find("Kitchen plug") != std::string::npos);
 
   // 3. The local cloud around that configuration; the key and userId come from bridge.toml.
-  const auto configured = run({"broker-config", "--out", broker_dir.string(), "--host", "127.0.0.1",
-                               "--tls-port", std::to_string(tls_port), "--tls-bind", "127.0.0.1",
-                               "--local-port", std::to_string(local_port)});
+  const auto configured =
+      run_bridge({"broker-config", "--out", broker_dir.string(), "--host", "127.0.0.1",
+                  "--tls-port", std::to_string(tls_port), "--tls-bind", "127.0.0.1", "--local-port",
+                  std::to_string(local_port)});
   BOOST_REQUIRE_MESSAGE(configured.code == 0, configured.output);
-  BOOST_TEST(no_secret(configured.output));
+  check_no_secret(configured.output);
   // The device names from the account survive broker-config's update of the same file.
   BOOST_TEST(read_file_or_empty(bridge_toml).find("Kitchen plug") != std::string::npos);
   BOOST_TEST(read_file_or_empty(broker_dir / "keys").find(kKey) != std::string::npos);
@@ -146,8 +123,8 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
   home_assistant.subscribe("homeassistant/#");
 
   // 4. The LAN: exactly the three devices, ours, another account's, and the encrypted one (ours).
-  const auto scanned = run({"scan", "--host", devices[0].second, "--host", devices[1].second,
-                            "--host", devices[2].second, "--key", kKey});
+  const auto scanned = run_bridge({"scan", "--host", devices[0].second, "--host", devices[1].second,
+                                   "--host", devices[2].second, "--key", kKey});
   BOOST_REQUIRE_MESSAGE(scanned.code == 0, scanned.output);
   BOOST_TEST(scanned.output.find("3 Meross devices among 3 addresses: 2 answer with this key, 1 "
                                  "with another account's key") != std::string::npos,
@@ -165,15 +142,15 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
              scanned.output);
   BOOST_TEST(line_with(devices[2].first).find("ours") != std::string::npos, scanned.output);
   BOOST_TEST(line_with(devices[2].first).find("ECDHE") != std::string::npos, scanned.output);
-  BOOST_TEST(no_secret(scanned.output));
+  check_no_secret(scanned.output);
 
   // 5. Move it, and see its Bind on the local broker.
-  const auto moved = run({"move", "--host", http_host, "--key", kKey, "--broker",
-                          "mqtts://127.0.0.1:" + std::to_string(tls_port), "--user-id", kUserId,
-                          "--watch-config", bridge_toml.string()});
+  const auto moved = run_bridge({"move", "--host", http_host, "--key", kKey, "--broker",
+                                 "mqtts://127.0.0.1:" + std::to_string(tls_port), "--user-id",
+                                 kUserId, "--watch-config", bridge_toml.string()});
   BOOST_REQUIRE_MESSAGE(moved.code == 0, moved.output + "\n--- sim:\n" + sim.output());
   BOOST_TEST(moved.output.find("bind: " + uuid) != std::string::npos, moved.output);
-  BOOST_TEST(no_secret(moved.output));
+  check_no_secret(moved.output);
   BOOST_TEST(sim.wait_for_output(
       "device " + uuid + " moved to 127.0.0.1:" + std::to_string(tls_port), kWait));
 
@@ -185,5 +162,5 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
       },
       kWait);
   BOOST_TEST(document.has_value(), bridge.output());
-  BOOST_TEST(no_secret(bridge.output()));
+  check_no_secret(bridge.output());
 }

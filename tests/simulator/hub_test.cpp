@@ -7,17 +7,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "device_support.hpp"
+#include "protocol/namespaces.hpp"
 
 using namespace meross;
 using namespace meross::sim_test;
 
 namespace {
 
-constexpr std::string_view kOnline = "Appliance.Hub.Online";
-constexpr std::string_view kToggleX = "Appliance.Hub.ToggleX";
-constexpr std::string_view kTemperature = "Appliance.Hub.Mts100.Temperature";
-constexpr std::string_view kMode = "Appliance.Hub.Mts100.Mode";
-constexpr std::string_view kSmoke = "Appliance.Hub.Sensor.Smoke";
+namespace ns = meross::protocol::ns;
 
 // msh300: an ms100 and two mts100v3 valves.
 constexpr const char* kMs100 = "120027D21C19";
@@ -82,10 +79,10 @@ BOOST_AUTO_TEST_CASE(a_duplicated_subdevice_id_is_kept_once) {
   BOOST_TEST(subs[0]["status"].GetInt() == 1);  // the first one's
   BOOST_TEST(subs[0]["mts100"]["mode"].GetInt() == 1);
   BOOST_TEST(all.payload()["all"]["digest"]["hub"]["hubId"].GetInt() == 1);
-  auto online = ask(*d, Method::Get, kOnline, R"({"online":[]})");
+  auto online = ask(*d, Method::Get, ns::kHubOnline, R"({"online":[]})");
   BOOST_TEST(online.payload()["online"].Size() == 2u);
   BOOST_TEST(item(online, "online", "0100BBBB")->operator[]("status").GetInt() == 2);
-  auto modes = ask(*d, Method::Get, kMode, R"({"mode":[]})");
+  auto modes = ask(*d, Method::Get, ns::kHubMts100Mode, R"({"mode":[]})");
   BOOST_TEST(item(modes, "mode", "0100AAAA")->operator[]("state").GetInt() == 1);
   // Defaults where the trace has nothing: battery 100, a version.
   auto battery = ask(*d, Method::Get, "Appliance.Hub.Battery", R"({"battery":[]})");
@@ -109,9 +106,9 @@ BOOST_AUTO_TEST_CASE(hub_gets_take_a_list_of_ids_or_an_empty_list) {
                  R"({"battery":)" + ids({kValve, "FFFFFFFF"}) + "}");
   BOOST_TEST(protocol::to_json(two.payload()) == R"({"battery":[{"id":"01008C11","value":100}]})");
   // The key's case does not matter to hubs; a payload without it is refused; no list: empty.
-  auto toggles = ask(*d, Method::Get, kToggleX, R"({"toggleX":[]})");
+  auto toggles = ask(*d, Method::Get, ns::kHubToggleX, R"({"toggleX":[]})");
   BOOST_TEST(toggles.payload()["togglex"].Size() == 3u);
-  BOOST_TEST(error_code(ask(*d, Method::Get, kToggleX, "{}")) == 5000);
+  BOOST_TEST(error_code(ask(*d, Method::Get, ns::kHubToggleX, "{}")) == 5000);
   BOOST_TEST(protocol::to_json(
                  ask(*d, Method::Get, "Appliance.Hub.Battery", R"({"battery":{}})").payload()) ==
              R"({"battery":[]})");
@@ -143,7 +140,7 @@ BOOST_AUTO_TEST_CASE(valve_temperature_and_mode_sets_answer_then_push) {
   bind(*d);
   // Comfort mode (1): a new manual setpoint does not move currentSet.
   std::vector<protocol::Message> pushes;
-  auto ack = ask(*d, Method::Set, kTemperature,
+  auto ack = ask(*d, Method::Set, ns::kHubMts100Temperature,
                  R"({"temperature":[{"id":"01008C11","custom":215}]})", kT0, &pushes);
   BOOST_TEST((ack.header.method == Method::SetAck));
   const auto* full = item(ack, "temperature", kValve);
@@ -153,26 +150,28 @@ BOOST_AUTO_TEST_CASE(valve_temperature_and_mode_sets_answer_then_push) {
   BOOST_TEST((*full)["room"].GetInt() == 155);  // the full object
   BOOST_TEST((*full)["away"].GetInt() == 120);
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
-  BOOST_TEST(pushes[0].header.ns == std::string(kTemperature));
+  BOOST_TEST(pushes[0].header.ns == std::string(ns::kHubMts100Temperature));
   BOOST_TEST(protocol::to_json(pushes[0].payload()) ==
              R"({"temperature":[{"id":"01008C11","currentSet":270}]})");
   // Manual mode (0): SETACK {}, then Mode and the new currentSet.
   pushes.clear();
-  ack = ask(*d, Method::Set, kMode, R"({"mode":[{"id":"01008C11","state":0}]})", kT0, &pushes);
+  ack = ask(*d, Method::Set, ns::kHubMts100Mode, R"({"mode":[{"id":"01008C11","state":0}]})", kT0,
+            &pushes);
   BOOST_TEST(protocol::to_json(ack.payload()) == "{}");
   BOOST_REQUIRE_EQUAL(pushes.size(), 2u);
-  BOOST_TEST(pushes[0].header.ns == std::string(kMode));
+  BOOST_TEST(pushes[0].header.ns == std::string(ns::kHubMts100Mode));
   BOOST_TEST(protocol::to_json(pushes[0].payload()) == R"({"mode":[{"id":"01008C11","state":0}]})");
-  BOOST_TEST(pushes[1].header.ns == std::string(kTemperature));
+  BOOST_TEST(pushes[1].header.ns == std::string(ns::kHubMts100Temperature));
   BOOST_TEST(protocol::to_json(pushes[1].payload()) ==
              R"({"temperature":[{"id":"01008C11","currentSet":215}]})");
-  auto got = ask(*d, Method::Get, kTemperature, R"({"temperature":)" + ids({kValve}) + "}");
+  auto got =
+      ask(*d, Method::Get, ns::kHubMts100Temperature, R"({"temperature":)" + ids({kValve}) + "}");
   BOOST_TEST(item(got, "temperature", kValve)->operator[]("heating").GetInt() == 1);
   // The digest's type object follows the mode.
   BOOST_TEST((*digest_item(*d, kValve))["mts100v3"]["mode"].GetInt() == 0);
   // Away (4) takes the away setpoint.
-  ask(*d, Method::Set, kMode, R"({"mode":[{"id":"01008C11","state":4}]})");
-  got = ask(*d, Method::Get, kTemperature, R"({"temperature":[]})");
+  ask(*d, Method::Set, ns::kHubMts100Mode, R"({"mode":[{"id":"01008C11","state":4}]})");
+  got = ask(*d, Method::Get, ns::kHubMts100Temperature, R"({"temperature":[]})");
   BOOST_TEST(item(got, "temperature", kValve)->operator[]("currentSet").GetInt() == 120);
   // Adjust, in 0.01 °C.
   pushes.clear();
@@ -186,23 +185,26 @@ BOOST_AUTO_TEST_CASE(valve_temperature_and_mode_sets_answer_then_push) {
 BOOST_AUTO_TEST_CASE(bad_hub_sets_are_refused_and_change_nothing) {
   auto d = trace_device("msh300-2024");
   bind(*d);
-  const auto before =
-      protocol::to_json(ask(*d, Method::Get, kTemperature, R"({"temperature":[]})").payload());
+  const auto before = protocol::to_json(
+      ask(*d, Method::Get, ns::kHubMts100Temperature, R"({"temperature":[]})").payload());
   for (const auto& [ns, payload] : std::vector<std::pair<std::string_view, std::string>>{
-           {kTemperature, R"({"temperature":[{"id":"01008C11","custom":10}]})"},  // < min 50
-           {kTemperature, R"({"temperature":[{"id":"01008C11","custom":"215"}]})"},
-           {kTemperature, R"({"temperature":[{"id":"01008C11","room":100}]})"},  // not settable
-           {kTemperature, R"({"temperature":[{"id":"FFFFFFFF","custom":200}]})"},
-           {kTemperature, R"({"temperature":[{"id":"120027D21C19","custom":200}]})"},  // a sensor
-           {kTemperature, R"({"temperature":[{"custom":200}]})"},
-           {kTemperature, R"({"temperature":5})"},
-           {kTemperature, "{}"},
-           {kTemperature,
+           {ns::kHubMts100Temperature,
+            R"({"temperature":[{"id":"01008C11","custom":10}]})"},  // < min 50
+           {ns::kHubMts100Temperature, R"({"temperature":[{"id":"01008C11","custom":"215"}]})"},
+           {ns::kHubMts100Temperature,
+            R"({"temperature":[{"id":"01008C11","room":100}]})"},  // not settable
+           {ns::kHubMts100Temperature, R"({"temperature":[{"id":"FFFFFFFF","custom":200}]})"},
+           {ns::kHubMts100Temperature,
+            R"({"temperature":[{"id":"120027D21C19","custom":200}]})"},  // a sensor
+           {ns::kHubMts100Temperature, R"({"temperature":[{"custom":200}]})"},
+           {ns::kHubMts100Temperature, R"({"temperature":5})"},
+           {ns::kHubMts100Temperature, "{}"},
+           {ns::kHubMts100Temperature,
             R"({"temperature":[{"id":"0100783A","custom":200},{"id":"01008C11","custom":1}]})"},
-           {kMode, R"({"mode":[{"id":"01008C11","state":5}]})"},
-           {kMode, R"({"mode":[{"id":"01008C11"}]})"},
-           {kToggleX, R"({"togglex":[{"id":"01008C11","onoff":2}]})"},
-           {kToggleX, R"({"togglex":[{"id":"01008C11","onoff":true}]})"},
+           {ns::kHubMts100Mode, R"({"mode":[{"id":"01008C11","state":5}]})"},
+           {ns::kHubMts100Mode, R"({"mode":[{"id":"01008C11"}]})"},
+           {ns::kHubToggleX, R"({"togglex":[{"id":"01008C11","onoff":2}]})"},
+           {ns::kHubToggleX, R"({"togglex":[{"id":"01008C11","onoff":true}]})"},
            {"Appliance.Hub.Mts100.Adjust", R"({"adjust":[{"id":"01008C11","temperature":600}]})"},
            {"Appliance.Hub.Sensor.Adjust",
             R"({"adjust":[{"id":"120027D21C19","temperature":60}]})"},
@@ -215,8 +217,10 @@ BOOST_AUTO_TEST_CASE(bad_hub_sets_are_refused_and_change_nothing) {
       BOOST_TEST(e.pushes.empty());
     }
   }
-  BOOST_TEST(protocol::to_json(
-                 ask(*d, Method::Get, kTemperature, R"({"temperature":[]})").payload()) == before);
+  BOOST_TEST(
+      protocol::to_json(
+          ask(*d, Method::Get, ns::kHubMts100Temperature, R"({"temperature":[]})").payload()) ==
+      before);
   // Malformed GETs never crash.
   for (const char* payload : {R"({"all":5})", R"({"all":[5,{"id":5},{"id":null}]})", "{}",
                               R"({"all":[{"id":"01008C11"},{"id":"01008C11"}]})"}) {
@@ -229,8 +233,8 @@ BOOST_AUTO_TEST_CASE(hub_togglex_set_and_an_offline_subdevice) {
   auto d = trace_device("msh300-2024");
   bind(*d);
   std::vector<protocol::Message> pushes;
-  auto ack =
-      ask(*d, Method::Set, kToggleX, R"({"togglex":[{"id":"0100783A","onoff":0}]})", kT0, &pushes);
+  auto ack = ask(*d, Method::Set, ns::kHubToggleX, R"({"togglex":[{"id":"0100783A","onoff":0}]})",
+                 kT0, &pushes);
   BOOST_TEST(protocol::to_json(ack.payload()) == "{}");
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
   BOOST_TEST(protocol::to_json(pushes[0].payload()) ==
@@ -242,21 +246,21 @@ BOOST_AUTO_TEST_CASE(hub_togglex_set_and_an_offline_subdevice) {
   BOOST_TEST(off.error.empty());
   auto pushed = parse_all(off.messages);
   BOOST_REQUIRE_EQUAL(pushed.size(), 1u);
-  BOOST_TEST(pushed[0].header.ns == std::string(kOnline));
+  BOOST_TEST(pushed[0].header.ns == std::string(ns::kHubOnline));
   BOOST_TEST(item(pushed[0], "online", kValve2)->operator[]("status").GetInt() == 2);
   BOOST_TEST((*digest_item(*d, kValve2))["status"].GetInt() == 2);
-  auto online = ask(*d, Method::Get, kOnline, R"({"online":[]})");
+  auto online = ask(*d, Method::Get, ns::kHubOnline, R"({"online":[]})");
   BOOST_TEST(item(online, "online", kValve2)->operator[]("status").GetInt() == 2);
   BOOST_TEST(item(online, "online", kValve)->operator[]("status").GetInt() == 1);
   auto all = ask(*d, Method::Get, "Appliance.Hub.Mts100.All", R"({"all":[]})");
   BOOST_TEST(item(all, "all", kValve2)->operator[]("online")["status"].GetInt() == 2);
   // A PUSH query answers the live state too, not the trace's.
-  auto query = ask(*d, Method::Push, kOnline, "{}");
+  auto query = ask(*d, Method::Push, ns::kHubOnline, "{}");
   BOOST_TEST((query.header.method == Method::Push));
   BOOST_TEST(item(query, "online", kValve2)->operator[]("status").GetInt() == 2);
   // It takes no SET and no reading while offline.
-  BOOST_TEST(error_code(ask(*d, Method::Set, kMode, R"({"mode":[{"id":"0100783A","state":1}]})")) ==
-             5000);
+  BOOST_TEST(error_code(ask(*d, Method::Set, ns::kHubMts100Mode,
+                            R"({"mode":[{"id":"0100783A","state":1}]})")) == 5000);
   BOOST_TEST(!d->command({"room", kValve2, "20"}, kT0).error.empty());
   // Back online: status 1, heard from now.
   pushed = parse_all(d->command({"subdevice", kValve2, "online"}, kT0 + 5000).messages);
@@ -284,7 +288,7 @@ BOOST_AUTO_TEST_CASE(sensor_commands_push_what_the_hub_would) {
   // The valve's room reading.
   pushed = parse_all(d->command({"room", kMts150, "21.5"}, kT0).messages);
   BOOST_REQUIRE_EQUAL(pushed.size(), 1u);
-  BOOST_TEST(pushed[0].header.ns == std::string(kTemperature));
+  BOOST_TEST(pushed[0].header.ns == std::string(ns::kHubMts100Temperature));
   BOOST_TEST(item(pushed[0], "temperature", kMts150)->operator[]("room").GetInt() == 215);
   pushed = parse_all(d->command({"window", kMts150, "open"}, kT0).messages);
   BOOST_REQUIRE_EQUAL(pushed.size(), 1u);
@@ -292,15 +296,15 @@ BOOST_AUTO_TEST_CASE(sensor_commands_push_what_the_hub_would) {
   // Smoke: an alarm, then muted by a SET with its muted code; the wrong code is refused.
   pushed = parse_all(d->command({"smoke", kSmokeId, "25"}, kT0).messages);
   BOOST_REQUIRE_EQUAL(pushed.size(), 1u);
-  BOOST_TEST(pushed[0].header.ns == std::string(kSmoke));
+  BOOST_TEST(pushed[0].header.ns == std::string(ns::kHubSensorSmoke));
   BOOST_TEST(item(pushed[0], "smokeAlarm", kSmokeId)->operator[]("status").GetInt() == 25);
-  BOOST_TEST(error_code(ask(*d, Method::Set, kSmoke,
+  BOOST_TEST(error_code(ask(*d, Method::Set, ns::kHubSensorSmoke,
                             R"({"smokeAlarm":[{"id":"28004811B776","status":20}]})")) == 5000);
-  BOOST_TEST(error_code(ask(*d, Method::Set, kSmoke,
+  BOOST_TEST(error_code(ask(*d, Method::Set, ns::kHubSensorSmoke,
                             R"({"smokeAlarm":[{"id":"28004811B776","status":23}]})")) == 5000);
   std::vector<protocol::Message> pushes;
-  auto ack = ask(*d, Method::Set, kSmoke, R"({"smokeAlarm":[{"id":"28004811B776","status":27}]})",
-                 kT0, &pushes);
+  auto ack = ask(*d, Method::Set, ns::kHubSensorSmoke,
+                 R"({"smokeAlarm":[{"id":"28004811B776","status":27}]})", kT0, &pushes);
   BOOST_TEST(protocol::to_json(ack.payload()) == "{}");
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
   BOOST_TEST(item(pushes[0], "smokeAlarm", kSmokeId)->operator[]("status").GetInt() == 27);
@@ -310,13 +314,13 @@ BOOST_AUTO_TEST_CASE(sensor_commands_push_what_the_hub_would) {
   // A test alarm (23) from the all-clear ends by itself a few seconds later.
   d->command({"smoke", kSmokeId, "170"}, kT0);
   pushes.clear();
-  ask(*d, Method::Set, kSmoke, R"({"smokeAlarm":[{"id":"28004811B776","status":23}]})", kT0,
-      &pushes);
+  ask(*d, Method::Set, ns::kHubSensorSmoke, R"({"smokeAlarm":[{"id":"28004811B776","status":23}]})",
+      kT0, &pushes);
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
   BOOST_TEST(item(pushes[0], "smokeAlarm", kSmokeId)->operator[]("status").GetInt() == 23);
   BOOST_TEST(parse_all(d->tick(kT0 + 1000)).empty());
   auto later = parse_all(d->tick(kT0 + 5000));
-  const auto* end = find_ns(later, kSmoke);
+  const auto* end = find_ns(later, ns::kHubSensorSmoke);
   BOOST_REQUIRE(end);
   BOOST_TEST(item(*end, "smokeAlarm", kSmokeId)->operator[]("status").GetInt() == 170);
   BOOST_TEST(!d->command({"smoke", kSmokeId, "99"}, kT0).error.empty());

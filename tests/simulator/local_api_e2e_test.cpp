@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -15,6 +16,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "e2e_support.hpp"
 #include "pairing/certs.hpp"
 #include "pairing/http_client.hpp"
 #include "pairing/lan_scan.hpp"
@@ -32,18 +34,11 @@
 
 using namespace meross;
 using namespace meross::test;
+using namespace meross::sim_test::e2e;
 using namespace std::chrono_literals;
 using protocol::Method;
 
 namespace {
-
-constexpr const char* kKey = "e2e-key";
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct SimDevice {
   std::string uuid, type, mac, http;  // http: "127.0.0.1:PORT"
@@ -136,6 +131,47 @@ struct TlsBroker {
   std::filesystem::path log() const { return dir / "broker.log"; }
 };
 
+// One device of `profile` with its local API, on a plain broker; a move may send it to a second,
+// TLS broker (the simulator trusts its CA) where a bridge listens.
+struct MoveScene {
+  MosquittoBroker first;
+  TlsBroker second;
+  MqttTestClient bridge{second.broker->port()};
+  std::optional<ChildProcess> sim;
+  SimDevice device;
+
+  explicit MoveScene(const std::string& profile, const std::vector<std::string>& extra = {}) {
+    bridge.subscribe("#");
+    std::vector<std::string> args{MEROSS_SIM_BINARY,
+                                  "--broker",
+                                  first.url(),
+                                  "--key",
+                                  kKey,
+                                  "--profile",
+                                  profile,
+                                  "--http",
+                                  "0",
+                                  "--cafile",
+                                  second.certs.ca_cert.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    sim.emplace(args);
+    device = devices_of(*sim, 1)[0];
+  }
+
+  void expect_moved_to(int port) {
+    BOOST_REQUIRE(sim->wait_for_output("device " + device.uuid +
+                                       " moved to 127.0.0.1:" + std::to_string(port)));
+  }
+
+  // The header of the device's Bind SET that reaches the bridge.
+  protocol::Header bind_header(std::chrono::milliseconds timeout) {
+    const auto bind = bridge.wait_for(
+        [&](const auto& m) { return bind_set(m, device.uuid).has_value(); }, timeout);
+    BOOST_REQUIRE(bind);
+    return bind_set(*bind, device.uuid)->header;
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(local_api)
@@ -205,18 +241,11 @@ BOOST_AUTO_TEST_CASE(plain_other_account_and_encrypted_devices_answer_http_like_
 }
 
 BOOST_AUTO_TEST_CASE(config_key_moves_a_device_to_a_tls_broker_with_the_new_key) {
-  MosquittoBroker first;
-  TlsBroker second;
-  const int tls_port = second.tls_port;
-  const auto log = second.log();
-  const auto& certs = second.certs;
-  MqttTestClient bridge(second.broker->port());
-  bridge.subscribe("#");
-
-  ChildProcess sim({MEROSS_SIM_BINARY, "--broker", first.url(), "--key", kKey, "--profile",
-                    "mss310", "--http", "0", "--cafile", certs.ca_cert.string(), "--bind-interval",
-                    "1s"});
-  const auto device = devices_of(sim, 1)[0];
+  MoveScene scene("mss310", {"--bind-interval", "1s"});
+  const int tls_port = scene.second.tls_port;
+  const auto log = scene.second.log();
+  auto& sim = *scene.sim;
+  const auto& device = scene.device;
   BOOST_REQUIRE(sim.wait_for_output("connected " + device.uuid));
 
   // What `meross-bridge move` sends: both brokers the TLS listener, a new key and userId.
@@ -227,19 +256,15 @@ BOOST_AUTO_TEST_CASE(config_key_moves_a_device_to_a_tls_broker_with_the_new_key)
   BOOST_REQUIRE_MESSAGE(ack, (ack ? "" : ack.error().describe()));
   BOOST_TEST((ack->header.method == Method::SetAck));
 
-  BOOST_REQUIRE(sim.wait_for_output("device " + device.uuid +
-                                    " moved to 127.0.0.1:" + std::to_string(tls_port)));
+  scene.expect_moved_to(tls_port);
   BOOST_REQUIRE(
       poll_until([&] { return count_lines(sim.output(), "connected " + device.uuid) >= 2; }, 15s));
 
   // On the new broker: Bind signed with the new key, not the old one.
-  const auto bind =
-      bridge.wait_for([&](const auto& m) { return bind_set(m, device.uuid).has_value(); });
-  BOOST_REQUIRE(bind);
-  const auto header = bind_set(*bind, device.uuid)->header;
+  const auto header = scene.bind_header(10s);
   BOOST_TEST(protocol::verify_sign(header.message_id, "moved-key", header.timestamp, header.sign));
   BOOST_TEST(!protocol::verify_sign(header.message_id, kKey, header.timestamp, header.sign));
-  ack_bind(bridge, device.uuid, "moved-key");
+  ack_bind(scene.bridge, device.uuid, "moved-key");
   BOOST_REQUIRE(sim.wait_for_output("bound " + device.uuid));
 
   // It logged in as firmware does: MQTT 3.1 (p1), fmware:<uuid>_<16>, user = its MAC.
@@ -265,14 +290,8 @@ BOOST_AUTO_TEST_CASE(config_key_moves_a_device_to_a_tls_broker_with_the_new_key)
 }
 
 BOOST_AUTO_TEST_CASE(scan_and_move_handle_firmware_that_refuses_the_ecdhe_exchange) {
-  MosquittoBroker first;
-  TlsBroker second;
-  MqttTestClient bridge(second.broker->port());
-  bridge.subscribe("#");
-  ChildProcess sim({MEROSS_SIM_BINARY, "--broker", first.url(), "--key", kKey, "--profile",
-                    "mss310+statickey", "--http", "0", "--cafile", second.certs.ca_cert.string(),
-                    "--bind-interval", "1s"});
-  const auto device = devices_of(sim, 1)[0];
+  MoveScene scene("mss310+statickey", {"--bind-interval", "1s"});
+  const auto& device = scene.device;
 
   // `scan`: plaintext System.All fails, Ability lists ECDHE, the exchange is refused; System.All
   // read with the static key tells everything.
@@ -290,7 +309,7 @@ BOOST_AUTO_TEST_CASE(scan_and_move_handle_firmware_that_refuses_the_ecdhe_exchan
   BOOST_TEST(d.mac == device.mac);
   BOOST_TEST(d.model == "mss310");
   BOOST_TEST(!d.firmware.empty());
-  BOOST_TEST(d.broker == "127.0.0.1:" + std::to_string(first.port()));
+  BOOST_TEST(d.broker == "127.0.0.1:" + std::to_string(scene.first.port()));
   BOOST_TEST(d.ecdhe);
   BOOST_TEST(d.static_key);
   BOOST_TEST(d.note.empty(), d.note);
@@ -302,19 +321,15 @@ BOOST_AUTO_TEST_CASE(scan_and_move_handle_firmware_that_refuses_the_ecdhe_exchan
   move.key = kKey;
   move.new_key = "moved-key";
   move.user_id = 7;
-  move.broker = "mqtts://127.0.0.1:" + std::to_string(second.tls_port);
+  move.broker = "mqtts://127.0.0.1:" + std::to_string(scene.second.tls_port);
   std::ostringstream move_out, move_err;
   const int code = pairing::run_move(move, move_out, move_err);
   BOOST_TEST_MESSAGE(move_out.str() << move_err.str());
   BOOST_REQUIRE_EQUAL(code, 0);
   BOOST_TEST(move_out.str().find("sent AES-encrypted with the device's static key") !=
              std::string::npos);
-  BOOST_REQUIRE(sim.wait_for_output("device " + device.uuid +
-                                    " moved to 127.0.0.1:" + std::to_string(second.tls_port)));
-  const auto bind =
-      bridge.wait_for([&](const auto& m) { return bind_set(m, device.uuid).has_value(); }, 15s);
-  BOOST_REQUIRE(bind);
-  const auto header = bind_set(*bind, device.uuid)->header;
+  scene.expect_moved_to(scene.second.tls_port);
+  const auto header = scene.bind_header(15s);
   BOOST_TEST(protocol::verify_sign(header.message_id, "moved-key", header.timestamp, header.sign));
 
   // Its HTTP side now wants the static key made from the new key.
@@ -323,29 +338,19 @@ BOOST_AUTO_TEST_CASE(scan_and_move_handle_firmware_that_refuses_the_ecdhe_exchan
   const auto all = moved.request(Method::Get, "Appliance.System.All");
   BOOST_REQUIRE_MESSAGE(all, (all ? "" : all.error().describe()));
   const auto& firmware = all->payload()["all"]["system"]["firmware"];
-  BOOST_TEST(*protocol::int_member(firmware, "port") == second.tls_port);
+  BOOST_TEST(*protocol::int_member(firmware, "port") == scene.second.tls_port);
   BOOST_TEST(*protocol::int_member(firmware, "userId") == 7);
 }
 
 BOOST_AUTO_TEST_CASE(a_moved_device_falls_back_to_the_second_broker) {
-  MosquittoBroker first;
-  TlsBroker second;
-  MqttTestClient bridge(second.broker->port());
-  bridge.subscribe("#");
-  ChildProcess sim({MEROSS_SIM_BINARY, "--broker", first.url(), "--key", kKey, "--profile",
-                    "msl120", "--http", "0", "--cafile", second.certs.ca_cert.string()});
-  const auto device = devices_of(sim, 1)[0];
-  pairing::DeviceClient client(device.http, kKey);
+  MoveScene scene("msl120");
+  pairing::DeviceClient client(scene.device.http, kKey);
   const pairing::BrokerAddress nowhere{"127.0.0.1", free_loopback_port()};
-  const pairing::BrokerAddress target{"127.0.0.1", second.tls_port};
+  const pairing::BrokerAddress target{"127.0.0.1", scene.second.tls_port};
   BOOST_REQUIRE(client.request(Method::Set, "Appliance.Config.Key",
                                pairing::config_key_payload(nowhere, target, "k2", 5)));
-  BOOST_REQUIRE(sim.wait_for_output("device " + device.uuid +
-                                    " moved to 127.0.0.1:" + std::to_string(nowhere.port)));
-  const auto bind =
-      bridge.wait_for([&](const auto& m) { return bind_set(m, device.uuid).has_value(); }, 15s);
-  BOOST_REQUIRE(bind);
-  const auto header = bind_set(*bind, device.uuid)->header;
+  scene.expect_moved_to(nowhere.port);
+  const auto header = scene.bind_header(15s);
   BOOST_TEST(protocol::verify_sign(header.message_id, "k2", header.timestamp, header.sign));
 }
 

@@ -19,6 +19,7 @@
 #include <rapidjson/document.h>
 #include <boost/test/unit_test.hpp>
 
+#include "e2e_support.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/json.hpp"
 #include "protocol/signing.hpp"
@@ -30,19 +31,13 @@
 
 using namespace meross;
 using namespace meross::test;
+using namespace meross::sim_test::e2e;
 using namespace std::chrono_literals;
 using protocol::Method;
 
 namespace {
 
-constexpr const char* kKey = "e2e-key";
 constexpr const char* kReply = "/app/7-e2e/subscribe";
-
-std::int64_t now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string trace_path(const std::string& fragment) {
   for (const auto& path : trace_files()) {

@@ -7,15 +7,14 @@
 #include <boost/test/unit_test.hpp>
 
 #include "device_support.hpp"
+#include "protocol/namespaces.hpp"
 
 using namespace meross;
 using namespace meross::sim_test;
 
 namespace {
 
-constexpr std::string_view kMode = "Appliance.Control.Thermostat.Mode";
-constexpr std::string_view kModeB = "Appliance.Control.Thermostat.ModeB";
-constexpr std::string_view kModeC = "Appliance.Control.Thermostat.ModeC";
+namespace ns = meross::protocol::ns;
 
 // The single channel-0 object of a {"<key>":[…]} payload.
 const protocol::JsonValue& channel0(const protocol::Message& m, const char* key) {
@@ -37,7 +36,7 @@ BOOST_AUTO_TEST_CASE(mts200b_mode_set_answers_the_full_channel_then_pushes_it) {
   auto d = trace_device("mts200b");
   bind(*d);
   // Seeded from the trace's digest (its Mode GETACK recorded an empty list).
-  auto got = ask(*d, Method::Get, kMode, mode_get());
+  auto got = ask(*d, Method::Get, ns::kControlThermostatMode, mode_get());
   const auto& seeded = channel0(got, "mode");
   BOOST_TEST(seeded["mode"].GetInt() == 4);
   BOOST_TEST(seeded["currentTemp"].GetInt() == 210);
@@ -46,8 +45,8 @@ BOOST_AUTO_TEST_CASE(mts200b_mode_set_answers_the_full_channel_then_pushes_it) {
 
   // Manual mode with a new setpoint: targetTemp follows manualTemp; the room is colder: heating.
   std::vector<protocol::Message> pushes;
-  auto ack = ask(*d, Method::Set, kMode, R"({"mode":[{"channel":0,"mode":4,"manualTemp":215}]})",
-                 kT0 + 1000, &pushes);
+  auto ack = ask(*d, Method::Set, ns::kControlThermostatMode,
+                 R"({"mode":[{"channel":0,"mode":4,"manualTemp":215}]})", kT0 + 1000, &pushes);
   BOOST_TEST((ack.header.method == Method::SetAck));
   const auto& full = channel0(ack, "mode");
   BOOST_TEST(full["manualTemp"].GetInt() == 215);
@@ -56,18 +55,20 @@ BOOST_AUTO_TEST_CASE(mts200b_mode_set_answers_the_full_channel_then_pushes_it) {
   BOOST_TEST(full["lmTime"].GetInt64() == (kT0 + 1000) / 1000);
   BOOST_TEST(full["heatTemp"].GetInt() == 200);  // the whole channel, not just what changed
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
-  BOOST_TEST(pushes[0].header.ns == std::string(kMode));
+  BOOST_TEST(pushes[0].header.ns == std::string(ns::kControlThermostatMode));
   BOOST_TEST((pushes[0].header.method == Method::Push));
   BOOST_TEST(protocol::to_json(pushes[0].payload()) == protocol::to_json(ack.payload()));
 
   // Comfort (0) takes heatTemp; changing the active preset moves the target; off stops heating.
-  ack = ask(*d, Method::Set, kMode, R"({"mode":[{"channel":0,"mode":0}]})");
+  ack = ask(*d, Method::Set, ns::kControlThermostatMode, R"({"mode":[{"channel":0,"mode":0}]})");
   BOOST_TEST(channel0(ack, "mode")["targetTemp"].GetInt() == 200);
   BOOST_TEST(channel0(ack, "mode")["state"].GetInt() == 0);
-  ack = ask(*d, Method::Set, kMode, R"({"mode":[{"channel":0,"heatTemp":230}]})");
+  ack = ask(*d, Method::Set, ns::kControlThermostatMode,
+            R"({"mode":[{"channel":0,"heatTemp":230}]})");
   BOOST_TEST(channel0(ack, "mode")["targetTemp"].GetInt() == 230);
   BOOST_TEST(channel0(ack, "mode")["state"].GetInt() == 1);
-  ack = ask(*d, Method::Set, kMode, R"({"mode":[{"channel":0,"mode":2,"onoff":0}]})");
+  ack = ask(*d, Method::Set, ns::kControlThermostatMode,
+            R"({"mode":[{"channel":0,"mode":2,"onoff":0}]})");
   BOOST_TEST(channel0(ack, "mode")["targetTemp"].GetInt() == 180);  // ecoTemp
   BOOST_TEST(channel0(ack, "mode")["onoff"].GetInt() == 0);
   BOOST_TEST(channel0(ack, "mode")["state"].GetInt() == 0);
@@ -88,11 +89,12 @@ BOOST_AUTO_TEST_CASE(thermostat_gets_need_the_list_with_channel_shape) {
     return protocol::to_json(ask(*d, Method::Get, ns, payload).payload());
   };
   // Wrong shapes answer an empty list under the right key (device-families.md §0 rule 1).
-  BOOST_TEST(answer(kMode, R"({"mode":{}})") == R"({"mode":[]})");
-  BOOST_TEST(answer(kMode, R"({"mode":[]})") == R"({"mode":[]})");
-  BOOST_TEST(answer(kMode, "{}") == R"({"mode":[]})");
-  BOOST_TEST(answer(kMode, R"({"mode":[{"channel":7}]})") == R"({"mode":[]})");
-  BOOST_TEST(answer(kMode, R"({"mode":[{"channel":"0"}]})") == R"({"mode":[]})");
+  BOOST_TEST(answer(ns::kControlThermostatMode, R"({"mode":{}})") == R"({"mode":[]})");
+  BOOST_TEST(answer(ns::kControlThermostatMode, R"({"mode":[]})") == R"({"mode":[]})");
+  BOOST_TEST(answer(ns::kControlThermostatMode, "{}") == R"({"mode":[]})");
+  BOOST_TEST(answer(ns::kControlThermostatMode, R"({"mode":[{"channel":7}]})") == R"({"mode":[]})");
+  BOOST_TEST(answer(ns::kControlThermostatMode, R"({"mode":[{"channel":"0"}]})") ==
+             R"({"mode":[]})");
   BOOST_TEST(answer("Appliance.Control.Thermostat.DeadZone", R"({"deadzone":[{"channel":0}]})") ==
              R"({"deadZone":[]})");
   // The right shape answers the channel.
@@ -114,7 +116,8 @@ BOOST_AUTO_TEST_CASE(thermostat_gets_need_the_list_with_channel_shape) {
 BOOST_AUTO_TEST_CASE(bad_thermostat_sets_are_refused_and_change_nothing) {
   auto d = trace_device("mts200b");
   bind(*d);
-  const auto before = protocol::to_json(ask(*d, Method::Get, kMode, mode_get()).payload());
+  const auto before =
+      protocol::to_json(ask(*d, Method::Get, ns::kControlThermostatMode, mode_get()).payload());
   for (const char* payload : {
            R"({"mode":[{"channel":0,"manualTemp":"215"}]})",  // a string
            R"({"mode":[{"channel":0,"manualTemp":21.5}]})",   // a fraction
@@ -127,13 +130,14 @@ BOOST_AUTO_TEST_CASE(bad_thermostat_sets_are_refused_and_change_nothing) {
            R"({"mode":[{"channel":0,"onoff":0},{"channel":0,"mode":9}]})",  // all or nothing
        }) {
     BOOST_TEST_CONTEXT(payload) {
-      const auto e = exchange(*d, Method::Set, kMode, payload);
+      const auto e = exchange(*d, Method::Set, ns::kControlThermostatMode, payload);
       BOOST_REQUIRE_EQUAL(e.answers.size(), 1u);
       BOOST_TEST(error_code(e.answers[0]) == 5000);
       BOOST_TEST(e.pushes.empty());
     }
   }
-  BOOST_TEST(protocol::to_json(ask(*d, Method::Get, kMode, mode_get()).payload()) == before);
+  BOOST_TEST(protocol::to_json(
+                 ask(*d, Method::Get, ns::kControlThermostatMode, mode_get()).payload()) == before);
   // Config namespaces validate against their own bounds.
   const auto calibration = "Appliance.Control.Thermostat.Calibration";
   BOOST_TEST(error_code(ask(*d, Method::Set, calibration,
@@ -212,14 +216,15 @@ BOOST_AUTO_TEST_CASE(never_probe_requests_are_not_answered) {
 BOOST_AUTO_TEST_CASE(mts960_modeb_is_in_hundredths_and_keeps_to_its_control_range) {
   auto d = trace_device("mts960");
   bind(*d);
-  BOOST_TEST(protocol::to_json(ask(*d, Method::Get, kModeB, R"({"modeB":{}})").payload()) ==
+  BOOST_TEST(protocol::to_json(
+                 ask(*d, Method::Get, ns::kControlThermostatModeB, R"({"modeB":{}})").payload()) ==
              R"({"modeB":[]})");
-  auto got = ask(*d, Method::Get, kModeB, R"({"modeB":[{"channel":0}]})");
+  auto got = ask(*d, Method::Get, ns::kControlThermostatModeB, R"({"modeB":[{"channel":0}]})");
   BOOST_TEST(channel0(got, "modeB")["targetTemp"].GetInt() == 1800);
   BOOST_TEST(channel0(got, "modeB")["currentTemp"].GetInt() == 1723);
 
   std::vector<protocol::Message> pushes;
-  auto ack = ask(*d, Method::Set, kModeB,
+  auto ack = ask(*d, Method::Set, ns::kControlThermostatModeB,
                  R"({"modeB":[{"channel":0,"onoff":1,"mode":1,"working":1,"targetTemp":2150}]})",
                  kT0, &pushes);
   const auto& heat = channel0(ack, "modeB");
@@ -227,18 +232,20 @@ BOOST_AUTO_TEST_CASE(mts960_modeb_is_in_hundredths_and_keeps_to_its_control_rang
   BOOST_TEST(heat["state"].GetInt() == 1);  // 17.23 °C < 21.5 °C: relay on
   BOOST_TEST(heat["sensorStatus"].GetInt() == 1);
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
-  BOOST_TEST(pushes[0].header.ns == std::string(kModeB));
+  BOOST_TEST(pushes[0].header.ns == std::string(ns::kControlThermostatModeB));
   BOOST_TEST(protocol::to_json(pushes[0].payload()) == protocol::to_json(ack.payload()));
   // Cooling to 21.5 °C in a 17.23 °C room: relay off (2). Off is onoff 2.
-  ack = ask(*d, Method::Set, kModeB, R"({"modeB":[{"channel":0,"working":2}]})");
+  ack =
+      ask(*d, Method::Set, ns::kControlThermostatModeB, R"({"modeB":[{"channel":0,"working":2}]})");
   BOOST_TEST(channel0(ack, "modeB")["state"].GetInt() == 2);
-  ack = ask(*d, Method::Set, kModeB, R"({"modeB":[{"channel":0,"working":1,"onoff":2}]})");
+  ack = ask(*d, Method::Set, ns::kControlThermostatModeB,
+            R"({"modeB":[{"channel":0,"working":1,"onoff":2}]})");
   BOOST_TEST(channel0(ack, "modeB")["state"].GetInt() == 2);
   // Out of CtlRange (ctlMin 0 .. ctlMax 5000), onoff 0, wrong types: refused.
   for (const char* bad :
        {R"({"modeB":[{"channel":0,"targetTemp":6000}]})", R"({"modeB":[{"channel":0,"onoff":0}]})",
         R"({"modeB":[{"channel":0,"mode":"1"}]})", R"({"modeB":[{"channel":0,"working":3}]})"}) {
-    BOOST_TEST(error_code(ask(*d, Method::Set, kModeB, bad)) == 5000, bad);
+    BOOST_TEST(error_code(ask(*d, Method::Set, ns::kControlThermostatModeB, bad)) == 5000, bad);
   }
   auto range = ask(*d, Method::Get, "Appliance.Control.Thermostat.CtlRange",
                    R"({"ctlRange":[{"channel":0}]})");
@@ -273,7 +280,7 @@ BOOST_AUTO_TEST_CASE(room_and_window_commands_change_the_reading_and_push) {
   BOOST_TEST(room.error.empty());
   auto pushed = parse_all(room.messages);
   BOOST_REQUIRE_EQUAL(pushed.size(), 1u);
-  BOOST_TEST(pushed[0].header.ns == std::string(kMode));
+  BOOST_TEST(pushed[0].header.ns == std::string(ns::kControlThermostatMode));
   BOOST_TEST(channel0(pushed[0], "mode")["currentTemp"].GetInt() == 190);
   BOOST_TEST(channel0(pushed[0], "mode")["state"].GetInt() == 1);  // 19 °C < 21 °C target
   auto window = d->command({"window", "0", "open"}, kT0 + 2000);
@@ -304,16 +311,18 @@ BOOST_AUTO_TEST_CASE(mts300_builtin_profile_runs_modec) {
   auto all = ask(*d, Method::Get, "Appliance.System.All", "{}");
   BOOST_TEST(!all.payload()["all"]["digest"].HasMember("thermostat"));  // no digest (§1.4)
   auto ability = ask(*d, Method::Get, "Appliance.System.Ability", "{}");
-  BOOST_TEST(ability.payload()["ability"].HasMember(std::string(kModeC)));
+  BOOST_TEST(ability.payload()["ability"].HasMember(std::string(ns::kControlThermostatModeC)));
   BOOST_TEST(!ability.payload()["ability"].HasMember("Appliance.Control.ToggleX"));
 
-  auto got = ask(*d, Method::Get, kModeC, R"({"control":[{"channel":0}]})");
+  auto got = ask(*d, Method::Get, ns::kControlThermostatModeC, R"({"control":[{"channel":0}]})");
   BOOST_TEST(channel0(got, "control")["targetTemp"]["heat"].GetInt() == 2100);
-  BOOST_TEST(protocol::to_json(ask(*d, Method::Get, kModeC, R"({"control":{}})").payload()) ==
-             R"({"control":[]})");
+  BOOST_TEST(
+      protocol::to_json(
+          ask(*d, Method::Get, ns::kControlThermostatModeC, R"({"control":{}})").payload()) ==
+      R"({"control":[]})");
 
   std::vector<protocol::Message> pushes;
-  auto ack = ask(*d, Method::Set, kModeC,
+  auto ack = ask(*d, Method::Set, ns::kControlThermostatModeC,
                  R"({"control":[{"channel":0,"mode":1,"work":1,"targetTemp":{"heat":2350}}]})", kT0,
                  &pushes);
   const auto& c = channel0(ack, "control");
@@ -324,7 +333,8 @@ BOOST_AUTO_TEST_CASE(mts300_builtin_profile_runs_modec) {
   BOOST_TEST(c["more"]["humi"].GetInt() == 495);
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
   BOOST_TEST(protocol::to_json(pushes[0].payload()) == protocol::to_json(ack.payload()));
-  ack = ask(*d, Method::Set, kModeC, R"({"control":[{"channel":0,"fan":{"fMode":1,"speed":3}}]})");
+  ack = ask(*d, Method::Set, ns::kControlThermostatModeC,
+            R"({"control":[{"channel":0,"fan":{"fMode":1,"speed":3}}]})");
   BOOST_TEST(channel0(ack, "control")["more"]["fStatus"].GetInt() == 3);
   BOOST_TEST(channel0(ack, "control")["fan"]["hTime"].GetInt() == 99999);
   for (const char* bad : {R"({"control":[{"channel":0,"fan":{"speed":4}}]})",
@@ -332,7 +342,7 @@ BOOST_AUTO_TEST_CASE(mts300_builtin_profile_runs_modec) {
                           R"({"control":[{"channel":0,"targetTemp":{"warm":2000}}]})",
                           R"({"control":[{"channel":0,"targetTemp":9000}]})",
                           R"({"control":[{"channel":0,"mode":4}]})"}) {
-    BOOST_TEST(error_code(ask(*d, Method::Set, kModeC, bad)) == 5000, bad);
+    BOOST_TEST(error_code(ask(*d, Method::Set, ns::kControlThermostatModeC, bad)) == 5000, bad);
   }
   auto room = parse_all(d->command({"room", "0", "25"}, kT0).messages);
   BOOST_REQUIRE_EQUAL(room.size(), 1u);

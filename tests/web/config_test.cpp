@@ -1,0 +1,65 @@
+// [web] in the configuration file: listen, password, ingress_only; bad addresses refused with a
+// message that names the key; the password never in the effective settings.
+#include <boost/test/unit_test.hpp>
+
+#include "bridge/config.hpp"
+
+using namespace meross::bridge;
+
+namespace {
+
+ConfigResult parse(const std::string& web) {
+  return parse_config("[meross]\nkey = \"k\"\n\n[web]\n" + web, "bridge.toml");
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(web_config)
+
+BOOST_AUTO_TEST_CASE(no_section_or_an_empty_listen_means_no_web_page) {
+  const auto none = parse_config("[meross]\nkey = \"k\"\n", "bridge.toml");
+  BOOST_REQUIRE(none.config);
+  BOOST_TEST(none.config->web.listen.empty());
+  const auto empty = parse("listen = \"\"\n");
+  BOOST_REQUIRE(empty.config);
+  BOOST_TEST(empty.config->web.listen.empty());
+}
+
+BOOST_AUTO_TEST_CASE(listen_password_and_ingress_only_are_read) {
+  const auto r =
+      parse("listen = \"0.0.0.0:8099\"\npassword = \"web-pass-81\"\ningress_only = true\n");
+  BOOST_REQUIRE_MESSAGE(r.config, (r.error ? r.error->describe() : ""));
+  BOOST_TEST(r.config->web.host == "0.0.0.0");
+  BOOST_TEST(r.config->web.port == 8099);
+  BOOST_TEST(r.config->web.password == "web-pass-81");
+  BOOST_TEST(r.config->web.ingress_only);
+  const auto settings = effective_settings(*r.config);
+  BOOST_TEST(settings.find("[web]\nlisten = \"0.0.0.0:8099\"\npassword = \"***\"") !=
+             std::string::npos);
+  BOOST_TEST(settings.find("web-pass-81") == std::string::npos);
+
+  const auto v6 = parse("listen = \"[::1]:9000\"\n");
+  BOOST_REQUIRE(v6.config);
+  BOOST_TEST(v6.config->web.host == "::1");
+  BOOST_TEST(v6.config->web.port == 9000);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_listen_address_is_refused_clearly) {
+  for (const char* bad :
+       {"8099", "localhost:8099", "127.0.0.1", "127.0.0.1:", "127.0.0.1:0", "127.0.0.1:65536",
+        "127.0.0.1:80a", "::1:8099", "[nope]:80", "http://127.0.0.1:8099", "127.0.0.1:8099/x"}) {
+    const auto r = parse(std::string("listen = \"") + bad + "\"\n");
+    BOOST_REQUIRE_MESSAGE(!r.config, bad);
+    BOOST_TEST(r.error->key == "web.listen", bad);
+    BOOST_TEST(r.error->line == 5, bad);
+    BOOST_TEST(!r.error->message.empty());
+  }
+  const auto unknown = parse("port = 8099\n");
+  BOOST_REQUIRE(!unknown.config);
+  BOOST_TEST(unknown.error->key == "web.port");
+  const auto type = parse("ingress_only = \"yes\"\n");
+  BOOST_REQUIRE(!type.config);
+  BOOST_TEST(type.error->key == "web.ingress_only");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
