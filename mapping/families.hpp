@@ -121,5 +121,8 @@ bool is_switch_channel(const DeviceProfile& p, int channel);
 
 // light.cpp: the state-topic JSON of a light channel (ToggleX powers lights: toggle.cpp).
 std::string light_state_json(const DeviceProfile& p, const DeviceState& s, int channel);
+// fan.cpp: ToggleX channel `channel` powers a fan (map100 0, mfc100 2): its state, and true;
+// false when the channel is no fan's.
+bool fan_togglex(const DeviceProfile& p, DeviceState& s, int channel, int onoff, StateBatch& out);
 
 }  // namespace meross::mapping::detail

@@ -34,6 +34,8 @@ std::string_view to_string(Component component) {
       return "select";
     case Component::Button:
       return "button";
+    case Component::Fan:
+      return "fan";
   }
   return "sensor";
 }
@@ -230,10 +232,13 @@ using namespace detail;
 
 namespace {
 
+// A select without a category is what a device is for (a diffuser's spray mode): beside it, a
+// light is one thing of two and keeps its name.
 bool is_primary(const Entity& e) {
   return e.category == Category::None &&
          (e.component == Component::Switch || e.component == Component::Light ||
-          e.component == Component::Cover || e.component == Component::Climate);
+          e.component == Component::Cover || e.component == Component::Climate ||
+          e.component == Component::Fan || e.component == Component::Select);
 }
 
 // System.All: digest (or legacy control) states plus identity diagnostics.

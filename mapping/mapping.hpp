@@ -48,9 +48,11 @@ enum class Component {
   BinarySensor,
   Number,
   Select,
-  Button
+  Button,
+  Fan
 };
-// "switch", "light", "sensor", "cover", "climate", "binary_sensor", "number", "select", "button"
+// "switch", "light", "sensor", "cover", "climate", "binary_sensor", "number", "select", "button",
+// "fan"
 std::string_view to_string(Component component);
 
 enum class Category { None, Config, Diagnostic };

@@ -378,7 +378,7 @@ void Fleet::control_line(const std::string& line, std::int64_t now_ms) {
     if (c->device->uuid() == uuid) target = c.get();
   }
   static const std::set<std::string, std::less<>> kDeviceCommands = {
-      "press", "state", "subdevice", "room", "window", "door", "smoke"};
+      "press", "state", "subdevice", "room", "window", "door", "smoke", "presence", "lux"};
   if (!kDeviceCommands.count(command)) {
     spdlog::warn(
         "unknown command '{}' (press, state, subdevice, room, window, door, smoke, quit: see "

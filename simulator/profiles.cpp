@@ -33,6 +33,18 @@ constexpr std::string_view kThermostatAbilities =
     R"("Appliance.Control.Multiple":{"maxCmdNum":5},"Appliance.Control.Bind":{},)"
     R"("Appliance.Control.Unbind":{},"Appliance.Control.Upgrade":{})";
 
+// An msxh0 humidifier (device-families.md §3.2; its trace is not among the fixtures): Control.Spray
+// and the ordinary Control.Light with its own onoff, no relay.
+constexpr std::string_view kHumidifierAbilities =
+    R"("Appliance.Config.Key":{},"Appliance.Config.WifiList":{},"Appliance.Config.Wifi":{},)"
+    R"("Appliance.Config.Trace":{},"Appliance.System.All":{},"Appliance.System.Hardware":{},)"
+    R"("Appliance.System.Firmware":{},"Appliance.System.Debug":{},"Appliance.System.Online":{},)"
+    R"("Appliance.System.Time":{},"Appliance.System.Clock":{},"Appliance.System.Ability":{},)"
+    R"("Appliance.System.Runtime":{},"Appliance.System.Report":{},"Appliance.System.Position":{},)"
+    R"("Appliance.Control.Multiple":{"maxCmdNum":5},"Appliance.Control.Bind":{},)"
+    R"("Appliance.Control.Unbind":{},"Appliance.Control.Upgrade":{},)"
+    R"("Appliance.Control.Spray":{},"Appliance.Control.Light":{"capacity":5})";
+
 struct Builtin {
   std::string_view type, sub_type, hw, fw, chip, compile_time;
   std::string_view extra_abilities;  // appended to `base`
@@ -79,6 +91,24 @@ const std::map<std::string, Builtin, std::less<>>& builtins() {
         R"("light":{"capacity":6,"channel":0,"rgb":16753920,"temperature":50,"luminance":80,)"
         R"("transform":0}})",
         {}}},
+      // An mfc100 ceiling fan with light (device-families.md §4.3; there is no trace of one):
+      // ToggleX 0 power, 1 the light, 2 the fan; Fan levels 0..3 on channel 2.
+      {"mfc100",
+       {"mfc100",
+        "us",
+        "7.0.0",
+        "7.3.14",
+        "rtl8720cf",
+        "2023/05/10-16:31:05",
+        R"("Appliance.Config.WifiX":{},"Appliance.Config.Info":{},"Appliance.System.Clock":{},)"
+        R"("Appliance.Control.Light":{"capacity":4},"Appliance.Control.Fan":{},)"
+        R"("Appliance.Control.Fan.Config":{},"Appliance.Control.PowerRetention":{})",
+        R"({"togglex":[{"channel":0,"onoff":1,"lmTime":0},{"channel":1,"onoff":0,"lmTime":0},)"
+        R"({"channel":2,"onoff":1,"lmTime":0}],"triggerx":[],"timerx":[],)"
+        R"("light":{"capacity":4,"channel":1,"luminance":100,"onoff":0},)"
+        R"("fan":[{"channel":2,"speed":3,"maxSpeed":3}]})",
+        {{"Appliance.Control.Fan.Config", R"({"config":[{"channel":0,"maxSpeed":0}]})"},
+         {"Appliance.Control.PowerRetention", R"({"powerRetention":[{"channel":0,"state":1}]})"}}}},
       {"msg100",
        {"msg100",
         "us",
@@ -93,6 +123,19 @@ const std::map<std::string, Builtin, std::less<>>& builtins() {
         {{"Appliance.GarageDoor.Config",
           R"({"config":{"signalDuration":1000,"buzzerEnable":0,"doorOpenDuration":30000,)"
           R"("doorCloseDuration":30000}})"}}}},
+      {"msxh0",
+       {"msxh0",
+        "us",
+        "3.0.0",
+        "3.1.5",
+        "MT7682",
+        "2020/09/01 17:03:31 GMT +08:00",
+        "",
+        R"({"spray":[{"channel":0,"mode":0,"lmTime":0,"lastMode":1,"onoffTime":0}],)"
+        R"("light":{"onoff":1,"capacity":5,"channel":0,"rgb":4783990,"luminance":100,)"
+        R"("transform":0},"triggerx":[],"timerx":[]})",
+        {},
+        kHumidifierAbilities}},
       {"mts300",
        {"mts300",
         "us",
@@ -148,8 +191,9 @@ const std::vector<std::string>& builtin_profile_names() {
 protocol::Result<std::shared_ptr<DeviceTemplate>> builtin_template(std::string_view profile) {
   auto it = builtins().find(profile);
   if (it == builtins().end()) {
-    return protocol::Error{"profile", "unknown profile '" + std::string(profile) +
-                                          "' (known: msg100, msl120, mss310, mss425f, mts300)"};
+    return protocol::Error{"profile",
+                           "unknown profile '" + std::string(profile) +
+                               "' (known: mfc100, msg100, msl120, mss310, mss425f, msxh0, mts300)"};
   }
   const Builtin& b = it->second;
   std::string all = R"({"all":{"system":{"hardware":{"type":")" + std::string(b.type) +

@@ -48,6 +48,7 @@ void apply_togglex_item(const DeviceProfile& p, DeviceState& s, int channel, int
     out.updates.push_back({key_of("light_", channel), light_state_json(p, s, channel)});
     return;
   }
+  if (fan_togglex(p, s, channel, onoff, out)) return;
   if (is_switch_channel(p, channel)) {
     out.updates.push_back({key_of("switch_", channel), on_off(onoff != 0)});
   }

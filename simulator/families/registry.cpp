@@ -12,6 +12,8 @@ namespace meross::sim::detail {
 
 extern const Family toggle_family;
 extern const Family light_family;
+extern const Family diffuser_family;
+extern const Family fan_family;
 extern const Family garage_door_family;
 extern const Family roller_shutter_family;
 extern const Family electricity_family;
@@ -23,6 +25,7 @@ extern const Family thermostat_config_family;
 extern const Family hub_subdevices_family;
 extern const Family hub_mts100_family;
 extern const Family hub_sensor_family;
+extern const Family presence_family;
 extern const Family unanswered_family;
 
 namespace {
@@ -31,12 +34,14 @@ namespace {
 // The hub type families come after hub_subdevices: they extend its sub-devices.
 constexpr std::array kFamilies{
     &toggle_family,           &light_family,
+    &diffuser_family,         &fan_family,
     &garage_door_family,      &roller_shutter_family,
     &electricity_family,      &system_family,
     &thermostat_mode_family,  &thermostat_modeb_family,
     &thermostat_modec_family, &thermostat_config_family,
     &hub_subdevices_family,   &hub_mts100_family,
-    &hub_sensor_family,       &unanswered_family,
+    &hub_sensor_family,       &presence_family,
+    &unanswered_family,
 };
 
 }  // namespace

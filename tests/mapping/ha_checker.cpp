@@ -86,8 +86,8 @@ const std::set<std::string> kShared{"availability",
                                     "qos",
                                     "encoding"};
 
-const std::set<std::string> kCommandRequired{"switch", "light",  "button",
-                                             "number", "select", "text"};
+const std::set<std::string> kCommandRequired{"switch", "light", "button", "number",
+                                             "select", "text",  "fan"};
 const std::set<std::string> kStateRequired{"sensor", "binary_sensor"};
 
 // Units HA accepts per sensor device class (subset: the classes a Meross bridge emits), and the
@@ -190,6 +190,59 @@ const std::set<std::string> kClimateKeys{"platform",
                                          "temperature_state_topic",
                                          "temperature_unit",
                                          "temp_step"};
+// Keys a fan entity accepts (C-schemas fan.py PLATFORM_SCHEMA_MODERN + entity and availability
+// schemas): a misspelt percentage topic would be a fan whose speed never shows.
+const std::set<std::string> kFanKeys{"platform",
+                                     "name",
+                                     "unique_id",
+                                     "default_entity_id",
+                                     "device",
+                                     "origin",
+                                     "availability",
+                                     "availability_mode",
+                                     "availability_template",
+                                     "availability_topic",
+                                     "payload_available",
+                                     "payload_not_available",
+                                     "enabled_by_default",
+                                     "entity_category",
+                                     "entity_picture",
+                                     "icon",
+                                     "json_attributes_template",
+                                     "json_attributes_topic",
+                                     "qos",
+                                     "retain",
+                                     "encoding",
+                                     "optimistic",
+                                     "state_topic",
+                                     "state_value_template",
+                                     "command_topic",
+                                     "command_template",
+                                     "payload_on",
+                                     "payload_off",
+                                     "percentage_state_topic",
+                                     "percentage_command_topic",
+                                     "percentage_value_template",
+                                     "percentage_command_template",
+                                     "payload_reset_percentage",
+                                     "speed_range_min",
+                                     "speed_range_max",
+                                     "preset_mode_state_topic",
+                                     "preset_mode_command_topic",
+                                     "preset_mode_value_template",
+                                     "preset_mode_command_template",
+                                     "preset_modes",
+                                     "payload_reset_preset_mode",
+                                     "oscillation_state_topic",
+                                     "oscillation_command_topic",
+                                     "oscillation_value_template",
+                                     "oscillation_command_template",
+                                     "payload_oscillation_on",
+                                     "payload_oscillation_off",
+                                     "direction_state_topic",
+                                     "direction_command_topic",
+                                     "direction_value_template",
+                                     "direction_command_template"};
 const std::set<std::string> kHvacModes{"auto", "off",      "cool",     "heat",
                                        "dry",  "fan_only", "heat_cool"};
 const std::set<std::string> kBinarySensorClasses{"battery",
@@ -459,6 +512,35 @@ struct Checker {
     }
   }
 
+  void check_fan(const std::string& where, const JsonValue& e) {
+    for (const auto& m : e.GetObject()) {
+      if (!kFanKeys.count(m.name.GetString())) {
+        fail(where, std::string("'") + m.name.GetString() + "' is not a fan option");
+      }
+    }
+    for (const char* range : {"speed_range_min", "speed_range_max"}) {
+      if (const JsonValue* v = get(e, range); v && (!v->IsInt() || v->GetInt() < 1)) {
+        fail(where, std::string(range) + " must be an integer >= 1");
+      }
+    }
+    const JsonValue* min = get(e, "speed_range_min");
+    const JsonValue* max = get(e, "speed_range_max");
+    if (min && max && min->IsInt() && max->IsInt() && min->GetInt() > max->GetInt()) {
+      fail(where, "speed_range_min must not exceed speed_range_max");
+    }
+    const auto presets = check_options_list(where, e, "preset_modes", false);
+    if (!presets.empty() && !get(e, "preset_mode_command_topic")) {
+      fail(where, "preset_modes need preset_mode_command_topic");
+    }
+    for (const char* pair : {"percentage", "preset_mode", "oscillation", "direction"}) {
+      const std::string command = std::string(pair) + "_command_topic";
+      const std::string state = std::string(pair) + "_state_topic";
+      if (get(e, state.c_str()) && !get(e, command.c_str())) {
+        fail(where, state + " without " + command);
+      }
+    }
+  }
+
   void check_number(const std::string& where, const JsonValue& e) {
     const auto min = number_of(where, e, "min");
     const auto max = number_of(where, e, "max");
@@ -564,6 +646,7 @@ struct Checker {
     check_availability(where, e);
     if (platform == "sensor") check_sensor(where, e);
     if (platform == "climate") check_climate(where, e);
+    if (platform == "fan") check_fan(where, e);
     if (platform == "number") check_number(where, e);
     if (platform == "select") check_options_list(where, e, "options");
     if (platform == "binary_sensor") check_class(where, e, kBinarySensorClasses);

@@ -132,7 +132,9 @@ inline bool firmware_never_answers_get(std::string_view ns, std::string_view pay
   for (std::string_view dropped :
        {"Appliance.Control.Thermostat.Alarm", "Appliance.Control.PhysicalLock",
         "Appliance.Control.Sensor.HistoryX", "Appliance.Mcu.Upgrade", "Appliance.Mcu.Hp110.Preview",
-        "Appliance.Hub.Exception", "Appliance.Hub.Report", "Appliance.Hub.SubdeviceList"}) {
+        "Appliance.Hub.Exception", "Appliance.Hub.Report", "Appliance.Hub.SubdeviceList",
+        // The map100 dropped the connection on each GET (read with a PUSH query).
+        "Appliance.Control.FilterMaintenance"}) {
     if (ns == dropped) return true;
   }
   // Its list form {"delay":[{"channel":0}]} is answered.

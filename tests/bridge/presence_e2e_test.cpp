@@ -1,0 +1,96 @@
+#define BOOST_TEST_MODULE bridge_presence_e2e
+// The ms600 presence sensor as a user runs it (issue 17): `broker-config` → mosquitto with our
+// auth plugin and TLS → meross-sim running the recorded ms600 → the bridge on the generated
+// bridge.toml → Home Assistant's topics. A presence the device PUSHes shows in Home Assistant at
+// once; settings set from Home Assistant reach the device as one signed SET of the changed value
+// (the distance in mm), and the value read back reaches Home Assistant; a distance out of range
+// or no number is refused before anything is sent.
+
+#include <rapidjson/document.h>
+#include <boost/test/unit_test.hpp>
+
+#include "device_tap.hpp"
+#include "protocol/json.hpp"
+#include "sim_cloud.hpp"
+
+using namespace meross;
+using namespace meross::test;
+
+namespace {
+
+constexpr const char* kConfigNs = "Appliance.Control.Presence.Config";
+
+struct Presence : SimulatedCloud {
+  std::string uuid;
+  std::unique_ptr<DeviceTap> wire;
+
+  Presence() {
+    start_sim({"ms600"});
+    uuid = uuid_of("ms600");
+    wire = std::make_unique<DeviceTap>(*this, uuid);
+  }
+
+  // The payloads of the SETs of Presence.Config the bridge sent; each must be signed with the key.
+  std::vector<std::string> config_sets() const {
+    std::vector<std::string> out;
+    for (const auto& set : wire->sets({kConfigNs}))
+      out.push_back(set.payload);
+    return out;
+  }
+
+  // Home Assistant sets `key` to `value`: exactly one more SET, `expected`, goes to the device,
+  // and `shown` comes back on the state topic.
+  void set(const std::string& key, const std::string& value, const std::string& expected,
+           const std::string& shown) {
+    const std::size_t before = config_sets().size();
+    cloud.ha->publish(command_topic(uuid, key), value);
+    BOOST_TEST(wait_until([&] { return config_sets().size() > before; }), key << " " << value);
+    const auto sets = config_sets();
+    BOOST_REQUIRE_EQUAL(sets.size(), before + 1);
+    BOOST_TEST(sets.back() == expected);
+    BOOST_TEST(ha_sees(state_topic(uuid, key), shown), key << " " << value);
+  }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_presence_push_shows_at_once) {
+  Presence h;
+  const auto components = components_of(h.document("meross_" + h.uuid));
+  BOOST_TEST(find(components, "binary_sensor", "occupancy").at("id") == "occupancy_0");
+  BOOST_TEST(find(components, "sensor", "distance").at("id") == "distance_0");
+  // The recorded reading: someone still at 5.76 m, read when the device came online.
+  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "occupancy_0"), "ON"));
+  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "distance_0"), "5.76"));
+  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "motion_0"), "OFF"));
+
+  h.sim->write_stdin("presence " + h.uuid + " 2 1500\n");
+  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "motion_0"), "ON"));
+  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "distance_0"), "1.5"));
+  h.sim->write_stdin("presence " + h.uuid + " 0\n");
+  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "occupancy_0"), "OFF"));
+  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "motion_0"), "OFF"));
+  h.sim->write_stdin("lux " + h.uuid + " 310\n");
+  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "illuminance_0"), "310"));
+}
+
+BOOST_AUTO_TEST_CASE(settings_from_home_assistant_reach_the_device_and_come_back) {
+  Presence h;
+  // The recorded settings, read after discovery.
+  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "no_body_time_0"), "15"));
+  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "detection_distance_0"), "8.1"));
+
+  h.set("no_body_time_0", "30", R"({"config":[{"channel":0,"noBodyTime":{"time":30}}]})", "30");
+  h.set("detection_distance_0", "6.5", R"({"config":[{"channel":0,"distance":{"value":6500}}]})",
+        "6.5");
+  h.set("sensitivity_0", "low", R"({"config":[{"channel":0,"sensitivity":{"level":0}}]})", "low");
+
+  // Out of range, and no number: refused by the bridge, nothing sent.
+  const std::size_t before = h.config_sets().size();
+  h.cloud.ha->publish(command_topic(h.uuid, "detection_distance_0"), "20");
+  h.cloud.ha->publish(command_topic(h.uuid, "detection_distance_0"), "abc");
+  // A command after them shows they were handled (commands are taken in order).
+  h.set("no_body_time_0", "45", R"({"config":[{"channel":0,"noBodyTime":{"time":45}}]})", "45");
+  BOOST_TEST(h.config_sets().size() == before + 1);
+  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "detection_distance_0"), "6.5"));
+}
