@@ -74,6 +74,16 @@ Result<std::optional<std::int64_t>> optional_int(const JsonValue& object, std::s
 Result<std::optional<std::int64_t>> member_int(const JsonValue& payload, std::string_view object,
                                                std::string_view name);
 
+// A command's integer `value` (a JSON number, not a string) within [lo, hi], never clamped.
+Result<std::int64_t> bounded_int(const JsonValue& value, const std::string& field, std::int64_t lo,
+                                 std::int64_t hi);
+// Home Assistant's {"r":..,"g":..,"b":..} colour packed as 0xRRGGBB.
+Result<std::int64_t> packed_rgb(const JsonValue& color);
+
+// Home Assistant's number `command` ("21.5", "-0.5") within [lo, hi]; "abc", "nan" and values
+// out of range are refused, never clamped.
+Result<double> parse_number(std::string_view command, double lo, double hi);
+
 // The channel of an item, default 0; sentinels and negatives give nullopt.
 std::optional<int> channel_of(const JsonValue& item, int fallback = 0);
 

@@ -122,6 +122,45 @@ Result<std::optional<std::int64_t>> member_int(const JsonValue& payload, std::st
   return optional_int(*inner, name, std::string(object));
 }
 
+Result<std::int64_t> bounded_int(const JsonValue& value, const std::string& field, std::int64_t lo,
+                                 std::int64_t hi) {
+  const auto number = protocol::to_int(value);
+  if (!number || value.IsString()) return wrong_type(field, "an integer", value);
+  if (*number < lo || *number > hi) {
+    return Error{field, "out of range " + std::to_string(lo) + ".." + std::to_string(hi)};
+  }
+  return *number;
+}
+
+Result<std::int64_t> packed_rgb(const JsonValue& color) {
+  if (!color.IsObject()) return wrong_type("color", "an object", color);
+  std::int64_t rgb = 0;
+  for (std::string_view channel : {"r", "g", "b"}) {
+    const JsonValue* part = member(color, channel);
+    if (!part) return Error{"color", "unsupported colour: expected r, g and b"};
+    auto value = bounded_int(*part, "color." + std::string(channel), 0, 255);
+    if (!value) return value.error();
+    rgb = (rgb << 8) | *value;
+  }
+  return rgb;
+}
+
+Result<double> parse_number(std::string_view command, double lo, double hi) {
+  command = trim(command);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(command.data(), command.data() + command.size(), value);
+  const Error error{"command",
+                    "expected a number from " + format_number(lo) + " to " + format_number(hi)};
+  if (command.empty() || ec != std::errc{} || end != command.data() + command.size() ||
+      !std::isfinite(value)) {
+    return error;
+  }
+  // HA sends what its own step gives, printed in decimal: allow for that rounding.
+  constexpr double kSlack = 1e-9;
+  if (value < lo - kSlack || value > hi + kSlack) return error;
+  return value;
+}
+
 std::optional<int> channel_of(const JsonValue& item, int fallback) {
   const JsonValue* value = protocol::find_member(item, "channel");
   if (!value) return fallback;

@@ -41,6 +41,14 @@ JsonValue copy_of(const JsonValue& value, Alloc& alloc) {
   return JsonValue(value, alloc);
 }
 
+JsonValue int_object(std::initializer_list<std::pair<std::string_view, std::int64_t>> members,
+                     Alloc& alloc) {
+  JsonValue object(rapidjson::kObjectType);
+  for (const auto& [name, value] : members)
+    set_int(object, name, value, alloc);
+  return object;
+}
+
 namespace {
 
 template <class V>
@@ -102,13 +110,29 @@ std::string wrap(std::string_view key, const JsonValue& value) {
 }
 
 std::string wrap_list(std::string_view key, const std::vector<const JsonValue*>& items) {
-  return object_text([&](Writer& w) {
-    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    w.StartArray();
-    for (const JsonValue* item : items)
-      item->Accept(w);
-    w.EndArray();
-  });
+  return object_text([&](Writer& w) { write_values(w, key, items); });
+}
+
+void write_values(Writer& w, std::string_view key, const std::vector<const JsonValue*>& values) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.StartArray();
+  for (const JsonValue* value : values)
+    value->Accept(w);
+  w.EndArray();
+}
+
+void copy_to_digest(const JsonValue* live, JsonValue& all, std::string_view key,
+                    std::initializer_list<std::string_view> names, Alloc& alloc) {
+  JsonValue* d = member(all, "digest");
+  JsonValue* list = d ? member(*d, key) : nullptr;
+  if (!live || !list || !list->IsArray()) return;
+  for (auto& item : list->GetArray()) {
+    const auto channel = protocol::int_member(item, "channel");
+    const JsonValue* c = channel ? find_channel(*live, *channel) : nullptr;
+    if (!c || !item.IsObject()) continue;
+    for (const std::string_view name : names)
+      set_int(item, name, int_of(*c, name), alloc);
+  }
 }
 
 void write_ints(Writer& w, const JsonValue& state, std::initializer_list<std::string_view> names) {

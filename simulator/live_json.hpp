@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -40,6 +41,9 @@ JsonValue& ensure(JsonValue& object, std::string_view name, rapidjson::Type type
 // An integer member (lenient, protocol::to_int), `fallback` when absent or not an integer.
 std::int64_t int_of(const JsonValue& object, std::string_view name, std::int64_t fallback = 0);
 JsonValue copy_of(const JsonValue& value, Alloc& alloc);
+// An object of the integer members `members`, in their order (a family's seeded list element).
+JsonValue int_object(std::initializer_list<std::pair<std::string_view, std::int64_t>> members,
+                     Alloc& alloc);
 
 // The array member `name` of `object` when it has an element; nullptr when it is empty, not an
 // array, absent, or `object` is nullptr (a family's list of channels, doors, rollers).
@@ -71,6 +75,8 @@ std::string wrap_list(std::string_view key, const std::vector<const JsonValue*>&
 
 // Writes `"name":value` into an object being written.
 void write_member(Writer& w, std::string_view name, const JsonValue& value);
+// Writes `"key":[<values>…]` into an object being written.
+void write_values(Writer& w, std::string_view key, const std::vector<const JsonValue*>& values);
 
 // The text of one JSON object, its members written by `write_members(w)`.
 template <class F>
@@ -100,6 +106,11 @@ void write_list(Writer& w, std::string_view key, const Items& items, F&& write_i
 // Writes `"name":<the integer member name of state>` for each of `names` into an object being
 // written: the firmware's answers copy integer fields of the live state.
 void write_ints(Writer& w, const JsonValue& state, std::initializer_list<std::string_view> names);
+
+// Copies the integer members `names` of each channel of `live` (nullptr: none) into the element
+// of the same channel of the list all.digest.<key>: System.All reports the live state.
+void copy_to_digest(const JsonValue* live, JsonValue& all, std::string_view key,
+                    std::initializer_list<std::string_view> names, Alloc& alloc);
 
 // A strict JSON integer (not a string, not a fraction), as firmware parses setpoints.
 std::optional<std::int64_t> strict_int(const JsonValue& value);

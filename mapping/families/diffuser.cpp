@@ -279,16 +279,6 @@ Result<std::vector<DeviceRequest>> spray_command(const DeviceProfile& p, std::st
   return Error{"command", "expected off, continuous or intermittent"};
 }
 
-Result<std::int64_t> bounded(const JsonValue& value, const std::string& field, std::int64_t lo,
-                             std::int64_t hi) {
-  const auto number = protocol::to_int(value);
-  if (!number || value.IsString()) return wrong_type(field, "an integer", value);
-  if (*number < lo || *number > hi) {
-    return Error{field, "out of range " + std::to_string(lo) + ".." + std::to_string(hi)};
-  }
-  return *number;
-}
-
 Result<std::vector<DeviceRequest>> light_command(const DeviceState& s, std::string_view text) {
   if (!json_nesting_at_most(text, kMaxJsonNesting)) return Error{"command", "nested too deeply"};
   rapidjson::Document doc;
@@ -310,22 +300,15 @@ Result<std::vector<DeviceRequest>> light_command(const DeviceState& s, std::stri
   std::int64_t rgb = remembered(s, "diffuser.light.rgb").value_or(0xffffff);
   if (luminance <= 0) luminance = 100;
   if (const JsonValue* brightness = member(doc, "brightness")) {
-    auto value = bounded(*brightness, "brightness", 1, 100);
+    auto value = bounded_int(*brightness, "brightness", 1, 100);
     if (!value) return value.error();
     luminance = *value;
   }
   const JsonValue* color = member(doc, "color");
   if (color) {
-    if (!color->IsObject()) return wrong_type("color", "an object", *color);
-    std::int64_t packed = 0;
-    for (std::string_view c : {"r", "g", "b"}) {
-      const JsonValue* part = member(*color, c);
-      if (!part) return Error{"color", "unsupported colour: expected r, g and b"};
-      auto value = bounded(*part, "color." + std::string(c), 0, 255);
-      if (!value) return value.error();
-      packed = (packed << 8) | *value;
-    }
-    rgb = packed;
+    auto packed = packed_rgb(*color);
+    if (!packed) return packed.error();
+    rgb = *packed;
     mode = kColourMode;
   }
   if (const JsonValue* effect = member(doc, "effect")) {

@@ -9,8 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
-#include <cmath>
 
 #include "protocol/json_writer.hpp"
 #include "protocol/namespaces.hpp"
@@ -554,22 +552,6 @@ DeviceRequest hub_set(std::string_view ns, std::string_view list_key, std::strin
 
 DeviceRequest hub_get(std::string_view ns, std::string_view list_key, std::string_view id) {
   return get_request(std::string(ns), one_item(list_key, id));
-}
-
-Result<double> parse_number(std::string_view command, double lo, double hi) {
-  command = trim(command);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(command.data(), command.data() + command.size(), value);
-  const Error error{"command",
-                    "expected a number from " + format_number(lo) + " to " + format_number(hi)};
-  if (command.empty() || ec != std::errc{} || end != command.data() + command.size() ||
-      !std::isfinite(value)) {
-    return error;
-  }
-  // HA sends what its own step gives, printed in decimal: allow for that rounding.
-  constexpr double kSlack = 1e-9;
-  if (value < lo - kSlack || value > hi + kSlack) return error;
-  return value;
 }
 
 Entity number_entity(const SubDevice& sub, std::string_view suffix, std::string name,

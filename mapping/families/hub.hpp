@@ -111,8 +111,6 @@ DeviceRequest hub_set(std::string_view ns, std::string_view list_key, std::strin
                       std::string_view field, std::int64_t value);
 // {"<list_key>":[{"id":"<id>"}]}: read one sub-device back.
 DeviceRequest hub_get(std::string_view ns, std::string_view list_key, std::string_view id);
-// A number from an HA command ("21.5", "-0.5"), within [lo, hi].
-Result<double> parse_number(std::string_view command, double lo, double hi);
 
 // --- entities ------------------------------------------------------------------------------------
 

@@ -128,15 +128,6 @@ struct LightCommand {
   std::optional<std::size_t> effect;
 };
 
-Result<int> bounded_int(const JsonValue& value, const std::string& field, int lo, int hi) {
-  const auto number = protocol::to_int(value);
-  if (!number || value.IsString()) return wrong_type(field, "an integer", value);
-  if (*number < lo || *number > hi) {
-    return Error{field, "out of range " + std::to_string(lo) + ".." + std::to_string(hi)};
-  }
-  return static_cast<int>(*number);
-}
-
 Result<LightCommand> parse_command(const DeviceProfile& p, const DeviceState& s,
                                    std::string_view text) {
   if (!json_nesting_at_most(text, kMaxJsonNesting)) {
@@ -166,27 +157,21 @@ Result<LightCommand> parse_command(const DeviceProfile& p, const DeviceState& s,
     if (!(capacity & kLuminance)) return Error{"brightness", "this light has no brightness"};
     auto value = bounded_int(*brightness, "brightness", 1, 100);
     if (!value) return value.error();
-    cmd.brightness = *value;
+    cmd.brightness = static_cast<int>(*value);
   }
   if (const JsonValue* color = member(doc, "color")) {
     if (!color->IsObject()) return wrong_type("color", "an object", *color);
     if (!(capacity & kRgb)) return Error{"color", "this light has no rgb colour mode"};
-    int rgb = 0;
-    for (std::string_view channel : {"r", "g", "b"}) {
-      const JsonValue* c = member(*color, channel);
-      if (!c) return Error{"color", "unsupported colour: expected r, g and b"};
-      auto value = bounded_int(*c, "color." + std::string(channel), 0, 255);
-      if (!value) return value.error();
-      rgb = (rgb << 8) | *value;
-    }
-    cmd.rgb = rgb;
+    auto rgb = packed_rgb(*color);
+    if (!rgb) return rgb.error();
+    cmd.rgb = static_cast<int>(*rgb);
   }
   if (const JsonValue* temp = member(doc, "color_temp")) {
     if (!(capacity & kTemperature))
       return Error{"color_temp", "this light has no colour temperature"};
     auto value = bounded_int(*temp, "color_temp", kMinKelvin, kMaxKelvin);
     if (!value) return value.error();
-    cmd.kelvin = *value;
+    cmd.kelvin = static_cast<int>(*value);
   }
   if (const JsonValue* effect = member(doc, "effect")) {
     if (!effect->IsString()) return wrong_type("effect", "a string", *effect);

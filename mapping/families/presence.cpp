@@ -8,7 +8,6 @@
 // messages of any device without Presence.Config to the hub family, which reads them as before.
 
 #include <array>
-#include <charconv>
 #include <cmath>
 
 #include "mapping/family.hpp"
@@ -252,23 +251,6 @@ void presence_polls(const DeviceProfile& p, const DeviceState&, std::vector<Poll
   out.push_back({PollKind::Slow, std::string(ns::kControlPresenceConfig), std::string(kConfigGet)});
 }
 
-// Home Assistant's number `text` within [lo, hi]; "abc", "nan", "20" for a 12 m range are
-// refused, never clamped.
-Result<double> parse_in(std::string_view text, double lo, double hi) {
-  text = trim(text);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  const Error error{"command",
-                    "expected a number from " + format_number(lo) + " to " + format_number(hi)};
-  if (text.empty() || ec != std::errc{} || end != text.data() + text.size() ||
-      !std::isfinite(value)) {
-    return error;
-  }
-  constexpr double kSlack = 1e-9;  // HA prints its steps in decimal
-  if (value < lo - kSlack || value > hi + kSlack) return error;
-  return value;
-}
-
 Result<std::int64_t> device_value(const Setting& s, std::string_view text) {
   if (is_select(s)) {
     const std::string_view t = trim(text);
@@ -277,7 +259,7 @@ Result<std::int64_t> device_value(const Setting& s, std::string_view text) {
     }
     return Error{"command", "expected one of " + json_names(s)};
   }
-  auto value = parse_in(text, s.lo, s.hi);
+  auto value = parse_number(text, s.lo, s.hi);
   if (!value) return value.error();
   const double scaled = *value * s.units;
   const auto raw = std::llround(scaled);

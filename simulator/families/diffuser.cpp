@@ -29,10 +29,7 @@ const JsonValue* first_item(const JsonValue* value) {
 }
 
 JsonValue reading(std::int64_t value, std::int64_t lm_time, Alloc& a) {
-  JsonValue r(rapidjson::kObjectType);
-  r.AddMember("value", value, a);
-  r.AddMember("lmTime", lm_time, a);
-  return r;
+  return int_object({{"value", value}, {"lmTime", lm_time}}, a);
 }
 
 void seed_diffuser(Context& ctx) {
@@ -44,21 +41,23 @@ void seed_diffuser(Context& ctx) {
   auto& section = ctx.make_section("diffuser", rapidjson::kObjectType);
 
   const JsonValue* l = seen ? first_item(member(*seen, "light")) : nullptr;
-  JsonValue light(rapidjson::kObjectType);
-  light.AddMember("channel", 0, a);
-  light.AddMember("onoff", l ? (int_of(*l, "onoff") ? 1 : 0) : 0, a);
-  light.AddMember("mode", l ? int_of(*l, "mode", 1) : 1, a);
-  light.AddMember("luminance", l ? int_of(*l, "luminance", 100) : 100, a);
-  light.AddMember("rgb", l ? int_of(*l, "rgb", 0xffffff) : 0xffffff, a);
-  light.AddMember("lmTime", l ? int_of(*l, "lmTime") : 0, a);
-  set(section, "light", std::move(light), a);
+  set(section, "light",
+      int_object({{"channel", 0},
+                  {"onoff", l ? (int_of(*l, "onoff") ? 1 : 0) : 0},
+                  {"mode", l ? int_of(*l, "mode", 1) : 1},
+                  {"luminance", l ? int_of(*l, "luminance", 100) : 100},
+                  {"rgb", l ? int_of(*l, "rgb", 0xffffff) : 0xffffff},
+                  {"lmTime", l ? int_of(*l, "lmTime") : 0}},
+                 a),
+      a);
 
   const JsonValue* s = seen ? first_item(member(*seen, "spray")) : nullptr;
-  JsonValue spray(rapidjson::kObjectType);
-  spray.AddMember("channel", 0, a);
-  spray.AddMember("mode", s ? int_of(*s, "mode", 2) : 2, a);
-  spray.AddMember("lmTime", s ? int_of(*s, "lmTime") : 0, a);
-  set(section, "spray", std::move(spray), a);
+  set(section, "spray",
+      int_object({{"channel", 0},
+                  {"mode", s ? int_of(*s, "mode", 2) : 2},
+                  {"lmTime", s ? int_of(*s, "lmTime") : 0}},
+                 a),
+      a);
 
   // An older unit answers zeros (meross_lan#243): kept, as the trace recorded them.
   std::int64_t temperature = kTemperature, humidity = kHumidity, lm_time = 0;
@@ -99,10 +98,7 @@ std::string typed_list(std::string_view key, const JsonValue& item) {
   return object_text([&](Writer& w) {
     w.Key("type");
     w.String("mod100");
-    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    w.StartArray();
-    item.Accept(w);
-    w.EndArray();
+    write_values(w, key, {&item});
   });
 }
 

@@ -24,11 +24,7 @@ namespace ns = meross::protocol::ns;
 constexpr std::int64_t kDefaultMaxSpeed = 3;
 
 JsonValue fan_item(std::int64_t channel, std::int64_t speed, std::int64_t max, Alloc& alloc) {
-  JsonValue item(rapidjson::kObjectType);
-  item.AddMember("channel", channel, alloc);
-  item.AddMember("speed", speed, alloc);
-  item.AddMember("maxSpeed", max, alloc);
-  return item;
+  return int_object({{"channel", channel}, {"speed", speed}, {"maxSpeed", max}}, alloc);
 }
 
 void seed(Context& ctx) {
@@ -56,11 +52,8 @@ void seed(Context& ctx) {
     for (const JsonValue* item : items)
       list.PushBack(copy_of(*item, ctx.alloc()), ctx.alloc());
     if (items.empty()) {
-      JsonValue item(rapidjson::kObjectType);
-      item.AddMember("channel", 0, ctx.alloc());
-      item.AddMember("life", 100, ctx.alloc());
-      item.AddMember("lmTime", 0, ctx.alloc());
-      list.PushBack(item, ctx.alloc());
+      list.PushBack(int_object({{"channel", 0}, {"life", 100}, {"lmTime", 0}}, ctx.alloc()),
+                    ctx.alloc());
     }
   }
 }
@@ -109,10 +102,7 @@ std::optional<Answer> handle_filter(Context& ctx, Method method, const JsonValue
     return std::nullopt;
   }
   if (method == Method::Push && list && payload.IsObject() && payload.ObjectEmpty()) {
-    std::vector<const JsonValue*> items;
-    for (const auto& item : list->GetArray())
-      items.push_back(&item);
-    return Answer{Method::Push, wrap_list("filter", items)};
+    return Answer{Method::Push, wrap("filter", *list)};
   }
   return recorded_answer(ctx, method, ns::kControlFilterMaintenance, payload);
 }
@@ -124,15 +114,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  const JsonValue* live = filled_list(view.section("fan"), "channels");
-  JsonValue* d = member(all, "digest");
-  JsonValue* list = d ? member(*d, "fan") : nullptr;
-  if (!live || !list || !list->IsArray()) return;
-  for (auto& item : list->GetArray()) {
-    const auto channel = protocol::int_member(item, "channel");
-    const JsonValue* c = channel ? find_channel(*live, *channel) : nullptr;
-    if (c && item.IsObject()) set_int(item, "speed", int_of(*c, "speed"), alloc);
-  }
+  copy_to_digest(filled_list(view.section("fan"), "channels"), all, "fan", {"speed"}, alloc);
 }
 
 // stdin "fan <channel> <speed>": the device's own buttons or remote. No PUSH, like the firmware.

@@ -144,17 +144,7 @@ void advance(Context& ctx) {
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  const JsonValue* live = doors(view);
-  JsonValue* d = member(all, "digest");
-  JsonValue* list = d ? member(*d, "garageDoor") : nullptr;
-  if (!live || !list || !list->IsArray()) return;
-  for (auto& item : list->GetArray()) {
-    const auto channel = protocol::int_member(item, "channel");
-    const JsonValue* door = channel ? find_channel(*live, *channel) : nullptr;
-    if (!door || !item.IsObject()) continue;
-    set_int(item, "open", int_of(*door, "open"), alloc);
-    set_int(item, "lmTime", int_of(*door, "lmTime"), alloc);
-  }
+  copy_to_digest(doors(view), all, "garageDoor", {"open", "lmTime"}, alloc);
 }
 
 // The PUSH comes when the door stops (advance).

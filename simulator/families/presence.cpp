@@ -78,11 +78,7 @@ std::string latest_payload(const JsonValue& section, const std::vector<std::stri
     w.StartObject();
     for (const std::string& name : names) {
       const JsonValue* sample = member(section, name);
-      if (!sample) continue;
-      w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-      w.StartArray();
-      sample->Accept(w);
-      w.EndArray();
+      if (sample) write_values(w, name, {sample});
     }
     w.EndObject();
     w.EndObject();

@@ -13,11 +13,7 @@ namespace {
 namespace ns = meross::protocol::ns;
 
 JsonValue channel_item(int channel, int onoff, std::int64_t lm_time, Alloc& alloc) {
-  JsonValue item(rapidjson::kObjectType);
-  item.AddMember("channel", channel, alloc);
-  item.AddMember("onoff", onoff, alloc);
-  item.AddMember("lmTime", lm_time, alloc);
-  return item;
+  return int_object({{"channel", channel}, {"onoff", onoff}, {"lmTime", lm_time}}, alloc);
 }
 
 void seed(Context& ctx) {
@@ -121,18 +117,8 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
 }
 
 void digest(const View& view, JsonValue& all, Alloc& alloc) {
-  const JsonValue* live = filled_list(view.section("togglex"), "channels");
-  JsonValue* d = member(all, "digest");
-  JsonValue* list = d ? member(*d, "togglex") : nullptr;
-  if (live && list && list->IsArray()) {
-    for (auto& item : list->GetArray()) {
-      const auto channel = protocol::int_member(item, "channel");
-      const JsonValue* c = channel ? find_channel(*live, *channel) : nullptr;
-      if (!c || !item.IsObject()) continue;
-      set_int(item, "onoff", int_of(*c, "onoff"), alloc);
-      set_int(item, "lmTime", int_of(*c, "lmTime"), alloc);
-    }
-  }
+  copy_to_digest(filled_list(view.section("togglex"), "channels"), all, "togglex",
+                 {"onoff", "lmTime"}, alloc);
   const JsonValue* toggle = view.section("toggle");
   JsonValue* control = member(all, "control");
   JsonValue* t = control ? member(*control, "toggle") : nullptr;

@@ -7,6 +7,7 @@
 
 #include <mosquitto.h>
 
+#include <memory>
 #include <mutex>
 #include <regex>
 #include <string>
@@ -106,6 +107,22 @@ class DeviceTap {
   mutable std::mutex mutex_;
   bool subscribed_ = false;
   std::vector<std::string> messages_;
+};
+
+// A local cloud running meross-sim with one device of `type` watched on the wire, and the
+// components of its discovery document: what each family end-to-end test starts from.
+struct WatchedDevice : SimulatedCloud {
+  std::string uuid;
+  std::unique_ptr<DeviceTap> tap;
+  std::vector<Component> components;
+
+  void watch(const std::string& type, const std::vector<std::string>& traces,
+             const std::vector<std::string>& extra = {}) {
+    start_sim(traces, extra);
+    uuid = uuid_of(type);
+    tap = std::make_unique<DeviceTap>(*this, uuid);
+    components = components_of(document("meross_" + uuid));
+  }
 };
 
 }  // namespace meross::test

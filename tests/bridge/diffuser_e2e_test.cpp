@@ -27,20 +27,8 @@ namespace {
 
 constexpr const char* kDiffuser = "mod100-1644417922.csv";
 
-// One simulated device of `type` (the mod100 trace, or a built-in profile), watched on the wire.
-struct Simulated : SimulatedCloud {
-  std::string uuid;
-  std::unique_ptr<DeviceTap> tap;
-  std::vector<Component> components;
-
-  void run(const std::string& type, const std::vector<std::string>& traces,
-           const std::vector<std::string>& extra) {
-    start_sim(traces, extra);
-    uuid = uuid_of(type);
-    tap = std::make_unique<DeviceTap>(*this, uuid);
-    components = components_of(document("meross_" + uuid));
-  }
-
+// One simulated device (the mod100 trace, or a built-in profile), watched on the wire.
+struct Simulated : WatchedDevice {
   // Waits until the SETs of `ns` on the wire are `count`; returns the last.
   std::string set_number(const std::string& ns, std::size_t count) {
     std::vector<std::string> seen;
@@ -57,12 +45,12 @@ struct Simulated : SimulatedCloud {
 };
 
 struct Diffuser : Simulated {
-  Diffuser() { run("mod100", {kDiffuser}, {}); }
+  Diffuser() { watch("mod100", {kDiffuser}); }
 };
 
 // The msxh0 humidifier: no trace among the fixtures, the simulator's profile from §3.2.
 struct Humidifier : Simulated {
-  Humidifier() { run("msxh0", {}, {"--profile", "msxh0"}); }
+  Humidifier() { watch("msxh0", {}, {"--profile", "msxh0"}); }
 };
 
 const std::string kSpray = "Appliance.Control.Diffuser.Spray";

@@ -17,16 +17,9 @@ using namespace meross::test;
 
 namespace {
 
-struct Fans : SimulatedCloud {
-  std::string uuid;
-  std::unique_ptr<DeviceTap> tap;
-
+struct Fans : WatchedDevice {
   // The simulated device of `type`, watched on the wire.
-  explicit Fans(const std::string& type) {
-    start_sim({"map100"}, {"--profile", "mfc100"});
-    uuid = uuid_of(type);
-    tap = std::make_unique<DeviceTap>(*this, uuid);
-  }
+  explicit Fans(const std::string& type) { watch(type, {"map100"}, {"--profile", "mfc100"}); }
 
   // "<namespace> <payload>" of each Fan or ToggleX SET on the wire so far, in order.
   std::vector<std::string> sets() const {
@@ -62,12 +55,11 @@ const std::string kToggleX = "Appliance.Control.ToggleX ";
 BOOST_AUTO_TEST_CASE(a_ceiling_fan_speed_from_home_assistant) {
   Fans f("mfc100");
   const std::string& uuid = f.uuid;
-  const auto components = components_of(f.document("meross_" + uuid));
-  const auto fan = find(components, "fan");
+  const auto fan = find(f.components, "fan");
   BOOST_TEST(fan.at("id") == "fan_2");
   BOOST_TEST(fan.at("percentage_command_topic") == command_topic(uuid, "fan_2_speed"));
-  BOOST_TEST(find(components, "light").at("id") == "light_1");
-  BOOST_TEST(find(components, "switch").at("id") == "switch_0");
+  BOOST_TEST(find(f.components, "light").at("id") == "light_1");
+  BOOST_TEST(find(f.components, "switch").at("id") == "switch_0");
   // The built-in profile's digest: the fan runs at 3 of 3.
   BOOST_REQUIRE(f.ha_sees(state_topic(uuid, "fan_2"), "ON"));
   BOOST_REQUIRE(f.ha_sees(state_topic(uuid, "fan_2_speed"), "3"));
@@ -89,8 +81,7 @@ BOOST_AUTO_TEST_CASE(a_ceiling_fan_speed_from_home_assistant) {
 BOOST_AUTO_TEST_CASE(a_purifier_on_off_and_speed_from_home_assistant) {
   Fans f("map100");
   const std::string& uuid = f.uuid;
-  const auto components = components_of(f.document("meross_" + uuid));
-  const auto fan = find(components, "fan");
+  const auto fan = find(f.components, "fan");
   BOOST_TEST(fan.at("id") == "fan_0");
   BOOST_TEST(fan.count("name") == 0u);  // the device's main entity: JSON null
   // The recorded relay is off (the trace's System.All).

@@ -20,20 +20,13 @@ namespace {
 
 constexpr const char* kConfigNs = "Appliance.Control.Presence.Config";
 
-struct Presence : SimulatedCloud {
-  std::string uuid;
-  std::unique_ptr<DeviceTap> wire;
-
-  Presence() {
-    start_sim({"ms600"});
-    uuid = uuid_of("ms600");
-    wire = std::make_unique<DeviceTap>(*this, uuid);
-  }
+struct Presence : WatchedDevice {
+  Presence() { watch("ms600", {"ms600"}); }
 
   // The payloads of the SETs of Presence.Config the bridge sent; each must be signed with the key.
   std::vector<std::string> config_sets() const {
     std::vector<std::string> out;
-    for (const auto& set : wire->sets({kConfigNs}))
+    for (const auto& set : tap->sets({kConfigNs}))
       out.push_back(set.payload);
     return out;
   }
@@ -56,9 +49,8 @@ struct Presence : SimulatedCloud {
 
 BOOST_AUTO_TEST_CASE(a_presence_push_shows_at_once) {
   Presence h;
-  const auto components = components_of(h.document("meross_" + h.uuid));
-  BOOST_TEST(find(components, "binary_sensor", "occupancy").at("id") == "occupancy_0");
-  BOOST_TEST(find(components, "sensor", "distance").at("id") == "distance_0");
+  BOOST_TEST(find(h.components, "binary_sensor", "occupancy").at("id") == "occupancy_0");
+  BOOST_TEST(find(h.components, "sensor", "distance").at("id") == "distance_0");
   // The recorded reading: someone still at 5.76 m, read when the device came online.
   BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "occupancy_0"), "ON"));
   BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "distance_0"), "5.76"));

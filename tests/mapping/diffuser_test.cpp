@@ -23,14 +23,11 @@ const std::string kSpray = "Appliance.Control.Spray";
 // An msxh0 as device-families.md §3.2 describes it (the simulator's built-in profile).
 protocol::DeviceProfile msxh0_profile() {
   return test::profile_from(
-      R"({"all":{"system":{"hardware":{"type":"msxh0","subType":"us","version":"3.0.0",)"
-      R"("chipType":"MT7682","uuid":"2001011234567890123448e1e9aabb09",)"
-      R"("macAddress":"48:e1:e9:aa:bb:09"},"firmware":{"version":"3.1.5","compileTime":"x",)"
-      R"("wifiMac":"aa:bb:cc:dd:ee:ff","innerIp":"192.168.1.9","server":"","port":0,"userId":0},)"
-      R"("time":{"timestamp":1700000000,"timezone":"","timeRule":[]},"online":{"status":1}},)"
-      R"("digest":{"spray":[{"channel":0,"mode":0,"lmTime":0,"lastMode":1,"onoffTime":0}],)"
-      R"("light":{"onoff":1,"capacity":5,"channel":0,"rgb":4783990,"luminance":100,)"
-      R"("transform":0},"triggerx":[],"timerx":[]}}})",
+      test::system_all("msxh0", "2001011234567890123448e1e9aabb09", "48:e1:e9:aa:bb:09", "3.0.0",
+                       "3.1.5",
+                       R"({"spray":[{"channel":0,"mode":0,"lmTime":0,"lastMode":1,"onoffTime":0}],)"
+                       R"("light":{"onoff":1,"capacity":5,"channel":0,"rgb":4783990,)"
+                       R"("luminance":100,"transform":0},"triggerx":[],"timerx":[]})"),
       R"({"ability":{"Appliance.System.All":{},"Appliance.System.Runtime":{},)"
       R"("Appliance.Control.Spray":{},"Appliance.Control.Light":{"capacity":5}}})");
 }

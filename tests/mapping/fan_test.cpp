@@ -10,6 +10,7 @@
 #include "mapping/support.hpp"
 
 using namespace meross;
+using test::sent;
 using test::state_of;
 using test::states;
 
@@ -22,14 +23,12 @@ const std::string kFilter = "Appliance.Control.FilterMaintenance";
 // An mfc100 as §4.3 describes it: ToggleX 0 (power), 1 (light), 2 (fan); fan speed 3 of 3.
 protocol::DeviceProfile mfc100_profile() {
   return test::profile_from(
-      R"({"all":{"system":{"hardware":{"type":"mfc100","subType":"us","version":"7.0.0",)"
-      R"("chipType":"rtl8720cf","uuid":"2301011234567890123448e1e9aabb10",)"
-      R"("macAddress":"48:e1:e9:aa:bb:10"},"firmware":{"version":"7.3.14",)"
-      R"("innerIp":"192.168.1.10","server":"192.168.1.2","port":8883,"userId":1}},)"
-      R"("digest":{"togglex":[{"channel":0,"onoff":1,"lmTime":0},)"
-      R"({"channel":1,"onoff":0,"lmTime":0},{"channel":2,"onoff":1,"lmTime":0}],)"
-      R"("light":{"capacity":4,"channel":1,"luminance":100,"onoff":0},)"
-      R"("fan":[{"channel":2,"speed":3,"maxSpeed":3}],"triggerx":[],"timerx":[]}}})",
+      test::system_all(
+          "mfc100", "2301011234567890123448e1e9aabb10", "48:e1:e9:aa:bb:10", "7.0.0", "7.3.14",
+          R"({"togglex":[{"channel":0,"onoff":1,"lmTime":0},)"
+          R"({"channel":1,"onoff":0,"lmTime":0},{"channel":2,"onoff":1,"lmTime":0}],)"
+          R"("light":{"capacity":4,"channel":1,"luminance":100,"onoff":0},)"
+          R"("fan":[{"channel":2,"speed":3,"maxSpeed":3}],"triggerx":[],"timerx":[]})"),
       R"({"payloadVersion":1,"ability":{"Appliance.System.All":{},"Appliance.System.Ability":{},)"
       R"("Appliance.Control.ToggleX":{},"Appliance.Control.Light":{"capacity":4},)"
       R"("Appliance.Control.Fan":{},"Appliance.Control.Fan.Config":{},)"
@@ -45,19 +44,6 @@ std::vector<std::string> keys_of(const std::vector<mapping::Entity>& entities) {
 
 bool has(const std::vector<std::string>& v, const std::string& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-// The request texts of a command, "<method> <ns> <payload>", in order.
-std::vector<std::string> requests(const protocol::DeviceProfile& p, const mapping::DeviceState& s,
-                                  const std::string& key, const std::string& command) {
-  auto r = mapping::command_to_request(p, s, key, command);
-  BOOST_REQUIRE_MESSAGE(r.ok(), key + " " + command);
-  std::vector<std::string> out;
-  for (const auto& req : *r) {
-    out.push_back(std::string(req.method == protocol::Method::Set ? "SET " : "GET ") + req.ns +
-                  " " + req.payload_json);
-  }
-  return out;
 }
 
 mapping::StateBatch all(const protocol::DeviceProfile& p, mapping::DeviceState& s) {
@@ -117,15 +103,15 @@ BOOST_AUTO_TEST_CASE(a_speed_from_home_assistant_is_the_exact_fan_set) {
   states(p, s, "Appliance.System.All", "GETACK",
          R"({"all":{"digest":{"togglex":[{"channel":2,"onoff":1}],)"
          R"("fan":[{"channel":2,"speed":3,"maxSpeed":3}]}}})");
-  const auto r = requests(p, s, "fan_2_speed", "2");
+  const auto r = sent(p, s, "fan_2_speed", "2");
   BOOST_REQUIRE(r.size() == 3u);
   BOOST_TEST(r[0] == R"(SET Appliance.Control.Fan {"fan":[{"channel":2,"speed":2}]})");
   BOOST_TEST(r[1] == R"(GET Appliance.Control.ToggleX {"togglex":[]})");
   BOOST_TEST(r[2] == R"(GET Appliance.Control.Fan {"fan":[{"channel":2}]})");
   // 0 = off: the relay, the speed kept for next time.
-  BOOST_TEST(requests(p, s, "fan_2_speed", "0")[0] ==
+  BOOST_TEST(sent(p, s, "fan_2_speed", "0")[0] ==
              R"(SET Appliance.Control.ToggleX {"togglex":{"channel":2,"onoff":0}})");
-  BOOST_TEST(requests(p, s, "fan_2", "OFF")[0] ==
+  BOOST_TEST(sent(p, s, "fan_2", "OFF")[0] ==
              R"(SET Appliance.Control.ToggleX {"togglex":{"channel":2,"onoff":0}})");
   // The readback tells the new speed.
   const auto batch =
@@ -208,15 +194,15 @@ BOOST_AUTO_TEST_CASE(the_map100_on_off_and_speed_commands) {
   states(p, s, kToggleX, "PUSH", R"({"togglex":[{"channel":0,"onoff":0}]})");
   states(p, s, kFan, "GETACK", R"({"fan":[{"channel":0,"speed":2,"maxSpeed":3}]})");
   // ON: the relay; the purifier keeps its speed.
-  auto r = requests(p, s, "fan_0", "ON");
+  auto r = sent(p, s, "fan_0", "ON");
   BOOST_TEST(r[0] == R"(SET Appliance.Control.ToggleX {"togglex":{"channel":0,"onoff":1}})");
   BOOST_TEST(r.back() == R"(GET Appliance.Control.Fan {"fan":[{"channel":0}]})");
   // A speed while off: the speed, then the relay on.
-  r = requests(p, s, "fan_0_speed", "3");
+  r = sent(p, s, "fan_0_speed", "3");
   BOOST_REQUIRE(r.size() == 4u);
   BOOST_TEST(r[0] == R"(SET Appliance.Control.Fan {"fan":[{"channel":0,"speed":3}]})");
   BOOST_TEST(r[1] == R"(SET Appliance.Control.ToggleX {"togglex":{"channel":0,"onoff":1}})");
-  r = requests(p, s, "fan_0", "OFF");
+  r = sent(p, s, "fan_0", "OFF");
   BOOST_TEST(r[0] == R"(SET Appliance.Control.ToggleX {"togglex":{"channel":0,"onoff":0}})");
   BOOST_TEST(!mapping::command_to_request(p, s, "switch_0", "ON").ok());
   BOOST_TEST(!mapping::command_to_request(p, s, "fan_0_speed", "150").ok());

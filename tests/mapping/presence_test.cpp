@@ -10,6 +10,7 @@
 using namespace meross;
 using mapping::DeviceState;
 using protocol::DeviceProfile;
+using test::sent;
 using test::state_of;
 
 namespace {
@@ -19,18 +20,6 @@ constexpr const char* kConfig = "Appliance.Control.Presence.Config";
 
 DeviceProfile ms600() {
   return test::trace_profile("ms600");
-}
-
-std::vector<std::string> sent(const DeviceProfile& p, const std::string& key,
-                              const std::string& command) {
-  auto result = mapping::command_to_request(p, {}, key, command);
-  BOOST_REQUIRE_MESSAGE(
-      result.ok(), key + " " + command + ": " + (result.ok() ? "" : result.error().describe()));
-  std::vector<std::string> lines;
-  for (const auto& r : *result) {
-    lines.push_back(std::string(protocol::to_string(r.method)) + " " + r.ns + " " + r.payload_json);
-  }
-  return lines;
 }
 
 void refused(const DeviceProfile& p, const std::string& key, const std::string& command) {
@@ -149,15 +138,17 @@ BOOST_AUTO_TEST_CASE(polls_name_the_data_and_the_channel) {
 
 BOOST_AUTO_TEST_CASE(settings_set_only_the_changed_value) {
   const auto p = ms600();
-  BOOST_TEST(sent(p, "no_body_time_0", "30") == config_set(R"("noBodyTime":{"time":30})"));
-  BOOST_TEST(sent(p, "detection_distance_0", "6") == config_set(R"("distance":{"value":6000})"));
-  BOOST_TEST(sent(p, "detection_distance_0", "0.1") == config_set(R"("distance":{"value":100})"));
-  BOOST_TEST(sent(p, "detection_distance_0", " 12.0 ") ==
+  BOOST_TEST(sent(p, {}, "no_body_time_0", "30") == config_set(R"("noBodyTime":{"time":30})"));
+  BOOST_TEST(sent(p, {}, "detection_distance_0", "6") ==
+             config_set(R"("distance":{"value":6000})"));
+  BOOST_TEST(sent(p, {}, "detection_distance_0", "0.1") ==
+             config_set(R"("distance":{"value":100})"));
+  BOOST_TEST(sent(p, {}, "detection_distance_0", " 12.0 ") ==
              config_set(R"("distance":{"value":12000})"));
-  BOOST_TEST(sent(p, "sensitivity_0", "low") == config_set(R"("sensitivity":{"level":0})"));
-  BOOST_TEST(sent(p, "work_mode_0", "2") == config_set(R"("mode":{"workMode":2})"));
-  BOOST_TEST(sent(p, "test_mode_0", "0") == config_set(R"("mode":{"testMode":0})"));
-  BOOST_TEST(sent(p, "mth2_0", "500") == config_set(R"("mthx":{"mth2":500})"));
+  BOOST_TEST(sent(p, {}, "sensitivity_0", "low") == config_set(R"("sensitivity":{"level":0})"));
+  BOOST_TEST(sent(p, {}, "work_mode_0", "2") == config_set(R"("mode":{"workMode":2})"));
+  BOOST_TEST(sent(p, {}, "test_mode_0", "0") == config_set(R"("mode":{"testMode":0})"));
+  BOOST_TEST(sent(p, {}, "mth2_0", "500") == config_set(R"("mthx":{"mth2":500})"));
 }
 
 BOOST_AUTO_TEST_CASE(out_of_range_and_malformed_commands_are_refused) {

@@ -88,28 +88,30 @@ std::string system(const std::string& type, const std::string& uuid, const std::
 }
 }  // namespace
 
+std::string system_all(const std::string& type, const std::string& uuid, const std::string& mac,
+                       const std::string& hw, const std::string& fw, const std::string& digest) {
+  return R"({"all":{"system":)" + system(type, uuid, mac, hw, fw) + R"(,"digest":)" + digest + "}}";
+}
+
 protocol::DeviceProfile mss425f_profile() {
   std::string togglex;
   for (int c = 0; c <= 4; ++c) {
     togglex += (c ? "," : "") + std::string(R"({"channel":)") + std::to_string(c) + R"(,"onoff":)" +
                (c % 2 ? "1" : "0") + R"(,"lmTime":1700000000})";
   }
-  return profile_from(R"({"all":{"system":)" +
-                          system("mss425f", "2001011234567890123448e1e9aabb01", "48:e1:e9:aa:bb:01",
-                                 "2.0.0", "2.1.4") +
-                          R"(,"digest":{"togglex":[)" + togglex +
-                          R"(],"triggerx":[],"timerx":[]}}})",
-                      std::string(R"({"payloadVersion":1,"ability":{)") + kBaseAbilities + "}}");
+  return profile_from(
+      system_all("mss425f", "2001011234567890123448e1e9aabb01", "48:e1:e9:aa:bb:01", "2.0.0",
+                 "2.1.4", R"({"togglex":[)" + togglex + R"(],"triggerx":[],"timerx":[]})"),
+      std::string(R"({"payloadVersion":1,"ability":{)") + kBaseAbilities + "}}");
 }
 
 protocol::DeviceProfile msl120_profile(int capacity) {
   return profile_from(
-      R"({"all":{"system":)" +
-          system("msl120d", "2001011234567890123448e1e9aabb02", "48:e1:e9:aa:bb:02", "2.0.0",
-                 "2.1.5") +
-          R"(,"digest":{"togglex":[{"channel":0,"onoff":1,"lmTime":1700000000}],)"
-          R"("triggerx":[],"timerx":[],"light":{"capacity":6,"channel":0,"rgb":16711680,)"
-          R"("temperature":100,"luminance":80,"transform":0}}}})",
+      system_all("msl120d", "2001011234567890123448e1e9aabb02", "48:e1:e9:aa:bb:02", "2.0.0",
+                 "2.1.5",
+                 R"({"togglex":[{"channel":0,"onoff":1,"lmTime":1700000000}],)"
+                 R"("triggerx":[],"timerx":[],"light":{"capacity":6,"channel":0,"rgb":16711680,)"
+                 R"("temperature":100,"luminance":80,"transform":0}})"),
       std::string(R"({"payloadVersion":1,"ability":{)") + kBaseAbilities +
           R"(,"Appliance.Control.Light":{"capacity":)" + std::to_string(capacity) + "}}}");
 }
@@ -137,6 +139,19 @@ rapidjson::Document parse(const std::string& text) {
   doc.Parse(text.c_str());
   BOOST_REQUIRE_MESSAGE(!doc.HasParseError(), text);
   return doc;
+}
+
+std::vector<std::string> sent(const protocol::DeviceProfile& profile,
+                              const mapping::DeviceState& state, const std::string& key,
+                              const std::string& command) {
+  auto result = mapping::command_to_request(profile, state, key, command);
+  BOOST_REQUIRE_MESSAGE(
+      result.ok(), key + " " + command + ": " + (result.ok() ? "" : result.error().describe()));
+  std::vector<std::string> lines;
+  for (const auto& r : *result) {
+    lines.push_back(std::string(protocol::to_string(r.method)) + " " + r.ns + " " + r.payload_json);
+  }
+  return lines;
 }
 
 std::string state_of(const mapping::StateBatch& batch, const std::string& key) {

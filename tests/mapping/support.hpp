@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -19,6 +20,11 @@ std::filesystem::path trace_path(const std::string& fragment);
 
 // A profile from System.All and System.Ability payload texts.
 protocol::DeviceProfile profile_from(const std::string& all_json, const std::string& ability_json);
+
+// The System.All payload of a hand-written device: its hardware and firmware (the other system
+// members as a real device reports them) and `digest` (a JSON object).
+std::string system_all(const std::string& type, const std::string& uuid, const std::string& mac,
+                       const std::string& hw, const std::string& fw, const std::string& digest);
 
 // Hand-written, from the shape of real devices (no trace exists for these models):
 // mss425f strip, ToggleX channels 0..4 (four outlets and USB).
@@ -39,6 +45,11 @@ mapping::StateBatch states(const protocol::DeviceProfile& profile, mapping::Devi
 mapping::StateBatch replay(const protocol::DeviceProfile& profile, mapping::DeviceState& state,
                            const std::string& fragment, const std::string& ns,
                            const std::string& method, std::size_t index = 0);
+// The requests `command` on `key` makes, as "SET <namespace> <payload>" lines (a failed
+// requirement when it is refused).
+std::vector<std::string> sent(const protocol::DeviceProfile& profile,
+                              const mapping::DeviceState& state, const std::string& key,
+                              const std::string& command);
 // The payload published for `key` in `batch` ("" when absent, the last one when repeated).
 std::string state_of(const mapping::StateBatch& batch, const std::string& key);
 

@@ -24,6 +24,7 @@ using mapping::Component;
 using mapping::DeviceState;
 using meross::test::entity;
 using meross::test::option;
+using meross::test::sent;
 using protocol::DeviceProfile;
 
 namespace {
@@ -62,19 +63,6 @@ DeviceProfile mts960() {
 }
 std::string all_of(const std::string& trace) {
   return test::load_trace(trace).all_json;
-}
-
-// The requests of a command as "SET <namespace> <payload>" lines.
-std::vector<std::string> sent(const DeviceProfile& p, const DeviceState& s, const std::string& key,
-                              const std::string& command) {
-  auto result = mapping::command_to_request(p, s, key, command);
-  BOOST_REQUIRE_MESSAGE(
-      result.ok(), key + " " + command + ": " + (result.ok() ? "" : result.error().describe()));
-  std::vector<std::string> lines;
-  for (const auto& r : *result) {
-    lines.push_back(std::string(protocol::to_string(r.method)) + " " + r.ns + " " + r.payload_json);
-  }
-  return lines;
 }
 
 std::string refused(const DeviceProfile& p, const DeviceState& s, const std::string& key,
