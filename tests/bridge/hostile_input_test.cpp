@@ -63,14 +63,8 @@ void bind_and_discover(Harness& h, const Mss310& d, std::int64_t clock_offset = 
   h.device_messages_from.clear();
 }
 
-// How most cases begin: one mss310 bound and discovered, with what is logged from the start.
-struct DiscoveredPlug {
-  DiscoveredPlug() { bind_and_discover(h, d); }
-  meross::test::LogCapture logs;
-  Harness h;
-  Mss310 d;
-  const test::FakeDeviceIdentity& dev = d.device;
-};
+// How most cases begin: one mss310 bound and discovered.
+using DiscoveredPlug = test::Discovered<Harness, Mss310>;
 
 std::string togglex(int onoff) {
   return R"({"togglex":[{"channel":0,"onoff":)" + std::to_string(onoff) + "}]}";

@@ -14,6 +14,7 @@
 #include "bridge/registry.hpp"
 #include "bridge/session.hpp"
 #include "device_messages.hpp"
+#include "log_capture.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/namespaces.hpp"
 #include "protocol/trace.hpp"
@@ -132,6 +133,18 @@ struct RegistryHarness {
     BOOST_REQUIRE(requests_for(asked, std::string(protocol::ns::kSystemAll)).size() == 1u);
     answer_discovery(dev, trace, asked, clock);
   }
+};
+
+// How most registry cases begin: a device bound and discovered by the test file's own
+// bind_and_discover(harness, device) (found by argument-dependent lookup), with what is logged
+// captured from the start.
+template <class Harness, class Device>
+struct Discovered {
+  Discovered() { bind_and_discover(h, d); }
+  LogCapture logs;
+  Harness h;
+  Device d;
+  const FakeDeviceIdentity& dev = d.device;
 };
 
 }  // namespace meross::test
