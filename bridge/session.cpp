@@ -473,6 +473,8 @@ void DeviceSession::maybe_profile_learned(Now now) {
   if (!discovering_ || !got_all_ || !got_ability_) return;
   discovering_ = false;
   profile_complete_ = true;
+  rediscover_at_.reset();
+  rediscovery_backoff_ = {};
   spdlog::info("{}: profile learned: {} hw {} fw {}, {} abilities", label_, profile_->type,
                profile_->hardware_version, profile_->firmware_version, profile_->abilities.size());
   listener_.profile_learned(*this);
@@ -510,6 +512,10 @@ void DeviceSession::tick(Now now) {
   if (resync_at_ && *resync_at_ <= now.mono) {
     resync_at_.reset();
     resync(now);
+  }
+  if (rediscover_at_ && *rediscover_at_ <= now.mono) {
+    rediscover_at_.reset();
+    if (online() && !profile_complete_) start_discovery(now);
   }
   // Before the retries, which the device takes only once bound.
   if (bind_check_at_ && *bind_check_at_ <= now.mono) {
@@ -573,11 +579,6 @@ void DeviceSession::on_request_failed(const std::string&, const Pending& p, Now 
     spdlog::warn("{}: no answer to {} {} after {} attempts", label_, protocol::to_string(p.method),
                  p.ns, p.attempts);
   }
-  if (p.purpose == Purpose::Discovery) {
-    if (p.ns == ns::kSystemAbility) got_ability_ = true;
-    if (p.ns == ns::kSystemAll) discovering_ = false;
-    maybe_profile_learned(now);
-  }
   if (p.purpose == Purpose::TimeSet) {
     // Try again sooner than the daily check.
     next_time_check_ =
@@ -589,10 +590,39 @@ void DeviceSession::on_request_failed(const std::string&, const Pending& p, Now 
     spdlog::warn(
         "{}: offline (silent since {})", label_,
         format_duration(std::chrono::duration_cast<Duration>(now.mono - last_heard_)) + " ago");
-    // Nothing else to wait for from a device that is gone.
+    // Nothing else to wait for from a device that is gone; it is read again when it is back.
     pending_.clear();
     discovering_ = false;
+    rediscover_at_.reset();
+    return;
   }
+  if (p.purpose == Purpose::Discovery) discovery_unanswered(p.ns, now);
+}
+
+void DeviceSession::discovery_unanswered(std::string_view what, Now now) {
+  if (profile_complete_) {
+    // A re-read after a reconnect: the abilities learned before still stand.
+    if (what == ns::kSystemAbility) {
+      got_ability_ = true;
+      maybe_profile_learned(now);
+    } else {
+      discovering_ = false;
+    }
+    return;
+  }
+  // The device speaks but its answers do not reach us (or our requests not it): a broker queue
+  // that overflowed, a bridge that fell behind. Ask again later rather than never.
+  discovering_ = false;
+  if (rediscover_at_ && *rediscover_at_ > now.mono) return;  // the other request of the round
+  const Duration first = settings_.request_timeout * settings_.max_attempts;
+  rediscovery_backoff_ =
+      rediscovery_backoff_ == Duration{}
+          ? first
+          : std::min(rediscovery_backoff_ * 2, settings_.rediscovery_backoff_max);
+  rediscover_at_ = now.mono + rediscovery_backoff_;
+  ++counters_.rediscoveries;
+  spdlog::warn("{}: not discovered ({} unanswered); asking again in {}", label_,
+               printable(what, 64), format_duration(rediscovery_backoff_));
 }
 
 std::optional<TimePoint> DeviceSession::next_wakeup() const {
@@ -605,6 +635,7 @@ std::optional<TimePoint> DeviceSession::next_wakeup() const {
   if (online() && !heartbeat_sent_) consider(last_heard_ + settings_.availability_timeout);
   if (next_time_check_) consider(*next_time_check_);
   if (resync_at_) consider(*resync_at_);
+  if (rediscover_at_) consider(*rediscover_at_);
   if (bind_check_at_) consider(*bind_check_at_);
   return next;
 }

@@ -91,6 +91,10 @@ struct SessionSettings {
   // Home Assistant knows the device (it is configured): its availability stays retained when it
   // goes offline. For other devices only once their profile was learned (see announce()).
   bool known = false;
+  // A discovery round that went unanswered while the device kept speaking (a broker or bridge
+  // that dropped requests under load) is started again after a back-off that doubles from
+  // request_timeout × max_attempts up to this: a device is never given up on for good.
+  Duration rediscovery_backoff_max = std::chrono::minutes(5);
   // Where devices of one model share their ability list; null = each keeps its own.
   protocol::AbilityPool* ability_pool = nullptr;
 };
@@ -215,6 +219,8 @@ class DeviceSession {
   // Ids of pending requests due by `due_by`, in the order they were first sent.
   std::vector<std::string> pending_in_order(TimePoint due_by) const;
   void start_discovery(Now now);
+  // A discovery request ran out of attempts while the device is still online.
+  void discovery_unanswered(std::string_view what, Now now);
   void resync(Now now);
   void acknowledge_unheard_bind(Now now);
   void heard(Now now);
@@ -243,6 +249,8 @@ class DeviceSession {
 
   std::optional<TimePoint> resync_at_;      // schedule_resync()
   std::optional<TimePoint> bind_check_at_;  // the resync unanswered by then: answer a Bind
+  std::optional<TimePoint> rediscover_at_;  // a discovery round went unanswered: try again
+  Duration rediscovery_backoff_{};          // the wait before the last rediscover_at_
 
   std::optional<protocol::DeviceProfile> profile_;
   std::optional<protocol::Abilities> abilities_;  // shared with the profile and the pool

@@ -62,6 +62,7 @@ struct Counters {
   std::uint64_t requests_sent = 0;       // requests (first attempts)
   std::uint64_t request_retries = 0;
   std::uint64_t request_failures = 0;  // requests that ran out of attempts
+  std::uint64_t rediscoveries = 0;     // discovery rounds started again after going unanswered
   // Device messages dated outside the timestamp window around the device's clock: dropped.
   std::uint64_t stale = 0;
   // Messages whose header names another device than the topic they came on, and Binds whose

@@ -554,6 +554,63 @@ BOOST_AUTO_TEST_CASE(unanswered_requests_are_retried_then_the_device_goes_offlin
   BOOST_TEST(requests_for(back, "Appliance.System.Ability").size() == 1u);
 }
 
+// Issue 19: under load a broker drops requests while the device keeps pushing. Its discovery
+// runs out of attempts, yet it is online: asked again after a back-off that doubles, never given
+// up on for good, and discovered once an answer gets through.
+BOOST_AUTO_TEST_CASE(a_device_whose_discovery_went_unanswered_is_asked_again_after_a_back_off) {
+  Harness h;
+  Mss310 d;
+  h.bind(d.device, kWall);
+  BOOST_REQUIRE(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
+  // The device speaks every second; none of our requests gets an answer.
+  const auto speak_for = [&](int seconds) {
+    std::vector<Sent> out;
+    for (int i = 0; i < seconds; ++i) {
+      h.advance(1s);
+      h.push(d.device, "Appliance.Control.ToggleX",
+             R"({"togglex":[{"channel":0,"onoff":1}]})", h.now.wall);
+      for (auto& s : h.sent())
+        out.push_back(std::move(s));
+    }
+    return out;
+  };
+  // Three attempts of 2 s each, then a first back-off of 3 × 2 s.
+  auto sent = speak_for(6);
+  BOOST_TEST(h.count().request_failures == 2u);  // Ability and All
+  BOOST_TEST(h.count().rediscoveries == 1u);
+  BOOST_TEST(h.registry->find(d.device.uuid)->online());
+  sent = speak_for(5);
+  BOOST_TEST(requests_for(sent, "Appliance.System.All").empty());
+  sent = speak_for(1);
+  BOOST_TEST(requests_for(sent, "Appliance.System.Ability").size() == 1u);
+  BOOST_TEST(requests_for(sent, "Appliance.System.All").size() == 1u);
+
+  // Unanswered again: the wait doubles (12 s).
+  sent = speak_for(6 + 11);
+  BOOST_TEST(h.count().rediscoveries == 2u);
+  BOOST_TEST(requests_for(sent, "Appliance.System.All", Method::Get).size() == 2u);  // retries
+  sent = speak_for(1);
+  const auto all = requests_for(sent, "Appliance.System.All");
+  BOOST_REQUIRE(all.size() == 1u);
+  BOOST_TEST(h.learned.empty());
+
+  // System.All gets through but System.Ability does not: not a profile yet (a device without
+  // its abilities would appear with no entities); asked again.
+  h.deliver(d.device.publish_topic(),
+            d.device.reply(all.front()->message.header, d.trace.all_json, h.now.wall));
+  sent = speak_for(6);
+  BOOST_TEST(h.learned.empty());
+  BOOST_TEST(h.count().rediscoveries == 3u);
+  sent = speak_for(24);
+  BOOST_REQUIRE(requests_for(sent, "Appliance.System.Ability").size() == 1u);
+  h.answer_discovery(d.device, d.trace, sent, h.now.wall);
+  BOOST_TEST(h.learned.size() == 1u);
+  // Learned: nothing more is scheduled for discovery.
+  sent = speak_for(60);
+  BOOST_TEST(requests_for(sent, "Appliance.System.Ability").empty());
+  BOOST_TEST(h.count().rediscoveries == 3u);
+}
+
 BOOST_FIXTURE_TEST_CASE(silence_leads_to_one_probe_then_offline, DiscoveredPlug) {
   h.sent();
   const auto* s = h.registry->find(d.device.uuid);

@@ -103,6 +103,7 @@ function renderBridge() {
     ["Signature failures", b.counters.signature_failures],
     ["Dropped", b.counters.dropped],
     ["Unanswered requests", b.counters.unanswered],
+    ["Discoveries asked again", b.counters.rediscoveries],
     ["Refused devices", b.counters.refused],
     ["Rejected commands", b.counters.rejected],
   ];
