@@ -1,6 +1,7 @@
-// The only list of device families. Adding one: its file in this directory and its two lines
-// here (the declaration and its place in kFamilies). The order is the order entities are
-// discovered in and messages are mapped in; changing it changes what Home Assistant sees.
+// The only list of device families. Adding one: its file in this directory, defining
+// `const Family <name>_family`, and its line in MEROSS_FAMILIES below. The order is the order
+// entities are discovered in and messages are mapped in; changing it changes what Home Assistant
+// sees.
 
 #include <array>
 
@@ -8,26 +9,30 @@
 
 namespace meross::mapping::detail {
 
-extern const Family toggle_family;
-extern const Family light_family;
-extern const Family diffuser_family;
-extern const Family fan_family;
-extern const Family garage_door_family;
-extern const Family roller_shutter_family;
-extern const Family thermostat_family;
-extern const Family electricity_family;
-extern const Family consumption_family;
-extern const Family presence_family;
-extern const Family hub_family;
-extern const Family diagnostics_family;
+// One line per family, in registry order. A macro list, so that the one line gives both the
+// declaration and the place in kFamilies.
+#define MEROSS_FAMILIES(FAMILY) \
+  FAMILY(toggle)                \
+  FAMILY(light)                 \
+  FAMILY(diffuser)              \
+  FAMILY(fan)                   \
+  FAMILY(garage_door)           \
+  FAMILY(roller_shutter)        \
+  FAMILY(thermostat)            \
+  FAMILY(electricity)           \
+  FAMILY(consumption)           \
+  FAMILY(presence)              \
+  FAMILY(hub)                   \
+  FAMILY(diagnostics)
+
+#define MEROSS_FAMILY_DECLARATION(name) extern const Family name##_family;
+#define MEROSS_FAMILY_ADDRESS(name) &name##_family,
+
+MEROSS_FAMILIES(MEROSS_FAMILY_DECLARATION)
 
 namespace {
 
-constexpr std::array kFamilies{
-    &toggle_family,      &light_family,          &diffuser_family,   &fan_family,
-    &garage_door_family, &roller_shutter_family, &thermostat_family, &electricity_family,
-    &consumption_family, &presence_family,       &hub_family,        &diagnostics_family,
-};
+constexpr std::array kFamilies{MEROSS_FAMILIES(MEROSS_FAMILY_ADDRESS)};
 
 }  // namespace
 

@@ -1,5 +1,5 @@
-// The only list of simulated device families. Adding one: its file in this directory and its
-// two lines here (the declaration and its place in kFamilies). The order is the order families
+// The only list of simulated device families. Adding one: its file in this directory, defining
+// `const Family <name>_family`, and its line in MEROSS_FAMILIES below. The order is the order families
 // seed (a family may read the sections seeded before it), are asked to press a button or take a
 // stdin command, and write the `state` command's JSON.
 
@@ -10,39 +10,37 @@
 
 namespace meross::sim::detail {
 
-extern const Family toggle_family;
-extern const Family light_family;
-extern const Family diffuser_family;
-extern const Family fan_family;
-extern const Family garage_door_family;
-extern const Family roller_shutter_family;
-extern const Family electricity_family;
-extern const Family system_family;
-extern const Family thermostat_mode_family;
-extern const Family thermostat_modeb_family;
-extern const Family thermostat_modec_family;
-extern const Family thermostat_config_family;
-extern const Family hub_subdevices_family;
-extern const Family hub_mts100_family;
-extern const Family hub_sensor_family;
-extern const Family presence_family;
-extern const Family unanswered_family;
+// One line per family, in registry order. A macro list, so that the one line gives both the
+// declaration and the place in kFamilies. thermostat_config comes after the mode families: it
+// seeds one item per channel they have. The hub type families come after hub_subdevices: they
+// extend its sub-devices.
+#define MEROSS_FAMILIES(FAMILY) \
+  FAMILY(toggle)                \
+  FAMILY(light)                 \
+  FAMILY(diffuser)              \
+  FAMILY(fan)                   \
+  FAMILY(garage_door)           \
+  FAMILY(roller_shutter)        \
+  FAMILY(electricity)           \
+  FAMILY(system)                \
+  FAMILY(thermostat_mode)       \
+  FAMILY(thermostat_modeb)      \
+  FAMILY(thermostat_modec)      \
+  FAMILY(thermostat_config)     \
+  FAMILY(hub_subdevices)        \
+  FAMILY(hub_mts100)            \
+  FAMILY(hub_sensor)            \
+  FAMILY(presence)              \
+  FAMILY(unanswered)
+
+#define MEROSS_FAMILY_DECLARATION(name) extern const Family name##_family;
+#define MEROSS_FAMILY_ADDRESS(name) &name##_family,
+
+MEROSS_FAMILIES(MEROSS_FAMILY_DECLARATION)
 
 namespace {
 
-// thermostat_config comes after the mode families: it seeds one item per channel they have.
-// The hub type families come after hub_subdevices: they extend its sub-devices.
-constexpr std::array kFamilies{
-    &toggle_family,           &light_family,
-    &diffuser_family,         &fan_family,
-    &garage_door_family,      &roller_shutter_family,
-    &electricity_family,      &system_family,
-    &thermostat_mode_family,  &thermostat_modeb_family,
-    &thermostat_modec_family, &thermostat_config_family,
-    &hub_subdevices_family,   &hub_mts100_family,
-    &hub_sensor_family,       &presence_family,
-    &unanswered_family,
-};
+constexpr std::array kFamilies{MEROSS_FAMILIES(MEROSS_FAMILY_ADDRESS)};
 
 }  // namespace
 
