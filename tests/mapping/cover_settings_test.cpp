@@ -11,6 +11,7 @@ using namespace meross;
 using mapping::DeviceState;
 using protocol::DeviceProfile;
 using test::recorded;
+using test::refused;
 using test::sent;
 using test::state_of;
 using test::states;
@@ -20,11 +21,6 @@ namespace {
 constexpr const char* kConfig = "Appliance.GarageDoor.Config";
 constexpr const char* kMultiple = "Appliance.GarageDoor.MultipleConfig";
 constexpr const char* kShutterConfig = "Appliance.RollerShutter.Config";
-
-void refused(const DeviceProfile& p, const std::string& key, const std::string& command) {
-  BOOST_TEST(!mapping::command_to_request(p, {}, key, command).ok(),
-             key << " accepted '" << command << "'");
-}
 
 bool wrongly_typed(const DeviceProfile& p, const std::string& ns, const std::string& payload) {
   DeviceState s;
