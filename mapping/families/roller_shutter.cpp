@@ -12,6 +12,9 @@
 // State's "idle" that follows completes it ("closed"). Asked the other way round, "idle" would
 // come with the position of the poll before, and a closing shutter would show "open" for a
 // moment.
+//
+// Settings: the two travel times as config numbers in s (the device keeps ms), read with the
+// other slow polls and right after a SET; they are also the travel times above.
 
 #include <algorithm>
 #include <charconv>
@@ -55,6 +58,18 @@ std::string shutter_json(const ShutterState& s) {
          "}";
 }
 
+// RollerShutter.Config's travel times (device-families.md §7.7), channel 0.
+constexpr travel::Setting kSettings[] = {
+    {"open_time", "signalOpen", "Open travel time", 1, 60, 1},
+    {"close_time", "signalClose", "Close travel time", 1, 60, 1},
+};
+
+std::string setting_key(const travel::Setting& s) {
+  return key_of("shutter_" + std::string(s.key) + "_", 0);
+}
+
+constexpr std::string_view kConfigGet = R"({"config":{}})";
+
 void shutter_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (!has_shutter(p)) return;
   Entity e;
@@ -70,32 +85,38 @@ void shutter_entities(const DeviceProfile& p, const DeviceState&, std::vector<En
                {"position_open", "100"},
                {"position_closed", "0"}};
   out.push_back(std::move(e));
+  if (!p.has_ability(ns::kRollerShutterConfig)) return;
+  for (const auto& s : kSettings)
+    out.push_back(travel::setting_entity(s, setting_key(s), std::string(s.name)));
 }
 
-// RollerShutter.Config: only the travel times are kept (ms).
-void read_config(DeviceState& s, const JsonValue& payload) {
+// RollerShutter.Config: the travel times, kept (ms) for the polls and shown as settings.
+std::optional<Error> read_config(DeviceState& s, const JsonValue& payload, StateBatch& out) {
   const JsonValue* config = member(payload, "config");
-  if (!config) return;
-  (void)for_each_item(*config, "config", [&](const JsonValue& item) {
-    const auto channel = channel_of(item);
-    if (!channel) return;
-    for (const auto& [field, what] :
-         {std::pair{"signalOpen", "open_ms"}, std::pair{"signalClose", "close_ms"}}) {
-      auto value = optional_int(item, field, "config");
-      if (!value || !*value || **value <= 0) continue;
-      s.numbers["roller_shutter." + std::to_string(*channel) + "." + what] =
-          travel::clamped_ms(**value);
-    }
-  });
+  if (!config) return std::nullopt;  // a SETACK: the GET after it reads the value back
+  return for_each_item_until_error(
+      *config, "config",
+      [&](const JsonValue& item, const std::string& path) -> std::optional<Error> {
+        const auto channel = channel_of(item);
+        if (!channel || *channel != 0) return std::nullopt;
+        for (const auto& [field, what] :
+             {std::pair{"signalOpen", "open_ms"}, std::pair{"signalClose", "close_ms"}}) {
+          auto value = optional_int(item, field, path);
+          if (!value) return value.error();
+          if (*value && **value > 0) {
+            s.numbers["roller_shutter." + std::to_string(*channel) + "." + what] =
+                travel::clamped_ms(**value);
+          }
+        }
+        return travel::read_settings(
+            kSettings, item, path, [&](const travel::Setting& st) { return setting_key(st); }, out);
+      });
 }
 
 std::optional<Error> shutter_states(const DeviceProfile& p, DeviceState& s, std::string_view ns,
                                     const JsonValue& payload, StateBatch& out) {
   if (!has_shutter(p)) return std::nullopt;
-  if (ns == ns::kRollerShutterConfig) {
-    read_config(s, payload);
-    return std::nullopt;
-  }
+  if (ns == ns::kRollerShutterConfig) return read_config(s, payload, out);
   const bool position = ns == ns::kRollerShutterPosition;
   const std::string field = position ? "position" : "state";
   const JsonValue* items = member(payload, field);
@@ -142,8 +163,11 @@ void shutter_polls(const DeviceProfile& p, const DeviceState& s, std::vector<Pol
                      interval, window});
   out.push_back(Poll{PollKind::Slow, std::string(ns::kRollerShutterState), R"({"state":[]})",
                      interval, window});
+  // The travel times change only from the app or the bridge: read at start, every slow interval
+  // (5 min; meross_lan reads them every 300 s) and after each SET (shutter_keyed_command).
   if (p.has_ability(ns::kRollerShutterConfig)) {
-    out.push_back(Poll{PollKind::Slow, std::string(ns::kRollerShutterConfig), R"({"config":{}})"});
+    out.push_back(
+        Poll{PollKind::Slow, std::string(ns::kRollerShutterConfig), std::string(kConfigGet)});
   }
 }
 
@@ -172,6 +196,24 @@ Result<std::vector<DeviceRequest>> shutter_command(const DeviceProfile&, int cha
       get_request(std::string(ns::kRollerShutterState), R"({"state":[]})")};
 }
 
+// A travel time's SET, a dict as the firmware takes it (device-families.md §7.7), then the GET
+// that reads it back; or the cover's command.
+Result<std::vector<DeviceRequest>> shutter_keyed_command(const DeviceProfile& p, const DeviceState&,
+                                                         std::string_view key,
+                                                         std::string_view command) {
+  if (const auto channel = channel_in_key(key, "shutter_"))
+    return shutter_command(p, *channel, command);
+  for (const auto& s : kSettings) {
+    if (setting_key(s) != key || !p.has_ability(ns::kRollerShutterConfig)) continue;
+    auto value = travel::device_value(s, command);
+    if (!value) return value.error();
+    return std::vector<DeviceRequest>{
+        travel::config_set(ns::kRollerShutterConfig, 0, false, s.field, *value),
+        get_request(std::string(ns::kRollerShutterConfig), std::string(kConfigGet))};
+  }
+  return Error{"entity", "no shutter setting '" + std::string(key) + "'"};
+}
+
 constexpr std::string_view kNamespaces[] = {ns::kRollerShutterPosition, ns::kRollerShutterState,
                                             ns::kRollerShutterConfig};
 
@@ -186,9 +228,7 @@ const Family roller_shutter_family{
                const JsonValue& payload, const Context&,
                StateBatch& out) { return shutter_states(p, s, ns, payload, out); },
     .polls = shutter_polls,
-    .command_key = "shutter_",
-    .command = [](const DeviceProfile& p, const DeviceState&, int channel,
-                  std::string_view command) { return shutter_command(p, channel, command); },
+    .keyed_command = shutter_keyed_command,
 };
 
 }  // namespace meross::mapping::detail

@@ -3,9 +3,13 @@
 // The contact changes when the door stops. A door moved by a SET stops without a PUSH, as
 // meross_lan's emulator does and as firmware over MQTT may (meross_lan#415): GETs tell where it
 // is. A door moved by its button PUSHes when it stops. Section "garageDoor":
-// {"dictShape":bool,"doors":[{channel,open,lmTime,moving,target,doneAtMs,pushWhenDone}]}.
+// {"dictShape":bool,"doors":[{channel,open,lmTime,moving,target,doneAtMs,pushWhenDone}],
+// "config":{<GarageDoor.Config>},"multipleConfig":[<MultipleConfig item per door>]}, the settings
+// seeded from the recorded GETACKs (else meross-protocol.md §5.10's examples) and answered by
+// travel_config.hpp.
 
 #include "protocol/namespaces.hpp"
+#include "simulator/families/travel_config.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
@@ -58,6 +62,23 @@ void seed(Context& ctx) {
     dict_shape = true;
   }
   set(section, "dictShape", JsonValue(dict_shape), ctx.alloc());
+  using travel_config::Shape;
+  if (ctx.has(ns::kGarageDoorConfig)) {
+    travel_config::seed(ctx, section, "config", ns::kGarageDoorConfig, Shape::Device,
+                        R"({"signalDuration":1000,"buzzerEnable":0,"doorOpenDuration":30000,)"
+                        R"("doorCloseDuration":30000})");
+  }
+  if (ctx.has(ns::kGarageDoorMultipleConfig)) {
+    std::string doors_config = "[";
+    for (const auto& door : list.GetArray()) {
+      if (doors_config.size() > 1) doors_config += ',';
+      doors_config += R"({"channel":)" + std::to_string(int_of(door, "channel")) +
+                      R"(,"doorEnable":1,"signalOpen":3000,"signalClose":3000,)"
+                      R"("doorOpenDuration":15000,"doorCloseDuration":15000,"buzzerEnable":0})";
+    }
+    travel_config::seed(ctx, section, "multipleConfig", ns::kGarageDoorMultipleConfig,
+                        Shape::PerChannel, doors_config + "]");
+  }
 }
 
 bool dict_shape(const JsonValue& section) {
@@ -104,8 +125,22 @@ bool push_when_done(const JsonValue& door) {
   return p && p->IsTrue();
 }
 
+std::optional<Answer> handle_config(Context& ctx, Method method, std::string_view ns,
+                                    const JsonValue& payload) {
+  const bool per_door = ns == ns::kGarageDoorMultipleConfig;
+  JsonValue* section = ctx.section("garageDoor");
+  JsonValue* live = section ? member(*section, per_door ? "multipleConfig" : "config") : nullptr;
+  auto answer = live ? travel_config::handle(ctx, *live,
+                                             per_door ? travel_config::Shape::PerChannel
+                                                      : travel_config::Shape::Device,
+                                             method, payload)
+                     : std::nullopt;
+  return answer ? answer : recorded_answer(ctx, method, ns, payload);
+}
+
 std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
+  if (ns != ns::kGarageDoorState) return handle_config(ctx, method, ns, payload);
   JsonValue* section = ctx.section("garageDoor");
   JsonValue* list = filled_list(section, "doors");
   if (!list) return recorded_answer(ctx, method, ns, payload);
@@ -173,7 +208,8 @@ void summary(const View& view, Writer& w) {
   });
 }
 
-constexpr std::string_view kNamespaces[] = {ns::kGarageDoorState};
+constexpr std::string_view kNamespaces[] = {ns::kGarageDoorState, ns::kGarageDoorConfig,
+                                            ns::kGarageDoorMultipleConfig};
 
 }  // namespace
 

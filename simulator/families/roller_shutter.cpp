@@ -4,12 +4,15 @@
 // when it starts nor when it stops, as meross_lan's emulator: the requester reads it. One the
 // button started PUSHes State when it starts, State and Position when it stops. Section
 // "rollerShutter": {"lastMs":…,"rollers":[{channel,position (fractional),target,state,lmTime,
-// push}]}.
+// push}],"config":[<RollerShutter.Config item>]}, the travel times seeded from the recorded GETACK
+// (else meross-protocol.md §5.11's) and answered by travel_config.hpp. The simulated travel
+// keeps DeviceTemplate::roller_travel_ms whatever they say: tests choose how long it takes.
 
 #include <algorithm>
 #include <cmath>
 
 #include "protocol/namespaces.hpp"
+#include "simulator/families/travel_config.hpp"
 #include "simulator/family.hpp"
 
 namespace meross::sim::detail {
@@ -54,6 +57,11 @@ void seed(Context& ctx) {
     }
   }
   if (list.Empty()) add(0, 0);
+  if (ctx.has(ns::kRollerShutterConfig)) {
+    travel_config::seed(ctx, section, "config", ns::kRollerShutterConfig,
+                        travel_config::Shape::PerChannel,
+                        R"([{"channel":0,"signalOpen":50000,"signalClose":50000}])");
+  }
 }
 
 void write_position(const JsonValue& roller, Writer& w) {
@@ -133,6 +141,13 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view ns,
                              const JsonValue& payload) {
   JsonValue* list = rollers(ctx);
   if (!list) return recorded_answer(ctx, method, ns, payload);
+  if (ns == ns::kRollerShutterConfig) {
+    JsonValue* config = member(*ctx.section("rollerShutter"), "config");
+    auto answer = config ? travel_config::handle(ctx, *config, travel_config::Shape::PerChannel,
+                                                 method, payload)
+                         : std::nullopt;
+    return answer ? answer : recorded_answer(ctx, method, ns, payload);
+  }
   if (method == Method::Get) {
     return Answer{Method::GetAck, ns == ns::kRollerShutterPosition ? position_payload(*list)
                                                                    : state_payload(*list)};
@@ -177,7 +192,8 @@ void summary(const View& view, Writer& w) {
   });
 }
 
-constexpr std::string_view kNamespaces[] = {ns::kRollerShutterPosition, ns::kRollerShutterState};
+constexpr std::string_view kNamespaces[] = {ns::kRollerShutterPosition, ns::kRollerShutterState,
+                                            ns::kRollerShutterConfig};
 
 }  // namespace
 

@@ -123,6 +123,27 @@ struct WatchedDevice : SimulatedCloud {
     tap = std::make_unique<DeviceTap>(*this, uuid);
     components = components_of(document("meross_" + uuid));
   }
+
+  // The payloads of the SETs of `ns` the bridge sent; each must be signed with the key.
+  std::vector<std::string> set_payloads(std::string_view ns) const {
+    std::vector<std::string> out;
+    for (const auto& set : tap->sets({ns}))
+      out.push_back(set.payload);
+    return out;
+  }
+
+  // Home Assistant sets `key` to `value`: exactly one more SET of `ns`, `expected`, goes to the
+  // device, and `shown` comes back on the state topic.
+  void set_from_ha(std::string_view ns, const std::string& key, const std::string& value,
+                   const std::string& expected, const std::string& shown) {
+    const std::size_t before = set_payloads(ns).size();
+    cloud.ha->publish(command_topic(uuid, key), value);
+    BOOST_TEST(wait_until([&] { return set_payloads(ns).size() > before; }), key << " " << value);
+    const auto sets = set_payloads(ns);
+    BOOST_REQUIRE_EQUAL(sets.size(), before + 1);
+    BOOST_TEST(sets.back() == expected);
+    BOOST_TEST(ha_sees(state_topic(uuid, key), shown), key << " " << value);
+  }
 };
 
 }  // namespace meross::test

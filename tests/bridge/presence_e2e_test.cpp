@@ -23,25 +23,11 @@ constexpr const char* kConfigNs = "Appliance.Control.Presence.Config";
 struct Presence : WatchedDevice {
   Presence() { watch("ms600", {"ms600"}); }
 
-  // The payloads of the SETs of Presence.Config the bridge sent; each must be signed with the key.
-  std::vector<std::string> config_sets() const {
-    std::vector<std::string> out;
-    for (const auto& set : tap->sets({kConfigNs}))
-      out.push_back(set.payload);
-    return out;
-  }
+  std::vector<std::string> config_sets() const { return set_payloads(kConfigNs); }
 
-  // Home Assistant sets `key` to `value`: exactly one more SET, `expected`, goes to the device,
-  // and `shown` comes back on the state topic.
   void set(const std::string& key, const std::string& value, const std::string& expected,
            const std::string& shown) {
-    const std::size_t before = config_sets().size();
-    cloud.ha->publish(command_topic(uuid, key), value);
-    BOOST_TEST(wait_until([&] { return config_sets().size() > before; }), key << " " << value);
-    const auto sets = config_sets();
-    BOOST_REQUIRE_EQUAL(sets.size(), before + 1);
-    BOOST_TEST(sets.back() == expected);
-    BOOST_TEST(ha_sees(state_topic(uuid, key), shown), key << " " << value);
+    set_from_ha(kConfigNs, key, value, expected, shown);
   }
 };
 

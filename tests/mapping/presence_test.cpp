@@ -10,6 +10,7 @@
 using namespace meross;
 using mapping::DeviceState;
 using protocol::DeviceProfile;
+using test::refused;
 using test::sent;
 using test::state_of;
 
@@ -20,11 +21,6 @@ constexpr const char* kConfig = "Appliance.Control.Presence.Config";
 
 DeviceProfile ms600() {
   return test::trace_profile("ms600");
-}
-
-void refused(const DeviceProfile& p, const std::string& key, const std::string& command) {
-  BOOST_TEST(!mapping::command_to_request(p, {}, key, command).ok(),
-             key << " accepted '" << command << "'");
 }
 
 std::vector<std::string> config_set(const std::string& group) {

@@ -154,6 +154,12 @@ std::vector<std::string> sent(const protocol::DeviceProfile& profile,
   return lines;
 }
 
+void refused(const protocol::DeviceProfile& profile, const std::string& key,
+             const std::string& command) {
+  BOOST_TEST(!mapping::command_to_request(profile, {}, key, command).ok(),
+             key << " accepted '" << command << "'");
+}
+
 std::string state_of(const mapping::StateBatch& batch, const std::string& key) {
   std::string found;
   for (const auto& u : batch.updates) {

@@ -50,6 +50,9 @@ mapping::StateBatch replay(const protocol::DeviceProfile& profile, mapping::Devi
 std::vector<std::string> sent(const protocol::DeviceProfile& profile,
                               const mapping::DeviceState& state, const std::string& key,
                               const std::string& command);
+// Checks that `command` on `key` is refused (a failed check naming both when it is not).
+void refused(const protocol::DeviceProfile& profile, const std::string& key,
+             const std::string& command);
 // The payload published for `key` in `batch` ("" when absent, the last one when repeated).
 std::string state_of(const mapping::StateBatch& batch, const std::string& key);
 
