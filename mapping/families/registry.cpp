@@ -19,6 +19,7 @@ extern const Family electricity_family;
 extern const Family consumption_family;
 extern const Family presence_family;
 extern const Family hub_family;
+extern const Family device_settings_family;
 extern const Family diagnostics_family;
 
 namespace {
@@ -26,7 +27,8 @@ namespace {
 constexpr std::array kFamilies{
     &toggle_family,      &light_family,          &diffuser_family,   &fan_family,
     &garage_door_family, &roller_shutter_family, &thermostat_family, &electricity_family,
-    &consumption_family, &presence_family,       &hub_family,        &diagnostics_family,
+    &consumption_family, &presence_family,       &hub_family,        &device_settings_family,
+    &diagnostics_family,
 };
 
 }  // namespace
