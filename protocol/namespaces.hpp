@@ -10,6 +10,7 @@
 namespace meross::protocol::ns {
 
 inline constexpr std::string_view kConfigKey = "Appliance.Config.Key";
+inline constexpr std::string_view kConfigOverTemp = "Appliance.Config.OverTemp";
 
 inline constexpr std::string_view kControlBind = "Appliance.Control.Bind";
 inline constexpr std::string_view kControlConsumptionConfig = "Appliance.Control.ConsumptionConfig";
@@ -23,6 +24,7 @@ inline constexpr std::string_view kControlElectricityX = "Appliance.Control.Elec
 inline constexpr std::string_view kControlFan = "Appliance.Control.Fan";
 inline constexpr std::string_view kControlFilterMaintenance = "Appliance.Control.FilterMaintenance";
 inline constexpr std::string_view kControlLight = "Appliance.Control.Light";
+inline constexpr std::string_view kControlOverTemp = "Appliance.Control.OverTemp";
 inline constexpr std::string_view kControlPhysicalLock = "Appliance.Control.PhysicalLock";
 inline constexpr std::string_view kControlPresenceConfig = "Appliance.Control.Presence.Config";
 inline constexpr std::string_view kControlSensorLatestX = "Appliance.Control.Sensor.LatestX";

@@ -66,6 +66,8 @@ std::optional<Error> diagnostic_states(const DeviceProfile& p, std::string_view 
   }
   auto mode = member_int(payload, "DNDMode", "mode");
   if (!mode) return mode.error();
+  // Any other mode would be shown as "LED off" without meaning it.
+  if (*mode && **mode != 0 && **mode != 1) return Error{"DNDMode.mode", "out of range 0..1"};
   if (*mode && p.has_ability("Appliance.System.DNDMode")) {
     out.updates.push_back({"led", on_off(**mode == 0)});
   }

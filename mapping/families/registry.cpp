@@ -23,6 +23,7 @@ namespace meross::mapping::detail {
   FAMILY(consumption)           \
   FAMILY(presence)              \
   FAMILY(hub)                   \
+  FAMILY(device_settings)       \
   FAMILY(diagnostics)
 
 #define MEROSS_FAMILY_DECLARATION(name) extern const Family name##_family;

@@ -2,7 +2,8 @@
 // (Thermostat.Mode, 0.1 °C), mts960 (Thermostat.ModeB, 0.01 °C) and mts300 (Thermostat.ModeC,
 // 0.01 °C). Each gets a climate entity and, where its abilities list them, its readings
 // (temperature, humidity, open window) and settings (Calibration, DeadZone, Frost, Overheat,
-// HoldAction, Screen.Brightness, PhysicalLock, TempUnit) as config numbers, switches and selects.
+// HoldAction, Screen.Brightness, TempUnit) as config numbers, switches and selects. The child
+// lock (PhysicalLock) is the device_settings family's, as on every device that has one.
 //
 // Three tables drive it (thermostat.hpp says which file holds which):
 //   kFields    what the payloads carry. Each field is checked (type, range) and remembered in
@@ -48,9 +49,6 @@ constexpr Namespace kNamespaces[] = {
     {"Appliance.Control.Thermostat.Overheat", "overheat", true, true},
     {"Appliance.Control.Thermostat.HoldAction", "holdAction", true, true},
     {"Appliance.Control.Screen.Brightness", "brightness", true, true},
-    // Read only by a PUSH-query (§0 rule 2), which a Poll cannot send, and its GET drops the
-    // connection (trace mts200b): neither polled nor read back. The device PUSHes it on change.
-    {"Appliance.Control.PhysicalLock", "lock", false, false},
     {"Appliance.Control.TempUnit", "tempUnit", true, true},
 };
 

@@ -106,7 +106,6 @@ constexpr Field kFields[] = {
     {"holdAction.mode", Kind::Int, 0, 2},
     {"brightness.operation", Kind::Tenths, 0, 1000},
     {"brightness.standby", Kind::Tenths, 0, 1000},
-    {"lock.onoff", Kind::Int, 0, 1},
     {"tempUnit.tempUnit", Kind::Int, 1, 2},
 };
 

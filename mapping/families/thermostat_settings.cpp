@@ -1,7 +1,7 @@
 // The Wi-Fi thermostats' entities besides the climate (thermostat.hpp): their readings
 // (temperature, humidity, open window, overheat status) and settings (Calibration, DeadZone,
-// Frost, Overheat, HoldAction, Screen.Brightness, PhysicalLock, TempUnit) as config numbers,
-// switches and selects. Each shows one remembered field (kEntities); a command writes the field
+// Frost, Overheat, HoldAction, Screen.Brightness, TempUnit) as config numbers, switches and
+// selects. Each shows one remembered field (kEntities); a command writes the field
 // back with the list-with-channel SET all these namespaces take.
 
 #include <algorithm>
@@ -133,7 +133,6 @@ constexpr Spec kEntities[] = {
            100, 12.5, false),
     number("standby_brightness_#", "brightness.standby", Look::Brightness, "Standby brightness", 0,
            100, 12.5, false),
-    show("child_lock_#", "lock.onoff", Look::Switch, "Child lock"),
     // What the screen shows; the protocol stays in °C either way (§0 rule 6).
     choice("display_unit_#", "tempUnit.tempUnit", Look::Choice, "Display unit",
            {"celsius", "fahrenheit"}, 1),

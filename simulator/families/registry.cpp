@@ -1,7 +1,7 @@
 // The only list of simulated device families. Adding one: its file in this directory, defining
-// `const Family <name>_family`, and its line in MEROSS_FAMILIES below. The order is the order families
-// seed (a family may read the sections seeded before it), are asked to press a button or take a
-// stdin command, and write the `state` command's JSON.
+// `const Family <name>_family`, and its line in MEROSS_FAMILIES below. The order is the order
+// families seed (a family may read the sections seeded before it), are asked to press a button or
+// take a stdin command, and write the `state` command's JSON.
 
 #include <array>
 #include <map>
@@ -31,6 +31,7 @@ namespace meross::sim::detail {
   FAMILY(hub_mts100)            \
   FAMILY(hub_sensor)            \
   FAMILY(presence)              \
+  FAMILY(over_temp)             \
   FAMILY(unanswered)
 
 #define MEROSS_FAMILY_DECLARATION(name) extern const Family name##_family;

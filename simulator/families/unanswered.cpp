@@ -19,6 +19,9 @@ constexpr std::string_view kNamespaces[] = {
     "Appliance.Hub.Report",
     "Appliance.Hub.SubdeviceList",
     ns::kControlThermostatCompressorDelay,
+    // Lists the feature on plugs, but its GET drops the connection (mss110, mss305 traces):
+    // Config.OverTemp is the one that answers.
+    ns::kControlOverTemp,
 };
 
 // CompressorDelay answers its list form {"delay":[{"channel":0}]}; only `{}` drops (mts960).

@@ -10,6 +10,8 @@
 #include "mapping/support.hpp"
 
 using namespace meross;
+using test::has;
+using test::keys_of;
 using test::sent;
 using test::state_of;
 using test::states;
@@ -33,17 +35,6 @@ protocol::DeviceProfile mfc100_profile() {
       R"("Appliance.Control.ToggleX":{},"Appliance.Control.Light":{"capacity":4},)"
       R"("Appliance.Control.Fan":{},"Appliance.Control.Fan.Config":{},)"
       R"("Appliance.Control.PowerRetention":{}}})");
-}
-
-std::vector<std::string> keys_of(const std::vector<mapping::Entity>& entities) {
-  std::vector<std::string> out;
-  for (const auto& e : entities)
-    out.push_back(e.key);
-  return out;
-}
-
-bool has(const std::vector<std::string>& v, const std::string& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
 }
 
 mapping::StateBatch all(const protocol::DeviceProfile& p, mapping::DeviceState& s) {

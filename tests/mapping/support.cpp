@@ -168,6 +168,17 @@ std::string state_of(const mapping::StateBatch& batch, const std::string& key) {
   return found;
 }
 
+std::vector<std::string> keys_of(const std::vector<mapping::Entity>& entities) {
+  std::vector<std::string> keys;
+  for (const auto& e : entities)
+    keys.push_back(e.key);
+  return keys;
+}
+
+bool has(const std::vector<std::string>& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
 const mapping::Entity& entity(const std::vector<mapping::Entity>& entities,
                               const std::string& key) {
   const auto it = std::find_if(entities.begin(), entities.end(),

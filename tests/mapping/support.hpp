@@ -59,6 +59,11 @@ std::string state_of(const mapping::StateBatch& batch, const std::string& key);
 // JSON text as a document (a failed requirement when it is no JSON).
 rapidjson::Document parse(const std::string& text);
 
+// The entities' keys, in order.
+std::vector<std::string> keys_of(const std::vector<mapping::Entity>& entities);
+// Whether `keys` holds `key`.
+bool has(const std::vector<std::string>& keys, const std::string& key);
+
 // The entity with `key` (a failed requirement when there is none).
 const mapping::Entity& entity(const std::vector<mapping::Entity>& entities, const std::string& key);
 // The discovery option `name` of `e` as JSON text, "" when it has none.

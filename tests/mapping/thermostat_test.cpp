@@ -26,6 +26,7 @@ using meross::test::entity;
 using meross::test::option;
 using meross::test::sent;
 using protocol::DeviceProfile;
+using test::keys_of;
 
 namespace {
 
@@ -132,13 +133,6 @@ std::string dropped_of(const DeviceProfile& p, DeviceState& s, const std::string
   return batch->dropped.empty() ? "" : batch->dropped[0].describe();
 }
 
-std::vector<std::string> keys_of(const std::vector<mapping::Entity>& entities) {
-  std::vector<std::string> keys;
-  for (const auto& e : entities)
-    keys.push_back(e.key);
-  return keys;
-}
-
 // Keys a state may be published on: the entities' and those their options read.
 std::set<std::string> known_keys(const std::vector<mapping::Entity>& entities) {
   std::set<std::string> keys;
@@ -161,7 +155,8 @@ std::vector<mapping::Poll> thermostat_polls(const DeviceProfile& p) {
   for (auto& poll : mapping::polls_for(p)) {
     if (poll.ns.find("System") == std::string::npos &&
         poll.ns.find("Electricity") == std::string::npos &&
-        poll.ns.find("Consumption") == std::string::npos) {
+        poll.ns.find("Consumption") == std::string::npos &&
+        poll.ns.find("OverTemp") == std::string::npos) {
       out.push_back(poll);
     }
   }
@@ -253,8 +248,8 @@ BOOST_AUTO_TEST_CASE(mts960_trace_entities) {
   const auto entities = mapping::entities_for(mts960());
   BOOST_TEST(keys_of(entities) ==
                  (Lines{"climate_0", "temperature_0", "calibration_0", "dead_zone_0",
-                        "frost_temperature_0", "frost_0", "child_lock_0", "display_unit_0",
-                        "power_0", "voltage_0", "current_0", "energy_0", "signal", "firmware"}),
+                        "frost_temperature_0", "frost_0", "display_unit_0", "power_0", "voltage_0",
+                        "current_0", "energy_0", "child_lock_0", "signal", "firmware"}),
              boost::test_tools::per_element());
   const auto& climate = entity(entities, "climate_0");
   BOOST_TEST(!climate.name);
@@ -271,7 +266,7 @@ BOOST_AUTO_TEST_CASE(mts300_fixture_entities) {
   BOOST_TEST(
       keys_of(entities) == (Lines{"climate_0", "temperature_0", "humidity_0", "calibration_0",
                                   "humidity_calibration_0", "hold_action_0", "screen_brightness_0",
-                                  "standby_brightness_0", "child_lock_0", "display_unit_0",
+                                  "standby_brightness_0", "display_unit_0", "child_lock_0",
                                   "signal", "ip", "firmware"}),
       boost::test_tools::per_element());
   const auto& climate = entity(entities, "climate_0");
@@ -311,10 +306,11 @@ BOOST_AUTO_TEST_CASE(mts200_us_cools_with_summer_mode_and_reads_humidity) {
 }
 
 BOOST_AUTO_TEST_CASE(no_thermostat_no_entities) {
-  // PhysicalLock and Screen.Brightness alone (an air purifier, a plug) make no thermostat.
+  // PhysicalLock alone (an air purifier) makes no thermostat: only the child lock every device
+  // with the ability gets (device_settings_test.cpp).
   for (const auto& e : mapping::entities_for(test::trace_profile("map100.json.txt"))) {
-    BOOST_TEST(e.key.find("lock") == std::string::npos);
     BOOST_TEST(e.key.find("climate") == std::string::npos);
+    BOOST_TEST(e.key.find("brightness") == std::string::npos);
   }
 }
 

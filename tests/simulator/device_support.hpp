@@ -134,7 +134,10 @@ inline bool firmware_never_answers_get(std::string_view ns, std::string_view pay
         "Appliance.Control.Sensor.HistoryX", "Appliance.Mcu.Upgrade", "Appliance.Mcu.Hp110.Preview",
         "Appliance.Hub.Exception", "Appliance.Hub.Report", "Appliance.Hub.SubdeviceList",
         // The map100 dropped the connection on each GET (read with a PUSH query).
-        "Appliance.Control.FilterMaintenance"}) {
+        "Appliance.Control.FilterMaintenance",
+        // Plugs list it but drop the connection on its GET (mss110, mss305; Config.OverTemp
+        // answers).
+        "Appliance.Control.OverTemp"}) {
     if (ns == dropped) return true;
   }
   // Its list form {"delay":[{"channel":0}]} is answered.
