@@ -18,15 +18,17 @@ extern const Family thermostat_family;
 extern const Family electricity_family;
 extern const Family consumption_family;
 extern const Family presence_family;
+extern const Family night_light_family;
 extern const Family hub_family;
 extern const Family diagnostics_family;
 
 namespace {
 
 constexpr std::array kFamilies{
-    &toggle_family,      &light_family,          &diffuser_family,   &fan_family,
-    &garage_door_family, &roller_shutter_family, &thermostat_family, &electricity_family,
-    &consumption_family, &presence_family,       &hub_family,        &diagnostics_family,
+    &toggle_family,      &light_family,          &diffuser_family,    &fan_family,
+    &garage_door_family, &roller_shutter_family, &thermostat_family,  &electricity_family,
+    &consumption_family, &presence_family,       &night_light_family, &hub_family,
+    &diagnostics_family,
 };
 
 }  // namespace
