@@ -34,30 +34,24 @@ bool has_sound(const DeviceProfile& p) {
   return p.has_ability(ns::kControlMp3);
 }
 
+Entity commandable(std::string_view key, Component component, std::string_view name) {
+  Entity e;
+  e.key = std::string(key);
+  e.component = component;
+  e.name = std::string(name);
+  e.has_command = true;
+  return e;
+}
+
 void sound_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (!has_sound(p)) return;
-  Entity sound;
-  sound.key = std::string(kSoundKey);
-  sound.component = Component::Select;
-  sound.name = "Sound";
-  sound.has_command = true;
+  Entity sound = commandable(kSoundKey, Component::Select, "Sound");
   sound.options.emplace_back("options", json_list(kSounds));
   out.push_back(std::move(sound));
-
-  Entity volume;
-  volume.key = std::string(kVolumeKey);
-  volume.component = Component::Number;
-  volume.name = "Volume";
-  volume.has_command = true;
+  Entity volume = commandable(kVolumeKey, Component::Number, "Volume");
   volume.options = {{"min", "0"}, {"max", std::to_string(kMaxVolume)}, {"step", "1"}};
   out.push_back(std::move(volume));
-
-  Entity play;
-  play.key = std::string(kPlayKey);
-  play.component = Component::Switch;
-  play.name = "Play";
-  play.has_command = true;
-  out.push_back(std::move(play));
+  out.push_back(commandable(kPlayKey, Component::Switch, "Play"));
 }
 
 // {"mp3":{"channel":0,"song":9,"mute":1,"volume":11,"lmTime":…}}, a dict (or a one-item list).

@@ -26,6 +26,7 @@ extern const Family hub_subdevices_family;
 extern const Family hub_mts100_family;
 extern const Family hub_sensor_family;
 extern const Family presence_family;
+extern const Family night_light_family;
 extern const Family unanswered_family;
 
 namespace {
@@ -41,7 +42,7 @@ constexpr std::array kFamilies{
     &thermostat_modec_family, &thermostat_config_family,
     &hub_subdevices_family,   &hub_mts100_family,
     &hub_sensor_family,       &presence_family,
-    &unanswered_family,
+    &night_light_family,      &unanswered_family,
 };
 
 }  // namespace
