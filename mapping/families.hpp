@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,9 @@ inline void key(Writer& w, std::string_view k) {
 inline void str(Writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
+
+// ["a","b",…]: a select's options, a light's effect list.
+std::string json_list(std::span<const std::string_view> items);
 
 // A request whose payload is {"<outer>":{"channel":c,"<field>":v}}.
 DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,

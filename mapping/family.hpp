@@ -71,5 +71,7 @@ struct Family {
 
 // Every family, in registry order (mapping/families/registry.cpp).
 std::span<const Family* const> families();
+// The family whose messages `ns` carries (Family::namespaces), or nullptr.
+const Family* family_reading(std::string_view ns);
 
 }  // namespace meross::mapping::detail

@@ -1,7 +1,6 @@
 #include "mapping/mapping.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -171,6 +170,16 @@ std::optional<int> channel_of(const JsonValue& item, int fallback) {
   return static_cast<int>(*channel);
 }
 
+std::string json_list(std::span<const std::string_view> items) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartArray();
+  for (auto item : items)
+    str(w, item);
+  w.EndArray();
+  return buffer.GetString();
+}
+
 DeviceRequest channel_set(std::string ns, std::string_view outer, int channel,
                           std::string_view field, std::int64_t value) {
   rapidjson::StringBuffer buffer;
@@ -265,6 +274,15 @@ std::optional<int> channel_in_key(std::string_view key, std::string_view prefix)
   return channel;
 }
 
+const Family* family_reading(std::string_view ns) {
+  for (const Family* family : families()) {
+    for (std::string_view owned : family->namespaces) {
+      if (owned == ns) return family;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace detail
 
 using namespace detail;
@@ -356,26 +374,6 @@ std::optional<Error> multiple_states(const DeviceProfile& p, DeviceState& s,
   return std::nullopt;
 }
 
-// The family whose messages `ns` carries, or nullptr.
-const Family* family_reading(std::string_view ns) {
-  for (const Family* family : families()) {
-    for (std::string_view owned : family->namespaces) {
-      if (owned == ns) return family;
-    }
-  }
-  return nullptr;
-}
-
-// Namespaces that describe a feature (issue 5); those no family reads are listed as unmapped.
-constexpr std::array<std::string_view, 14> kUnmappedPrefixes{
-    "Appliance.Control.Thermostat.",  "Appliance.Hub.",
-    "Appliance.Control.Diffuser.",    "Appliance.Control.Fan",
-    "Appliance.Control.Presence.",    "Appliance.Control.Spray",
-    "Appliance.Control.Mp3",          "Appliance.Control.Sensor.",
-    "Appliance.Control.PhysicalLock", "Appliance.Control.FilterMaintenance",
-    "Appliance.Control.Screen.",      "Appliance.Control.TempUnit",
-    "Appliance.Digest.Hub",           "Appliance.Control.Alarm"};
-
 }  // namespace
 
 std::string sub_device_availability_key(std::string_view id) {
@@ -400,20 +398,6 @@ std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState
     if (is_primary(e) && primaries[e.sub_device] == 1) e.name.reset();
   }
   return out;
-}
-
-std::vector<std::string> unmapped_abilities(const DeviceProfile& profile) {
-  std::vector<std::string> out;
-  for (const auto& [ns, params] : profile.abilities) {
-    if (family_reading(ns)) continue;
-    for (std::string_view prefix : kUnmappedPrefixes) {
-      if (std::string_view(ns).substr(0, prefix.size()) == prefix) {
-        out.push_back(ns);
-        break;
-      }
-    }
-  }
-  return out;  // std::map keeps them sorted
 }
 
 Result<StateBatch> states_from(const DeviceProfile& profile, DeviceState& state,

@@ -7,7 +7,7 @@
 //
 // How the bridge uses it, per device:
 //   1. profile (System.All + System.Ability) → entities_for(profile, state) → discovery.
-//      unmapped_abilities(profile) lists the feature namespaces left out (log them once, debug).
+//      unmapped_abilities(profile) lists the abilities no family maps (log them once).
 //   2. every device GETACK / SETACK / PUSH → states_from(...) → publish each StateUpdate retained
 //      on discovery::state_topic(base, uuid, key). When `entities_changed` is set (a Light.Effect
 //      list arrived) re-run entities_for and re-publish discovery.
@@ -180,8 +180,9 @@ struct Poll {
 // sub-devices).
 std::vector<Entity> entities_for(const DeviceProfile& profile, const DeviceState& state = {});
 
-// Feature namespaces the device has that no entity maps (thermostats, hubs, diffusers, fans,
-// presence, ...), sorted. Never an error.
+// The abilities the device reports that no family reads, sorted: every namespace but those the
+// bridge, the pairing tools and the protocol layer handle themselves (System.All, Clock, Bind,
+// Config.Key, Encrypt.*, ...: the list in unmapped.cpp). Never an error.
 std::vector<std::string> unmapped_abilities(const DeviceProfile& profile);
 
 // Maps one device message (GETACK, SETACK or PUSH; other methods give no updates) to entity

@@ -25,6 +25,7 @@ inline constexpr std::string_view kControlFan = "Appliance.Control.Fan";
 inline constexpr std::string_view kControlFilterMaintenance = "Appliance.Control.FilterMaintenance";
 inline constexpr std::string_view kControlLight = "Appliance.Control.Light";
 inline constexpr std::string_view kControlOverTemp = "Appliance.Control.OverTemp";
+inline constexpr std::string_view kControlMp3 = "Appliance.Control.Mp3";
 inline constexpr std::string_view kControlPhysicalLock = "Appliance.Control.PhysicalLock";
 inline constexpr std::string_view kControlPresenceConfig = "Appliance.Control.Presence.Config";
 inline constexpr std::string_view kControlSensorLatestX = "Appliance.Control.Sensor.LatestX";

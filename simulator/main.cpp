@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   app.add_option("--trace", traces, "a meross_lan trace file: one device per trace");
   app.add_option(
       "--profile", profiles,
-      "built-in profile: mss310, mss425f, msl120, msg100, mts300, mfc100; append +ecdhe for "
+      "built-in profile: mss310, mss425f, msl120, msg100, mts300, mfc100, msxh0, hp110a; "
+      "append +ecdhe for "
       "encrypted HTTP firmware with the ECDHE exchange, +statickey for encrypted HTTP firmware "
       "that refuses it (static AES key), +key=KEY for a device of another account "
       "(its own key)");

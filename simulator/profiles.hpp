@@ -1,7 +1,7 @@
 #pragma once
 
 // Where simulated devices come from: the built-in profiles (mss310, mss425f, msl120, msg100,
-// mts300) and meross_lan trace files (meross-protocol.md §8).
+// mts300, mfc100, msxh0, hp110a) and meross_lan trace files (meross-protocol.md §8).
 
 #include <cstdint>
 #include <memory>

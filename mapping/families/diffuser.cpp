@@ -51,15 +51,6 @@ bool plain_spray(const DeviceProfile& p) {
   return !diffuser_spray(p) && p.has_ability(ns::kControlSpray);
 }
 
-std::string json_list(std::span<const std::string_view> items) {
-  protocol::JsonStringWriter w;
-  w.StartArray();
-  for (auto item : items)
-    w.string(item);
-  w.EndArray();
-  return w.take();
-}
-
 std::optional<std::int64_t> remembered(const DeviceState& s, std::string_view key) {
   const auto it = s.numbers.find(key);
   if (it == s.numbers.end()) return std::nullopt;

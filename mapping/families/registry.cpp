@@ -22,6 +22,7 @@ namespace meross::mapping::detail {
   FAMILY(electricity)           \
   FAMILY(consumption)           \
   FAMILY(presence)              \
+  FAMILY(night_light)           \
   FAMILY(hub)                   \
   FAMILY(device_settings)       \
   FAMILY(diagnostics)

@@ -32,6 +32,7 @@ namespace meross::sim::detail {
   FAMILY(hub_sensor)            \
   FAMILY(presence)              \
   FAMILY(over_temp)             \
+  FAMILY(night_light)           \
   FAMILY(unanswered)
 
 #define MEROSS_FAMILY_DECLARATION(name) extern const Family name##_family;

@@ -243,7 +243,39 @@ BOOST_AUTO_TEST_CASE(unmapped_abilities_are_listed) {
   const auto hub = mapping::unmapped_abilities(test::trace_profile("msh300-2024"));
   BOOST_TEST(std::count(hub.begin(), hub.end(), "Appliance.Hub.Mts100.Temperature") == 0);
   BOOST_TEST(std::count(hub.begin(), hub.end(), "Appliance.Hub.Mts100.ScheduleB") == 1);
-  BOOST_TEST(mapping::unmapped_abilities(test::trace_profile("mss310.csv")).empty());
+}
+
+// Every namespace counts (issue 17), not only those of a few known features: the note is the
+// whole list of what a device has beyond its entities and the protocol the bridge speaks itself.
+BOOST_AUTO_TEST_CASE(unmapped_abilities_are_every_namespace_but_the_protocol_machinery) {
+  using List = std::vector<std::string>;
+  // A plug: its on-device schedules. System.*, Config.Key/Wifi*, Multiple, Bind, Digest.* and
+  // the ConsumptionConfig the session echoes are the bridge's own business.
+  BOOST_TEST(mapping::unmapped_abilities(test::trace_profile("mss310.csv")) ==
+                 (List{"Appliance.Control.TimerX", "Appliance.Control.TriggerX"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(mapping::unmapped_abilities(test::trace_profile("mss305")) ==
+                 (List{"Appliance.Config.OverTemp", "Appliance.Config.StandbyKiller",
+                       "Appliance.Control.AlertReport", "Appliance.Control.OverTemp",
+                       "Appliance.Control.TimerX", "Appliance.Control.TriggerX"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(mapping::unmapped_abilities(test::trace_profile("ms600")) ==
+                 (List{"Appliance.Control.Presence.Study", "Appliance.Control.Sensor.HistoryX"}),
+             boost::test_tools::per_element());
+  BOOST_TEST(mapping::unmapped_abilities(test::trace_profile("em06")) ==
+                 (List{"Appliance.Control.AlertConfig", "Appliance.Control.AlertReport",
+                       "Appliance.Control.CircuitFactor", "Appliance.Control.Sensor.History"}),
+             boost::test_tools::per_element());
+
+  // A namespace nobody has seen yet is listed too; the machinery beside it is not.
+  const auto made_up = test::profile_from(
+      test::system_all("mss310", "1901011234567890123448e1e9aabb77", "48:e1:e9:aa:bb:77", "2.0.0",
+                       "2.1.17", R"({"togglex":[{"channel":0,"onoff":1}]})"),
+      R"({"ability":{"Appliance.System.All":{},"Appliance.System.Clock":{},)"
+      R"("Appliance.Encrypt.ECDHE":{},"Appliance.Digest.TimerX":{},"Appliance.Config.Key":{},)"
+      R"("Appliance.Control.ToggleX":{},"Appliance.Control.Whatever":{}}})");
+  BOOST_TEST(mapping::unmapped_abilities(made_up) == (List{"Appliance.Control.Whatever"}),
+             boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

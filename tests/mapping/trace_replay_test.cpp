@@ -2,8 +2,9 @@
 // answer and PUSH maps without error, and the discovery documents pass the HA rules checker.
 //
 // expected/<trace label>.entities: one line per entity, "component unique_id device_class unit
-// state_class" ("-" = none). After a deliberate mapping change, regenerate them with
-// MEROSS_UPDATE_EXPECTED=1 mapping_tests --run_test=trace_replay, then review the diff.
+// state_class" ("-" = none), then one "unmapped <namespace>" line per ability no family maps (the
+// bridge's note, mapping::unmapped_abilities). After a deliberate mapping change, regenerate them
+// with MEROSS_UPDATE_EXPECTED=1 mapping_tests --run_test=trace_replay, then review the diff.
 
 #include <cstdlib>
 #include <fstream>
@@ -34,7 +35,8 @@ std::string field(const std::string& s) {
   return s.empty() ? "-" : s;
 }
 
-// One line per entity: component unique_id device_class unit state_class.
+// One line per entity: component unique_id device_class unit state_class; then the unmapped
+// abilities.
 std::string describe(const protocol::DeviceProfile& profile,
                      const std::vector<mapping::Entity>& entities) {
   std::ostringstream out;
@@ -43,6 +45,8 @@ std::string describe(const protocol::DeviceProfile& profile,
         << ' ' << field(e.device_class) << ' ' << field(e.unit) << ' ' << field(e.state_class)
         << '\n';
   }
+  for (const auto& ns : mapping::unmapped_abilities(profile))
+    out << "unmapped " << ns << '\n';
   return out.str();
 }
 
