@@ -728,7 +728,7 @@ def build(options):
     )
 
 
-def stop_on_sigterm(signum, frame):
+def stop_on_signal(signum, frame):
     raise SystemExit(128 + signum)  # unwinds through the finally blocks that stop the processes
 
 
@@ -747,11 +747,15 @@ def main(argv):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     except (ValueError, OSError):
         pass
-    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGHUP, stop_on_signal)
     with tempfile.TemporaryDirectory(prefix="meross-bench-") as work:
         bench = Bench(options, work)
         try:
             bench.run()
+        except KeyboardInterrupt:
+            log("interrupted; every process it started is stopped")
+            return 130
         finally:
             bench.print_table()
     return 0
