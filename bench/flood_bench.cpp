@@ -1,4 +1,4 @@
-// The Bind flood of issue 16 (item 4), for bench/run-all.sh (loopback only, bounded durations):
+// The Bind flood of issue 16 (item 4), for bench/run_all.py (loopback only, bounded durations):
 // how much a flood of signed Binds from made-up uuids delays a known device's commands.
 //
 //   flood_bench rtt HOST PORT KEY UUID RATE SECONDS SAMPLES [TAIL_SECONDS]

@@ -1,10 +1,10 @@
-// Small MQTT helper for bench/run-all.sh (loopback only, bounded durations).
+// Small MQTT helper for bench/run_all.py (loopback only, bounded durations).
 //
 //   mqtt_probe count HOST PORT FILTER SECONDS [SUBSTRING]
 //     Subscribes to FILTER and counts the live (not retained) messages whose payload contains
 //     SUBSTRING (all when omitted) for at most SECONDS, stopping 3 s after the last one once
 //     messages flowed. Prints "count=<n> seconds=<s> rate=<r>", the rate from the first to the
-//     last arrival. SIGUSR1 restarts the count (run-all.sh sends it once the bridge has learned
+//     last arrival. SIGUSR1 restarts the count (run_all.py sends it once the bridge has learned
 //     every device, so that the rate covers the steady state only).
 //   mqtt_probe rtt HOST PORT COMMAND_TOPIC STATE_TOPIC SAMPLES
 //     Publishes ON and OFF alternately on COMMAND_TOPIC and waits for STATE_TOPIC to carry that

@@ -9,6 +9,7 @@
 // a publication on a topic, what a broker-to-broker relay costs at the least).
 // Discovery: mapping::entities_for + discovery::device_config for the mss310 trace profile and
 // the msl320 bulb; baseline: a RapidJSON parse of the document it produces.
+// `--pushes-out=FILE` also writes the PUSHes to FILE for bench/python_push_baseline.py.
 
 #include <cstdio>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -203,11 +205,42 @@ void register_benchmarks() {
   }
 }
 
+// Writes each PUSH measured as a "kind<TAB>message" line, for bench/python_push_baseline.py to
+// handle the very same bytes in the same run.
+void write_pushes(const std::string& path) {
+  std::ofstream out(path, std::ios::binary);
+  for (const auto& c : kPushes) {
+    const auto push = make_push(c.file, c.ns);
+    if (push.bytes.find('\n') != std::string::npos) throw std::runtime_error("PUSH spans lines");
+    out << c.kind << '\t' << push.bytes << '\n';
+  }
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+// Takes `--pushes-out=FILE` out of the arguments (Google Benchmark rejects flags it does not
+// know) and returns FILE, or "" without it.
+std::string take_pushes_out(int& argc, char** argv) {
+  constexpr std::string_view kFlag = "--pushes-out=";
+  std::string path;
+  int kept = 0;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (i > 0 && arg.substr(0, kFlag.size()) == kFlag) {
+      path = arg.substr(kFlag.size());
+    } else {
+      argv[kept++] = argv[i];
+    }
+  }
+  argc = kept;
+  return path;
+}
+
 }  // namespace
 
 // After the console output: each benchmark as a ratio of its baselines from the same run, and
 // the absolute CPU ns per PUSH (the target is ≤ 2 µs per PUSH; reported, not asserted).
 int main(int argc, char** argv) {
+  if (const auto path = take_pushes_out(argc, argv); !path.empty()) write_pushes(path);
   register_benchmarks();
   return meross::bench::run_with_ratios(argc, argv, [](const meross::bench::RatioReporter& r) {
     r.print_times();

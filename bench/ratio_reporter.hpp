@@ -37,7 +37,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
     const auto it = times_.find(name);
     return it == times_.end() ? std::nullopt : std::optional<double>(it->second);
   }
-  // Prints "cpu_ns NAME = t" for every benchmark that ran (bench/run-all.sh reads these).
+  // Prints "cpu_ns NAME = t" for every benchmark that ran (bench/run_all.py reads these).
   void print_times() const {
     for (const auto& [name, ns] : times_)
       std::printf("cpu_ns %s = %.0f\n", name.c_str(), ns);
