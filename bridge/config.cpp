@@ -48,12 +48,7 @@ std::string type_of(const toml::node& node) {
 }
 
 std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  return toml_string(text);
 }
 
 class Parser {
@@ -392,6 +387,22 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
   const int number = std::stoi(std::string(port));
   if (number < 1 || number > 65535) return fail("the port must be a number from 1 to 65535");
   return ListenAddress{host, static_cast<std::uint16_t>(number)};
+}
+
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string lower_uuid(std::string_view uuid) {
+  std::string out(uuid);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
 }
 
 bool valid_device_uuid(std::string_view uuid) {

@@ -139,5 +139,11 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
 
 // Whether `uuid` looks like a Meross device id: 32 letters and digits.
 bool valid_device_uuid(std::string_view uuid);
+// A uuid as the configuration and the registry key it: in lower case.
+std::string lower_uuid(std::string_view uuid);
+
+// `text` as a TOML basic string: quoted, with `"` and `\` escaped (control characters are the
+// caller's to keep out).
+std::string toml_string(std::string_view text);
 
 }  // namespace meross::bridge

@@ -18,23 +18,6 @@
 namespace meross::bridge {
 namespace {
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-// A TOML basic string; valid_device_name() leaves no control character to escape.
-std::string toml_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 // The length of the UTF-8 sequence starting with `lead`, 0 when it cannot start one.
 std::size_t utf8_length(unsigned char lead) {
   if (lead < 0x80) return 1;
@@ -87,13 +70,13 @@ Edited edit_name(const std::string& text, const std::string& path, std::string_v
   }
   auto lines = split_lines(text);
   const std::string entry = "name = " + toml_string(name);
-  const std::string wanted = lower(uuid);
+  const std::string wanted = lower_uuid(uuid);
   if (const toml::array* devices = root["devices"].as_array()) {
     for (const auto& item : *devices) {
       const toml::table* table = item.as_table();
       if (!table) continue;
       const auto* id = table->get_as<std::string>("uuid");
-      if (!id || lower(id->get()) != wanted) continue;
+      if (!id || lower_uuid(id->get()) != wanted) continue;
       if (table->is_inline()) return {{}, "the device is an inline table: edit it by hand"};
       if (const toml::node* old = table->get("name")) {
         const auto line = old->source().begin.line;
@@ -204,7 +187,7 @@ ConfigEditResult set_device_name(const std::string& path, std::string_view uuid,
   if (!edited.error.empty()) return {Outcome::Failed, path + ": " + edited.error};
   // Never write a file the bridge would refuse at its next start.
   const auto check = parse_config(edited.text, path);
-  const DeviceConfig* device = check.config ? check.config->device(lower(uuid)) : nullptr;
+  const DeviceConfig* device = check.config ? check.config->device(lower_uuid(uuid)) : nullptr;
   if (!device || device->name != name) {
     return {Outcome::Failed, path + ": the edit would not read back; edit it by hand"};
   }

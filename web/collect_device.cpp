@@ -1,7 +1,5 @@
 #include "web/collect_device.hpp"
 
-#include <algorithm>
-
 namespace meross::web {
 
 DevicePage collect_device_page(const bridge::DeviceRegistry& registry,
@@ -18,10 +16,7 @@ DevicePage collect_device_page(const bridge::DeviceRegistry& registry,
     for (const auto& [ns, params] : session->profile()->abilities)
       page.abilities.emplace_back(ns, params);
   }
-  std::string id = row.uuid;
-  std::transform(id.begin(), id.end(), id.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  page.messages = messages.messages(id);
+  page.messages = messages.messages(bridge::lower_uuid(row.uuid));
   page.rename = std::move(rename);
   return page;
 }

@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "bridge/config.hpp"
 #include "protocol/json.hpp"
 #include "protocol/namespaces.hpp"
 
@@ -64,10 +65,7 @@ std::string uuid_of(std::string_view topic) {
   topic.remove_prefix(kPrefix.size());
   const auto slash = topic.find('/');
   if (slash == std::string_view::npos || slash > 64) return {};
-  std::string uuid(topic.substr(0, slash));
-  std::transform(uuid.begin(), uuid.end(), uuid.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return uuid;
+  return bridge::lower_uuid(topic.substr(0, slash));
 }
 
 }  // namespace
