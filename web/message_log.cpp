@@ -97,6 +97,11 @@ MessageEntry mask_message(std::string_view json) {
 }
 
 void MessageLog::watch(const std::vector<std::string>& uuids) {
+  // Called on every turn of the daemon's loop: nothing to do most of the time.
+  if (uuids.size() == rings_.size() &&
+      std::all_of(uuids.begin(), uuids.end(), [this](const auto& u) { return watched(u); })) {
+    return;
+  }
   std::map<std::string, std::deque<MessageEntry>, std::less<>> kept;
   for (const auto& uuid : uuids) {
     if (kept.size() >= kMaxWatched) break;
