@@ -48,12 +48,7 @@ std::string type_of(const toml::node& node) {
 }
 
 std::string quote(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+  return toml_string(text);
 }
 
 class Parser {
@@ -297,7 +292,7 @@ void parse_log(const Parser& p, const toml::table& t, Config& c) {
 }
 
 void parse_web(const Parser& p, const toml::table& t, Config& c) {
-  p.each(t, "web", {"listen", "password", "ingress_only"},
+  p.each(t, "web", {"listen", "password", "ingress_only", "ca_file"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "listen") {
              c.web.listen = p.string(n, path);
@@ -311,6 +306,8 @@ void parse_web(const Parser& p, const toml::table& t, Config& c) {
              c.web.password = p.string(n, path);
            } else if (k == "ingress_only") {
              c.web.ingress_only = p.boolean(n, path);
+           } else if (k == "ca_file") {
+             c.web.ca_file = p.string(n, path);
            }
          });
 }
@@ -392,6 +389,22 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
   return ListenAddress{host, static_cast<std::uint16_t>(number)};
 }
 
+std::string toml_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string lower_uuid(std::string_view uuid) {
+  std::string out(uuid);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
 bool valid_device_uuid(std::string_view uuid) {
   return uuid.size() == 32 && std::all_of(uuid.begin(), uuid.end(),
                                           [](unsigned char c) { return std::isalnum(c) != 0; });
@@ -416,6 +429,11 @@ const std::string& Config::key_for(std::string_view uuid) const {
 const std::string& Config::timezone_for(std::string_view uuid) const {
   const auto* d = device(uuid);
   return d && !d->timezone.empty() ? d->timezone : timezone;
+}
+
+const std::string& Config::web_ca_file() const {
+  if (!web.ca_file.empty()) return web.ca_file;
+  return device_broker && !device_broker->ca_file.empty() ? device_broker->ca_file : mqtt.ca_file;
 }
 
 ConfigResult parse_config(std::string_view text, std::string file) {
@@ -524,6 +542,7 @@ std::string effective_settings(const Config& c) {
       << "\n";
   out << "password = " << secret(c.web.password) << "\n";
   out << "ingress_only = " << boolean(c.web.ingress_only) << "\n";
+  out << "ca_file = " << quote(c.web.ca_file) << "\n";
   for (const auto& d : c.devices) {
     out << "\n[[devices]]\n";
     out << "uuid = " << quote(d.uuid) << "\n";

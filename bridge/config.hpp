@@ -91,6 +91,9 @@ struct Config {
     std::uint16_t port = 0;
     std::string password;       // secret; "" = none (HTTP Basic, any user name)
     bool ingress_only = false;  // only Home Assistant's ingress gateway and loopback may connect
+    // The CA certificate the page offers for download (api/ca.pem): the one the devices' broker
+    // presents. "" = [device_broker] ca_file, else [mqtt] ca_file (see web_ca_file()).
+    std::string ca_file;
   } web;
 
   std::vector<DeviceConfig> devices;
@@ -101,6 +104,8 @@ struct Config {
   const std::string& key_for(std::string_view uuid) const;
   // The configured zone for `uuid`: its own, else the global one; "" = the host's.
   const std::string& timezone_for(std::string_view uuid) const;
+  // The CA certificate file the web page offers: [web] ca_file, else the devices' broker's.
+  const std::string& web_ca_file() const;
 };
 
 // A configuration problem: "FILE:LINE: key: what is wrong". Never quotes a secret value.
@@ -134,5 +139,11 @@ std::optional<ListenAddress> parse_listen_address(std::string_view text, std::st
 
 // Whether `uuid` looks like a Meross device id: 32 letters and digits.
 bool valid_device_uuid(std::string_view uuid);
+// A uuid as the configuration and the registry key it: in lower case.
+std::string lower_uuid(std::string_view uuid);
+
+// `text` as a TOML basic string: quoted, with `"` and `\` escaped (control characters are the
+// caller's to keep out).
+std::string toml_string(std::string_view text);
 
 }  // namespace meross::bridge

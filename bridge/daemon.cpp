@@ -150,8 +150,10 @@ void Daemon::unsubscribe(const std::string& filter) {
 // The one way out: what the sessions, Home Assistant's side and the daemon itself publish waits
 // in one outbox, in the order it was produced, until the event that produced it is over.
 void Daemon::flush() {
-  for (const auto& p : registry_->take_outgoing())
+  for (const auto& p : registry_->take_outgoing()) {
+    if (hooks_.tap && is_device_topic(p.topic)) hooks_.tap(true, p.topic, p.payload);
     link_for(p.topic).publish(p);
+  }
 }
 
 void Daemon::on_ha_lost() {
@@ -225,6 +227,7 @@ void Daemon::on_message(Side side, std::string_view topic, std::string_view payl
       return;
     }
     if (device_topic || !hooks_.message) {
+      if (hooks_.tap && device_topic) hooks_.tap(false, topic, payload);
       registry_->on_message(topic, payload, Now::current());
     } else if (!late_command(topic, payload, Now::current())) {
       hooks_.message(*this, topic, payload, retained);

@@ -44,6 +44,10 @@ struct DaemonHooks {
   std::function<void(Daemon&)> connected;
   // Timers of the hooks: called on every loop turn (at least once a second).
   std::function<void(Daemon&, Now)> tick;
+  // Sees every message on a device topic (/appliance/…), as it arrives (`outgoing` false) or as
+  // it is handed to its link (true), before anything else is done with it: the web page's
+  // message list. Must be quick; it must not publish.
+  std::function<void(bool outgoing, std::string_view topic, std::string_view payload)> tap;
 };
 
 class Daemon {
@@ -118,7 +122,7 @@ class DaemonCompanion {
  public:
   virtual ~DaemonCompanion() = default;
   virtual bool start(Daemon& daemon, const HomeAssistant& ha) = 0;
-  virtual void tick(Daemon& daemon, const HomeAssistant& ha, Now now) = 0;
+  virtual void tick(Daemon& daemon, HomeAssistant& ha, Now now) = 0;
   virtual void stop() = 0;
 };
 

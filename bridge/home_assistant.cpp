@@ -530,6 +530,20 @@ std::vector<mapping::SubDevice> HomeAssistant::sub_devices(const std::string& uu
   return it == devices_.end() ? std::vector<mapping::SubDevice>{} : it->second.state.sub_devices;
 }
 
+std::string HomeAssistant::name(const std::string& uuid) const {
+  const auto it = devices_.find(lower(uuid));
+  if (it != devices_.end()) return it->second.name;
+  const auto* configured = config_.device(lower(uuid));
+  return configured ? configured->name : std::string();
+}
+
+void HomeAssistant::rename(const std::string& uuid, const std::string& name) {
+  Device& d = device(uuid);
+  if (d.name == name) return;
+  d.name = name;
+  publish_discovery(d);
+}
+
 std::vector<mapping::Entity> HomeAssistant::entities_of(const Device& d) {
   return d.profile ? mapping::entities_for(*d.profile, d.state) : std::vector<mapping::Entity>{};
 }

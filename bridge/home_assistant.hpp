@@ -126,6 +126,13 @@ class HomeAssistant final : public DeviceListener {
   // the web page.
   std::vector<mapping::Entity> entities(const std::string& uuid) const;
   std::vector<mapping::SubDevice> sub_devices(const std::string& uuid) const;
+  // The device's name in Home Assistant: the configured one, or the one given by rename(); ""
+  // when none (Home Assistant then shows the model).
+  std::string name(const std::string& uuid) const;
+  // Gives the device a new name in Home Assistant for this run: its discovery documents go out
+  // again with it (when its profile is known; else the name waits for it). Saving the name for
+  // the next start is the caller's (bridge/config_edit.hpp).
+  void rename(const std::string& uuid, const std::string& name);
 
  private:
   struct Device {

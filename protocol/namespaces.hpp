@@ -9,6 +9,7 @@
 // simulator/families).
 namespace meross::protocol::ns {
 
+inline constexpr std::string_view kConfigInfo = "Appliance.Config.Info";
 inline constexpr std::string_view kConfigKey = "Appliance.Config.Key";
 inline constexpr std::string_view kConfigOverTemp = "Appliance.Config.OverTemp";
 

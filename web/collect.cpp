@@ -54,7 +54,7 @@ std::vector<DeviceRow> collect_devices(const bridge::DeviceRegistry& registry,
   for (const bridge::DeviceSession* s : registry.sessions()) {
     DeviceRow row;
     row.uuid = s->uuid();
-    row.name = s->settings().name;
+    row.name = ha.name(s->uuid());
     if (const auto& profile = s->profile()) {
       row.model = profile->type;
       row.firmware = profile->firmware_version;

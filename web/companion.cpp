@@ -4,7 +4,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bridge/config_edit.hpp"
 #include "web/collect.hpp"
+#include "web/collect_device.hpp"
 
 namespace meross::web {
 namespace {
@@ -40,6 +42,14 @@ bool WebCompanion::start(bridge::Daemon& daemon, const bridge::HomeAssistant& ha
   options.access = Access{config_.web.password, config_.web.ingress_only};
   server_ = std::make_unique<Server>(
       options, [this](const std::string& uuid) { return queue_reread(uuid); });
+  log_tail_ = LogTail::attach();
+  server_->set_pages(page_routes());
+  daemon.hooks().tap = [this](bool outgoing, std::string_view topic, std::string_view payload) {
+    messages_.record(outgoing, topic, payload,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count());
+  };
   // A first snapshot before anyone can ask.
   snapshot(daemon, ha, bridge::Now::current());
   if (const auto error = server_->start()) {
@@ -55,11 +65,14 @@ bool WebCompanion::start(bridge::Daemon& daemon, const bridge::HomeAssistant& ha
 
 void WebCompanion::stop() {
   if (server_) server_->stop();
+  if (log_tail_) log_tail_->remove();
 }
 
-void WebCompanion::tick(bridge::Daemon& daemon, const bridge::HomeAssistant& ha, bridge::Now now) {
+void WebCompanion::tick(bridge::Daemon& daemon, bridge::HomeAssistant& ha, bridge::Now now) {
   if (!server_) return;
   carry_out(daemon, now);
+  // A page waiting to be built (just asked for, or renamed) does not wait for the interval.
+  if (carry_out_pages(daemon, ha)) last_build_.reset();
   const bridge::Duration base = server_->watchers() > 0 ? bridge::Duration(kWatchedInterval)
                                                         : bridge::Duration(kIdleInterval);
   const auto interval =
@@ -99,6 +112,7 @@ void WebCompanion::snapshot(bridge::Daemon& daemon, const bridge::HomeAssistant&
                             bridge::Now now) {
   last_build_ = now.mono;
   const auto rows = collect_devices(daemon.registry(), ha, now);
+  build_pages(daemon, ha, rows);
   std::string devices = devices_json(rows);
   std::string bridge =
       bridge_json(collect_bridge(daemon, ha, started_, server_ ? server_->rejected() : 0));
@@ -116,6 +130,100 @@ void WebCompanion::snapshot(bridge::Daemon& daemon, const bridge::HomeAssistant&
   if (server_) {
     server_->publish(std::make_shared<const std::string>(std::move(devices)),
                      std::make_shared<const std::string>(std::move(bridge)), std::move(event));
+  }
+}
+
+// --- The device pages, rename, the log tail ---------------------------------------------------
+
+PageRoutes WebCompanion::page_routes() {
+  PageRoutes pages;
+  pages.device = [this](const std::string& uuid) { return device_page(uuid); };
+  pages.rename = [this](const std::string& uuid, const std::string& name) {
+    return queue_rename(uuid, name);
+  };
+  pages.log = [tail = log_tail_](int level) {
+    return tail->json(static_cast<spdlog::level::level_enum>(level));
+  };
+  pages.ca_file = config_.web_ca_file();
+  return pages;
+}
+
+std::optional<std::shared_ptr<const std::string>> WebCompanion::device_page(
+    const std::string& uuid) {
+  const std::string id = lower(uuid);
+  std::shared_ptr<const std::string> page;
+  {
+    std::lock_guard lock(mutex_);
+    if (known_.count(id) == 0) return std::nullopt;
+    auto& watch = watches_[id];
+    watch.asked = bridge::SteadyClock::now();
+    page = watch.page;
+    // The page asked longest ago stops being watched.
+    while (watches_.size() > kMaxWatched) {
+      watches_.erase(std::min_element(watches_.begin(), watches_.end(), [](auto& a, auto& b) {
+        return a.second.asked < b.second.asked;
+      }));
+    }
+  }
+  if (!page) daemon_->wake();
+  return page;
+}
+
+bool WebCompanion::queue_rename(const std::string& uuid, const std::string& name) {
+  {
+    std::lock_guard lock(mutex_);
+    if (known_.count(lower(uuid)) == 0 || renames_.size() >= kMaxQueued) return false;
+    renames_.emplace_back(uuid, name);
+  }
+  daemon_->wake();
+  return true;
+}
+
+bool WebCompanion::carry_out_pages(bridge::Daemon& daemon, bridge::HomeAssistant& ha) {
+  std::deque<std::pair<std::string, std::string>> renames;
+  std::vector<std::string> watched;
+  bool waiting = false;
+  {
+    std::lock_guard lock(mutex_);
+    renames.swap(renames_);
+    const auto now = bridge::SteadyClock::now();
+    std::erase_if(watches_, [now](const auto& w) { return now - w.second.asked > kWatchTime; });
+    for (auto& [uuid, watch] : watches_) {
+      watched.push_back(uuid);
+      waiting = waiting || !watch.page;
+    }
+  }
+  messages_.watch(watched);
+  for (const auto& [uuid, name] : renames) {
+    ha.rename(uuid, name);
+    const auto saved = bridge::set_device_name(daemon.config().file, uuid, name);
+    using Outcome = bridge::ConfigEditResult::Outcome;
+    RenameNote note{name, saved.outcome == Outcome::Written, saved.message};
+    if (saved.outcome == Outcome::Generated) {
+      note.message = "renamed in Home Assistant until the add-on restarts: " + saved.message;
+    } else if (saved.outcome == Outcome::Failed) {
+      note.message = "renamed in Home Assistant for this run only; " + saved.message;
+    }
+    spdlog::info("{}: renamed on the web page ({})", uuid, note.message);
+    renamed_[lower(uuid)] = std::move(note);
+  }
+  return waiting || !renames.empty();
+}
+
+void WebCompanion::build_pages(bridge::Daemon& daemon, const bridge::HomeAssistant& ha,
+                               const std::vector<DeviceRow>& rows) {
+  std::map<std::string, std::shared_ptr<const std::string>> pages;
+  for (const auto& row : rows) {
+    const std::string id = lower(row.uuid);
+    if (!row.hub.empty() || !messages_.watched(id)) continue;
+    const auto note = renamed_.find(id);
+    pages[id] = std::make_shared<const std::string>(device_page_json(
+        collect_device_page(daemon.registry(), ha, row, messages_,
+                            note == renamed_.end() ? std::nullopt : std::optional(note->second))));
+  }
+  std::lock_guard lock(mutex_);
+  for (auto& [uuid, page] : pages) {
+    if (auto it = watches_.find(uuid); it != watches_.end()) it->second.page = std::move(page);
   }
 }
 

@@ -18,8 +18,16 @@
 #include <set>
 #include <string>
 
+#include <map>
+#include <optional>
+#include <utility>
+#include <vector>
+
 #include "bridge/config.hpp"
 #include "bridge/daemon.hpp"
+#include "web/device_page.hpp"
+#include "web/log_tail.hpp"
+#include "web/message_log.hpp"
 #include "web/server.hpp"
 
 namespace meross::web {
@@ -30,7 +38,7 @@ class WebCompanion final : public bridge::DaemonCompanion {
   ~WebCompanion() override;
 
   bool start(bridge::Daemon& daemon, const bridge::HomeAssistant& ha) override;
-  void tick(bridge::Daemon& daemon, const bridge::HomeAssistant& ha, bridge::Now now) override;
+  void tick(bridge::Daemon& daemon, bridge::HomeAssistant& ha, bridge::Now now) override;
   void stop() override;
 
  private:
@@ -51,6 +59,30 @@ class WebCompanion final : public bridge::DaemonCompanion {
   std::mutex mutex_;             // the two below, shared with the server's thread
   std::set<std::string> known_;  // lower-case uuids of the last snapshot
   std::deque<std::string> rereads_;
+
+  // --- The device pages, rename, the log tail -------------------------------------------------
+  // A device page asked for within this time is watched: built with the snapshots, its messages
+  // recorded (web/message_log.hpp). The page asks every few seconds while it is open.
+  static constexpr auto kWatchTime = std::chrono::seconds(30);
+  struct Watch {
+    bridge::TimePoint asked{};
+    std::shared_ptr<const std::string> page;  // null until the daemon's thread built it
+  };
+  PageRoutes page_routes();
+  // On the server's thread: the page of a device of the last snapshot (nullopt: none), watched
+  // from now on; and a rename to carry out.
+  std::optional<std::shared_ptr<const std::string>> device_page(const std::string& uuid);
+  bool queue_rename(const std::string& uuid, const std::string& name);
+  // On the daemon's thread: renames, the watched devices; whether a page waits to be built.
+  bool carry_out_pages(bridge::Daemon& daemon, bridge::HomeAssistant& ha);
+  void build_pages(bridge::Daemon& daemon, const bridge::HomeAssistant& ha,
+                   const std::vector<DeviceRow>& rows);
+
+  std::shared_ptr<LogTail> log_tail_;
+  MessageLog messages_;                        // the daemon's thread's
+  std::map<std::string, RenameNote> renamed_;  // the daemon's thread's, by lower-case uuid
+  std::map<std::string, Watch> watches_;       // under mutex_, by lower-case uuid
+  std::deque<std::pair<std::string, std::string>> renames_;  // under mutex_: uuid, name
 };
 
 // For bridge::BridgeCommands::web.

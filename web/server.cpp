@@ -60,7 +60,7 @@ struct Server::Impl {
   void note(int status, const std::string& what, const std::string& remote);
   Routes routes() {
     std::lock_guard lock(mutex);
-    return Routes{devices, bridge, reread};
+    return Routes{devices, bridge, reread, pages};
   }
   void watching(bool more) {
     if (more) {
@@ -77,7 +77,8 @@ struct Server::Impl {
   Server& owner;
   ServerOptions options;
   std::function<bool(const std::string&)> reread;
-  std::mutex mutex;  // the three snapshots, written by the daemon's thread
+  std::shared_ptr<const PageRoutes> pages;  // set before the thread starts
+  std::mutex mutex;                         // the three snapshots, written by the daemon's thread
   std::shared_ptr<const std::string> devices;
   std::shared_ptr<const std::string> bridge;
   std::shared_ptr<const std::string> event;
@@ -153,6 +154,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request.remote = remote_;
     request.action_header = req.find(boost::beast::string_view(kActionHeader.data(),
                                                                kActionHeader.size())) != req.end();
+    request.body = req.body();
     Response response;
     try {
       response = route(request, impl_.options.access, impl_.routes());
@@ -351,6 +353,10 @@ Server::~Server() {
   stop();
   // Sessions left in the io_context go with it and update the counters here: before those.
   impl_.reset();
+}
+
+void Server::set_pages(PageRoutes pages) {
+  impl_->pages = std::make_shared<const PageRoutes>(std::move(pages));
 }
 
 std::optional<std::string> Server::start() {

@@ -39,6 +39,10 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // The device page's routes (routes.hpp PageRoutes); before start(). Their functions are called
+  // on the server's thread: thread-safe and quick.
+  void set_pages(PageRoutes pages);
+
   // Binds and starts the thread; an error message when the address cannot be used.
   std::optional<std::string> start();
   void stop();

@@ -64,6 +64,13 @@ std::string devices_json(const std::vector<DeviceRow>& rows) {
   return out.GetString();
 }
 
+std::string device_json(const DeviceRow& row) {
+  rapidjson::StringBuffer out;
+  Writer w(out);
+  device(w, row);
+  return out.GetString();
+}
+
 std::string bridge_json(const BridgeRow& b) {
   rapidjson::StringBuffer out;
   Writer w(out);

@@ -63,6 +63,8 @@ struct BridgeRow {
 };
 
 std::string devices_json(const std::vector<DeviceRow>& rows);
+// One row as api/devices has it (the device page's "device").
+std::string device_json(const DeviceRow& row);
 std::string bridge_json(const BridgeRow& bridge);
 // {"time":T,"devices":[…],"bridge":{…}}: one event of api/events. `devices` and `bridge` are the
 // outputs of the two functions above; `time` (epoch seconds) lets the page show "12 s ago" with

@@ -94,6 +94,7 @@ CONTRACT = {
         "listen": matches(re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[0-9.]+):[0-9]{1,5}$|^$"), "HOST:PORT"),
         "password": is_str,
         "ingress_only": is_bool,
+        "ca_file": is_str,
     },
 }
 DEVICE = {

@@ -464,6 +464,24 @@ BOOST_AUTO_TEST_CASE(device_name_and_poll_overrides_from_the_configuration) {
   BOOST_TEST(polls <= 9);
 }
 
+BOOST_AUTO_TEST_CASE(a_rename_republishes_the_discovery_with_the_new_name) {
+  Fixture f;
+  DeviceConfig d;
+  d.uuid = "0123456789012345678901234567891a";
+  d.name = "Desk plug";
+  f.config.devices.push_back(d);
+  BOOST_TEST(f.ha->name(f.plug.uuid) == "Desk plug");
+  f.connect();
+  f.ha->on_profile(f.plug.uuid, f.plug, at(0));
+  f.ha->rename(f.plug.uuid, "Kettle");
+  BOOST_TEST(f.io.last(f.doc_topic()).find(R"("name":"Kettle")") != std::string::npos);
+  BOOST_TEST(f.ha->name(f.plug.uuid) == "Kettle");
+  // Before its profile is known, the name waits for it.
+  const std::string other = "1111111111111111111111111111111a";
+  f.ha->rename(other, "Lamp");
+  BOOST_TEST(f.ha->name(other) == "Lamp");
+}
+
 BOOST_AUTO_TEST_CASE(hub_sub_devices_appear_go_and_a_bad_item_is_counted_not_fatal) {
   Fixture f;
   f.connect();

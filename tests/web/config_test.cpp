@@ -2,7 +2,10 @@
 // message that names the key; the password never in the effective settings.
 #include <boost/test/unit_test.hpp>
 
+#include <fstream>
+
 #include "bridge/config.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace meross::bridge;
 
@@ -60,6 +63,24 @@ BOOST_AUTO_TEST_CASE(a_bad_listen_address_is_refused_clearly) {
   const auto type = parse("ingress_only = \"yes\"\n");
   BOOST_REQUIRE(!type.config);
   BOOST_TEST(type.error->key == "web.ingress_only");
+}
+
+BOOST_AUTO_TEST_CASE(the_ca_to_download_is_web_ca_file_else_the_brokers) {
+  const auto own = parse("ca_file = \"/data/broker/certs/ca.crt\"\n");
+  BOOST_REQUIRE(own.config);
+  BOOST_TEST(own.config->web_ca_file() == "/data/broker/certs/ca.crt");
+  BOOST_TEST(effective_settings(*own.config).find("ca_file = \"/data/broker/certs/ca.crt\"") !=
+             std::string::npos);
+  // [mqtt] ca_file must be readable.
+  meross::test::TempDir dir("meross-web-ca");
+  const std::string ca = (dir.path / "ca.pem").string();
+  std::ofstream(ca) << "certificate\n";
+  const auto broker = parse_config(
+      "[meross]\nkey = \"k\"\n[mqtt]\nurl = \"mqtts://127.0.0.1:8883\"\nca_file = \"" + ca + "\"\n",
+      "bridge.toml");
+  BOOST_REQUIRE_MESSAGE(broker.config, (broker.error ? broker.error->describe() : ""));
+  BOOST_TEST(broker.config->web_ca_file() == ca);
+  BOOST_TEST(!parse("ca_file = 5\n").config);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

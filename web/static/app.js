@@ -51,6 +51,20 @@ function reread(uuid, button) {
   });
 }
 
+// The name, a link to the device's page (device.html) for a device of its own.
+function nameCell(device) {
+  const td = el("td", "name");
+  const text = device.name || (device.hub ? "↳ " : "") + (device.model || "?");
+  if (device.hub) {
+    td.textContent = text;
+  } else {
+    const a = el("a", "", text);
+    a.href = "device.html?uuid=" + encodeURIComponent(device.uuid);
+    td.append(a);
+  }
+  return td;
+}
+
 function row(device) {
   const tr = el("tr", device.hub ? "sub" : "");
   tr.dataset.uuid = device.uuid;
@@ -59,7 +73,7 @@ function row(device) {
   dotCell.append(el("span", "dot " + (device.online ? "online" : "offline")));
   dotCell.title = device.online ? "online" : "offline";
   tr.append(dotCell);
-  tr.append(el("td", "name", device.name || (device.hub ? "↳ " : "") + (device.model || "?")));
+  tr.append(nameCell(device));
   tr.append(el("td", "", device.model || "—"));
   tr.append(switchesCell(device));
   tr.append(el("td", "", device.firmware || "—"));
