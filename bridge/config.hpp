@@ -91,6 +91,14 @@ struct Config {
     std::uint16_t port = 0;
     std::string password;       // secret; "" = none (HTTP Basic, any user name)
     bool ingress_only = false;  // only Home Assistant's ingress gateway and loopback may connect
+    // Add devices (web/onboarding.hpp): the broker address devices must use (mqtts://HOST:PORT;
+    // "" = the devices' broker of this file when it is TLS), the meross-pair program ("" = next
+    // to meross-bridge, else meross-bridge itself), what the scan field starts with, and the CA
+    // certificate devices must trust ("" = the devices' broker's ca_file).
+    std::string device_broker;
+    std::string ca_file;
+    std::string pair_command;
+    std::string scan;
   } web;
 
   std::vector<DeviceConfig> devices;

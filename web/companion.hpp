@@ -20,6 +20,7 @@
 
 #include "bridge/config.hpp"
 #include "bridge/daemon.hpp"
+#include "web/onboarding.hpp"
 #include "web/server.hpp"
 
 namespace meross::web {
@@ -40,6 +41,7 @@ class WebCompanion final : public bridge::DaemonCompanion {
   void snapshot(bridge::Daemon& daemon, const bridge::HomeAssistant& ha, bridge::Now now);
 
   const bridge::Config& config_;
+  std::unique_ptr<Onboarding> onboarding_;  // before the server, which calls it: gone after it
   std::unique_ptr<Server> server_;
   bridge::Daemon* daemon_ = nullptr;
   std::int64_t started_ = 0;
@@ -52,6 +54,9 @@ class WebCompanion final : public bridge::DaemonCompanion {
   std::set<std::string> known_;  // lower-case uuids of the last snapshot
   std::deque<std::string> rereads_;
 };
+
+// What "Add devices" needs from the configuration (web/onboarding.hpp); `self` is this program.
+OnboardingSettings onboarding_settings(const bridge::Config& config, const std::string& self);
 
 // For bridge::BridgeCommands::web.
 std::unique_ptr<bridge::DaemonCompanion> make_web_companion(const bridge::Config& config);
