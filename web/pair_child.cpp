@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -71,6 +72,24 @@ void take_lines(std::string& pending, const std::function<void(std::string_view)
   }
 }
 
+// The child's environment: only what a program needs to find its files, certificates and proxy.
+// The daemon's own (the add-on's Supervisor token, say) is none of its business.
+std::vector<std::string> child_environment() {
+  static constexpr std::string_view kKept[] = {
+      "PATH",          "HOME",         "LANG",           "LC_ALL",     "TZ",
+      "SSL_CERT_FILE", "SSL_CERT_DIR", "CURL_CA_BUNDLE", "http_proxy", "https_proxy",
+      "no_proxy",      "HTTP_PROXY",   "HTTPS_PROXY",    "NO_PROXY"};
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string_view entry(*e);
+    const auto name = entry.substr(0, entry.find('='));
+    if (std::find(std::begin(kKept), std::end(kKept), name) != std::end(kKept)) {
+      out.emplace_back(entry);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& stdin_text,
@@ -108,7 +127,12 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& 
   posix_spawnattr_setsigdefault(&attributes, &pipe_only);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), environ);
+  auto environment = child_environment();
+  std::vector<char*> env;
+  for (auto& entry : environment)
+    env.push_back(entry.data());
+  env.push_back(nullptr);
+  const int spawned = ::posix_spawn(&pid, args[0], &actions, &attributes, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (spawned != 0) {

@@ -6,6 +6,8 @@
 //
 // Secrets go in on the child's stdin (written, then closed), never on its command line or in its
 // environment: /proc/<pid>/cmdline and `ps` show the arguments to every user of the machine. The
+// child gets only PATH, HOME, locale, TZ, CA bundle and proxy variables of the daemon's
+// environment. The
 // child's stdout (the --json document, which may hold the account key) is returned, not logged;
 // its stderr lines (the CLI's text, which never holds a secret) are handed to `line` as they come.
 // `stop` is checked while the child runs: set, the child is killed (SIGKILL: it holds nothing a

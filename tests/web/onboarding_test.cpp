@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -154,6 +155,8 @@ BOOST_AUTO_TEST_CASE(malformed_requests_get_a_4xx_with_a_message) {
 }
 
 BOOST_AUTO_TEST_CASE(secrets_go_on_stdin_never_on_the_command_line_or_back_to_the_page) {
+  // The daemon's own environment stays with it (the add-on's has the Supervisor's token).
+  ::setenv("SUPERVISOR_TOKEN", "supervisor-token-of-the-daemon", 1);
   Fake f;
   const auto signed_in =
       f.call("POST", "account",
@@ -191,6 +194,8 @@ BOOST_AUTO_TEST_CASE(secrets_go_on_stdin_never_on_the_command_line_or_back_to_th
       BOOST_TEST(read(f.dir.path / ("cmdline." + n)).find(secret) == std::string::npos);
       BOOST_TEST(read(f.dir.path / ("environ." + n)).find(secret) == std::string::npos);
     }
+    BOOST_TEST(read(f.dir.path / ("environ." + n)).find("supervisor-token") == std::string::npos);
+    BOOST_TEST(read(f.dir.path / ("environ." + n)).find("PATH=") != std::string::npos);
   }
   for (const auto& secret : {kPassword, kAccountKey, kBridgeKey})
     BOOST_TEST(f.state().find(secret) == std::string::npos);
