@@ -106,8 +106,12 @@ ChildOutcome run_child(const std::vector<std::string>& argv, const std::string& 
   posix_spawn_file_actions_adddup2(&actions, in.read.get(), 0);
   posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
   posix_spawn_file_actions_adddup2(&actions, err.write.get(), 2);
-  // The daemon's sockets and files are not the child's business, CLOEXEC or not.
+  // The daemon's sockets and files are not the child's business, CLOEXEC or not. (musl, the
+  // add-on's libc, lacks this call: there the child inherits what is not CLOEXEC, which is only
+  // ever our own program for the length of a step.)
+#ifdef __GLIBC__
   posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
   std::vector<char*> args;
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
