@@ -292,7 +292,8 @@ void parse_log(const Parser& p, const toml::table& t, Config& c) {
 }
 
 void parse_web(const Parser& p, const toml::table& t, Config& c) {
-  p.each(t, "web", {"listen", "password", "ingress_only", "ca_file"},
+  p.each(t, "web",
+         {"listen", "password", "ingress_only", "device_broker", "pair_command", "scan", "ca_file"},
          [&](std::string_view k, const toml::node& n, const std::string& path) {
            if (k == "listen") {
              c.web.listen = p.string(n, path);
@@ -306,6 +307,18 @@ void parse_web(const Parser& p, const toml::table& t, Config& c) {
              c.web.password = p.string(n, path);
            } else if (k == "ingress_only") {
              c.web.ingress_only = p.boolean(n, path);
+           } else if (k == "device_broker") {
+             c.web.device_broker = p.string(n, path);
+             std::string why;
+             const auto url = parse_mqtt_url(c.web.device_broker, &why);
+             if (!c.web.device_broker.empty() && (!url || !url->tls)) {
+               p.fail(line_of(n.source()), path,
+                      url ? "devices only speak TLS: expected mqtts://HOST:PORT" : why);
+             }
+           } else if (k == "pair_command") {
+             c.web.pair_command = p.string(n, path);
+           } else if (k == "scan") {
+             c.web.scan = p.string(n, path);
            } else if (k == "ca_file") {
              c.web.ca_file = p.string(n, path);
            }
@@ -542,6 +555,9 @@ std::string effective_settings(const Config& c) {
       << "\n";
   out << "password = " << secret(c.web.password) << "\n";
   out << "ingress_only = " << boolean(c.web.ingress_only) << "\n";
+  out << "device_broker = " << quote(c.web.device_broker) << "\n";
+  out << "pair_command = " << quote(c.web.pair_command) << "\n";
+  out << "scan = " << quote(c.web.scan) << "\n";
   out << "ca_file = " << quote(c.web.ca_file) << "\n";
   for (const auto& d : c.devices) {
     out << "\n[[devices]]\n";

@@ -91,8 +91,15 @@ struct Config {
     std::uint16_t port = 0;
     std::string password;       // secret; "" = none (HTTP Basic, any user name)
     bool ingress_only = false;  // only Home Assistant's ingress gateway and loopback may connect
-    // The CA certificate the page offers for download (api/ca.pem): the one the devices' broker
-    // presents. "" = [device_broker] ca_file, else [mqtt] ca_file (see web_ca_file()).
+    // Add devices (web/onboarding.hpp): the broker address devices must use (mqtts://HOST:PORT;
+    // "" = the devices' broker of this file when it is TLS), the meross-pair program ("" = next
+    // to meross-bridge, else meross-bridge itself), what the scan field starts with.
+    std::string device_broker;
+    std::string pair_command;
+    std::string scan;
+    // The CA certificate devices must trust: shown as a fingerprint for hotspot pairing and
+    // offered for download (api/ca.pem). "" = [device_broker] ca_file, else [mqtt] ca_file (see
+    // web_ca_file()).
     std::string ca_file;
   } web;
 

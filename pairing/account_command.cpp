@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pairing/cli_command.hpp"
+#include "pairing/machine_output.hpp"
 #include "pairing/private_file.hpp"
 
 namespace meross::pairing {
@@ -107,6 +108,7 @@ std::optional<std::string> prompt_password(std::ostream& err) {
 // typed on the terminal with echo off. Never an argument: it would show in `ps` and the history.
 std::optional<std::string> read_password(const std::string& file, std::ostream& err) {
   if (file.empty()) return prompt_password(err);
+  if (file == "-") return read_secret_line(std::cin, "the password", err);
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     err << "error: cannot read the password file " << file << "\n";
@@ -233,6 +235,8 @@ std::optional<protocol::Error> update_bridge_config(const fs::path& path,
 
 int run_account(const AccountOptions& options, std::ostream& out, std::ostream& err,
                 const cloud::CloudPost* post_override) {
+  // With --json the text goes to stderr and stdout carries only the JSON document.
+  std::ostream& text = options.json ? err : out;
   if (options.email.empty() || options.email.find('@') == std::string::npos) {
     err << "error: --email: expected the e-mail address of your Meross account\n";
     return 1;
@@ -256,8 +260,8 @@ int run_account(const AccountOptions& options, std::ostream& out, std::ostream& 
   request.password = *password;
   request.mfa_code = options.mfa_code;
   request.country_code = cloud::region_of(*api);
-  auto outcome = cloud::sign_in(post, *api, request, 3, [&out](const std::string& next) {
-    out << "region:      the account lives at " << next << "; signing in there\n";
+  auto outcome = cloud::sign_in(post, *api, request, 3, [&text](const std::string& next) {
+    text << "region:      the account lives at " << next << "; signing in there\n";
   });
   if (!outcome) {
     err << "error: sign-in: " << outcome.error().describe() << "\n";
@@ -282,8 +286,8 @@ int run_account(const AccountOptions& options, std::ostream& out, std::ostream& 
     }
     base = std::move(*domain);
   }
-  out << "signed in:   " << shown(options.email) << " at " << base << ", userId "
-      << credentials.user_id << "\n";
+  text << "signed in:   " << shown(options.email) << " at " << base << ", userId "
+       << credentials.user_id << "\n";
 
   auto devices = cloud::list_devices(post, base, credentials.token);
   if (!devices) {
@@ -291,11 +295,11 @@ int run_account(const AccountOptions& options, std::ostream& out, std::ostream& 
     err << "error: " << devices.error().describe() << "\n";
     return 1;
   }
-  out << devices->size() << " device(s) on the account:\n";
+  text << devices->size() << " device(s) on the account:\n";
   for (const auto& d : *devices) {
-    out << "  " << shown(d.name) << "  uuid " << shown(d.uuid) << "  model " << shown(d.type)
-        << "  firmware " << shown(d.firmware) << "  " << cloud::online_name(d.online_status)
-        << "\n";
+    text << "  " << shown(d.name) << "  uuid " << shown(d.uuid) << "  model " << shown(d.type)
+         << "  firmware " << shown(d.firmware) << "  " << cloud::online_name(d.online_status)
+         << "\n";
     if (!cloud::is_hub(d)) continue;
     // Only shown: the children are reached through the hub and need no entry of their own.
     auto children = cloud::list_sub_devices(post, base, credentials.token, d.uuid);
@@ -305,14 +309,17 @@ int run_account(const AccountOptions& options, std::ostream& out, std::ostream& 
       continue;
     }
     for (const auto& child : *children) {
-      out << "      sub-device " << shown(child.name) << "  id " << shown(child.id) << "  model "
-          << shown(child.type) << "\n";
+      text << "      sub-device " << shown(child.name) << "  id " << shown(child.id) << "  model "
+           << shown(child.type) << "\n";
     }
   }
   cloud::log_out(post, base, credentials.token);
+  if (options.json) out << account_json(credentials.user_id, credentials.key, *devices) << "\n";
 
   if (options.write_config.empty()) {
-    out << "key:         received, not shown; --write-config FILE stores it with the userId\n";
+    if (!options.json) {
+      text << "key:         received, not shown; --write-config FILE stores it with the userId\n";
+    }
     return 0;
   }
   BridgeTomlUpdate update;
@@ -329,10 +336,10 @@ int run_account(const AccountOptions& options, std::ostream& out, std::ostream& 
     err << "error: --write-config: " << error->describe() << "\n";
     return 1;
   }
-  out << "written:     " << options.write_config << " (0600): [meross] key and user_id, "
-      << update.devices.size() << " [[devices]] entr" << (update.devices.size() == 1 ? "y" : "ies")
-      << "; other settings kept\n"
-      << "Check it:    meross-bridge check-config " << options.write_config << "\n";
+  text << "written:     " << options.write_config << " (0600): [meross] key and user_id, "
+       << update.devices.size() << " [[devices]] entr" << (update.devices.size() == 1 ? "y" : "ies")
+       << "; other settings kept\n"
+       << "Check it:    meross-bridge check-config " << options.write_config << "\n";
   return 0;
 }
 
@@ -344,7 +351,8 @@ void add_account_command(CLI::App& app) {
       "the account's key and userId in the bridge's configuration");
   sub->add_option("--email", options->email, "your Meross account's e-mail address")->required();
   sub->add_option("--password-file", options->password_file,
-                  "file whose first line is the password (default: asked on the terminal)");
+                  "file whose first line is the password, - for stdin (default: asked on the "
+                  "terminal)");
   sub->add_option("--mfa", options->mfa_code, "the code from your authenticator app, if asked");
   sub->add_option("--api", options->api,
                   "the Meross API of your region: https://iotx-eu.meross.com, "
@@ -355,8 +363,14 @@ void add_account_command(CLI::App& app) {
                   "other settings kept)");
   sub->add_option("--timeout", options->timeout_s, "seconds to wait for each API answer")
       ->capture_default_str();
+  sub->add_flag("--json", options->json,
+                "print the userId, the key and the devices as JSON on stdout (for a program "
+                "reading a pipe; refused on a terminal)");
   // A lambda, not run_command(): run_account's last parameter has a default.
-  sub->callback([options] { exit_with(run_account(*options, std::cout, std::cerr)); });
+  sub->callback([options] {
+    if (options->json && !json_allowed_on_stdout(std::cerr)) exit_with(1);
+    exit_with(run_account(*options, std::cout, std::cerr));
+  });
 }
 
 }  // namespace meross::pairing

@@ -25,11 +25,12 @@ namespace meross::pairing {
 
 struct AccountOptions {
   std::string email;
-  std::string password_file;  // "" = ask on the terminal
+  std::string password_file;  // "" = ask on the terminal, "-" = the first line of stdin
   std::string mfa_code;
   std::string api = std::string(cloud::kDefaultApi);
   std::string write_config;  // "" = print only
   double timeout_s = 30;
+  bool json = false;  // the result as JSON on `out` (machine_output.hpp), the text on `err`
 };
 
 // Exit codes: 0 done, 1 failed, 2 an MFA code is needed or was wrong (run again with --mfa).

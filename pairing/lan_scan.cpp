@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "pairing/machine_output.hpp"
 #include "pairing/requests.hpp"
 #include "pairing/unix_time.hpp"
 #include "protocol/device_profile.hpp"
@@ -418,8 +419,16 @@ std::optional<std::vector<FoundDevice>> scan(const ScanOptions& options, std::os
 }
 
 int run_scan(const ScanOptions& options, std::ostream& out, std::ostream& err) {
-  auto devices = scan(options, out, err);
+  if (options.key.empty()) {
+    err << "error: --key or --key-stdin: the key to sign with is needed\n";
+    return 2;
+  }
+  auto devices = scan(options, options.json ? err : out, err);
   if (!devices) return 2;
+  if (options.json) {
+    const auto targets = scan_targets(options, err);
+    out << found_devices_json(*devices, targets ? targets->size() : 0) << "\n";
+  }
   return devices->empty() ? 1 : 0;
 }
 

@@ -88,6 +88,7 @@ struct ScanOptions {
   int parallel = 32;
   double timeout_s = 2;
   bool force = false;
+  bool json = false;  // the devices as JSON on `out` (machine_output.hpp), the text on `err`
 };
 
 // Checks the options and lists the addresses to probe; writes the problem to `err` on failure.

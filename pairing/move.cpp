@@ -9,6 +9,7 @@
 #include <mutex>
 #include <ostream>
 #include <set>
+#include <sstream>
 
 #include <mosquitto.h>
 #include <toml++/toml.h>
@@ -17,6 +18,7 @@
 #include "pairing/cli_command.hpp"
 #include "pairing/http_client.hpp"
 #include "pairing/lan_scan.hpp"
+#include "pairing/machine_output.hpp"
 #include "pairing/unix_time.hpp"
 #include "protocol/envelope.hpp"
 #include "protocol/signing.hpp"
@@ -251,6 +253,16 @@ void move_one(const FoundDevice& device, const MoveOptions& options, const Broke
   ++counts.moved;
 }
 
+// --key-stdin (and --new-key-stdin): the keys from stdin's first lines.
+bool read_keys_from_stdin(std::string& key, std::optional<std::string>* new_key) {
+  auto first = read_secret_line(std::cin, "--key-stdin", std::cerr);
+  if (!first) return false;
+  key = std::move(*first);
+  if (!new_key) return true;
+  *new_key = read_secret_line(std::cin, "--new-key-stdin", std::cerr);
+  return new_key->has_value();
+}
+
 std::string string_of(const toml::table& table, std::string_view key) {
   if (const auto value = table[key].value<std::string>()) return *value;
   return "";
@@ -322,6 +334,8 @@ protocol::Result<WatchBroker> read_watch_broker(const std::string& path) {
 }
 
 int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
+  // With --json the text goes to stderr and stdout carries only the JSON document.
+  std::ostream& text = options.json ? err : out;
   if (!options.all && (options.hosts.size() != 1 || !options.cidr.empty())) {
     err << "error: give one --host IP[:PORT] (or --all with --cidr or --host to move every "
            "device a scan finds)\n";
@@ -358,19 +372,20 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
     const std::vector<std::string> hosts = options.all && !options.cidr.empty()
                                                ? std::vector<std::string>{"<each device found>"}
                                                : options.hosts;
-    out << "dry run: nothing is sent. The request (key and signature masked):\n";
+    text << "dry run: nothing is sent. The request (key and signature masked):\n";
     for (const auto& host : hosts) {
-      out << "POST http://" << host << "/config\n"
-          << masked_config_key_request(host, *broker, options.user_id) << "\n";
+      text << "POST http://" << host << "/config\n"
+           << masked_config_key_request(host, *broker, options.user_id) << "\n";
     }
-    out << "Sent as is on plain-HTTP firmware; AES-encrypted on firmware listing "
-           "Appliance.Encrypt.ECDHE (after the ECDHE key exchange, or with the device's static "
-           "key when it refuses the exchange). The key written is "
-        << (options.new_key ? "the --new-key" : "the current --key") << ".\n";
+    text << "Sent as is on plain-HTTP firmware; AES-encrypted on firmware listing "
+            "Appliance.Encrypt.ECDHE (after the ECDHE key exchange, or with the device's static "
+            "key when it refuses the exchange). The key written is "
+         << (options.new_key ? "the --new-key" : "the current --key") << ".\n";
     return 0;
   }
 
   std::vector<FoundDevice> devices;
+  std::vector<MoveOutcome> outcomes;
   if (options.all) {
     ScanOptions scan_options;
     scan_options.cidr = options.cidr;
@@ -380,14 +395,16 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
     scan_options.parallel = options.parallel;
     scan_options.timeout_s = std::min(options.timeout_s, 5.0);
     scan_options.force = options.force;
-    auto found = scan(scan_options, out, err);
+    auto found = scan(scan_options, text, err);
     if (!found) return 2;
     for (auto& device : *found) {
       if (device.key == KeyCheck::Accepted) {
         devices.push_back(std::move(device));
       } else {
-        out << "skipped: " << device.host << " (" << (device.uuid.empty() ? "-" : device.uuid)
-            << "): another account's key, device unchanged\n";
+        text << "skipped: " << device.host << " (" << (device.uuid.empty() ? "-" : device.uuid)
+             << "): another account's key, device unchanged\n";
+        outcomes.push_back(
+            {device.host, device.uuid, "skipped", "another account's key: device unchanged"});
       }
     }
     if (devices.empty()) {
@@ -413,7 +430,7 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
              "  device state: unchanged\n";
       return 1;
     }
-    out << format_devices({*probe.device});
+    text << format_devices({*probe.device});
     devices.push_back(std::move(*probe.device));
   }
 
@@ -439,33 +456,46 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
   Counts counts;
   std::set<std::string> moved;
   for (const auto& device : devices) {
-    const int before = counts.moved;
-    move_one(device, options, *broker, out, err, counts);
-    if (counts.moved > before && !device.uuid.empty()) moved.insert(device.uuid);
+    const Counts before = counts;
+    std::ostringstream said;
+    move_one(device, options, *broker, options.json ? said : out, options.json ? said : err,
+             counts);
+    if (counts.moved > before.moved && !device.uuid.empty()) moved.insert(device.uuid);
+    if (options.json) {
+      const std::string result = counts.moved > before.moved           ? "moved"
+                                 : counts.unchanged > before.unchanged ? "unchanged"
+                                                                       : "unknown";
+      std::string message = said.str();
+      while (!message.empty() && message.back() == '\n')
+        message.pop_back();
+      err << message << "\n";
+      outcomes.push_back({device.host, device.uuid, result, std::move(message)});
+    }
   }
+  if (options.json) out << move_outcomes_json(outcomes) << "\n" << std::flush;
   if (options.all) {
-    out << "summary: " << counts.moved << " of " << devices.size() << " moved, " << counts.unchanged
-        << " unchanged, " << counts.unknown << " in an unknown state\n";
+    text << "summary: " << counts.moved << " of " << devices.size() << " moved, "
+         << counts.unchanged << " unchanged, " << counts.unknown << " in an unknown state\n";
   }
 
   bool all_bound = true;
   if (watcher && !moved.empty()) {
     const double seconds =
         std::isfinite(options.watch_s) ? std::clamp(options.watch_s, 1.0, 600.0) : 90.0;
-    out << "watching " << watch->url << " for Appliance.Control.Bind (up to "
-        << static_cast<int>(seconds) << " s)...\n"
-        << std::flush;
+    text << "watching " << watch->url << " for Appliance.Control.Bind (up to "
+         << static_cast<int>(seconds) << " s)...\n"
+         << std::flush;
     const auto seen =
         watcher->wait(moved, std::chrono::steady_clock::now() +
                                  std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
     for (const auto& uuid : moved) {
       if (seen.count(uuid)) {
-        out << "bind: " << uuid << " connected to the broker and sent its Bind\n";
+        text << "bind: " << uuid << " connected to the broker and sent its Bind\n";
       } else {
         all_bound = false;
-        out << "no bind: " << uuid << " sent no Bind within " << static_cast<int>(seconds)
-            << " s; it may still be restarting, or cannot reach " << address_text(*broker)
-            << " (TLS, certificate for that host, its login: `meross-bridge password`)\n";
+        text << "no bind: " << uuid << " sent no Bind within " << static_cast<int>(seconds)
+             << " s; it may still be restarting, or cannot reach " << address_text(*broker)
+             << " (TLS, certificate for that host, its login: `meross-bridge password`)\n";
       }
     }
   }
@@ -484,11 +514,19 @@ void add_lan_commands(CLI::App& app) {
                      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     cidr->excludes(host);
     sub->add_option("--port", options->port, "HTTP port with --cidr")->capture_default_str();
-    sub->add_option("--key", options->key, "the key to sign with (never printed)")->required();
+    auto* key = sub->add_option("--key", options->key, "the key to sign with (never printed)");
+    auto key_stdin = std::make_shared<bool>(false);
+    sub->add_flag("--key-stdin", *key_stdin,
+                  "read the key from the first line of stdin instead (kept off the command line)")
+        ->excludes(key);
     sub->add_option("--parallel", options->parallel, "requests in flight")->capture_default_str();
     sub->add_option("--timeout", options->timeout_s, "seconds per address")->capture_default_str();
     sub->add_flag("--force", options->force, "allow ranges wider than /22 (up to /16)");
-    sub->callback(run_command(&run_scan, options));
+    sub->add_flag("--json", options->json, "the devices as JSON on stdout, the text on stderr");
+    sub->callback([options, key_stdin] {
+      if (*key_stdin && !read_keys_from_stdin(options->key, nullptr)) exit_with(2);
+      exit_with(run_scan(*options, std::cout, std::cerr));
+    });
   }
   {
     auto options = std::make_shared<MoveOptions>();
@@ -498,7 +536,12 @@ void add_lan_commands(CLI::App& app) {
         "Meross app loses it");
     sub->add_option("--host", options->hosts, "the device's IP[:PORT] (repeatable with --all)")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    sub->add_option("--key", options->key, "its current key (never printed)")->required();
+    auto* key = sub->add_option("--key", options->key, "its current key (never printed)");
+    auto key_stdin = std::make_shared<bool>(false);
+    sub->add_flag("--key-stdin", *key_stdin,
+                  "read the current key from the first line of stdin, and with --new-key-stdin "
+                  "the new key from the second (kept off the command line)")
+        ->excludes(key);
     sub->add_option("--broker", options->broker, "mqtts://HOST:PORT, in both broker slots")
         ->required();
     sub->add_option("--user-id", options->user_id, "userId in the device's MQTT password")
@@ -506,6 +549,9 @@ void add_lan_commands(CLI::App& app) {
     sub->add_option_function<std::string>(
         "--new-key", [options](const std::string& v) { options->new_key = v; },
         "write this key instead of the current one (never printed)");
+    auto new_key_stdin = std::make_shared<bool>(false);
+    sub->add_flag("--new-key-stdin", *new_key_stdin,
+                  "with --key-stdin: the key to write is the second line of stdin");
     sub->add_flag("--dry-run", options->dry_run, "print the request (key masked), send nothing");
     sub->add_flag("--force-plain", options->force_plain, "accept an mqtt:// broker");
     sub->add_option("--watch-config", options->watch_config,
@@ -519,7 +565,22 @@ void add_lan_commands(CLI::App& app) {
     sub->add_flag("--force", options->force, "with --all: allow a --cidr wider than /22");
     sub->add_option("--timeout", options->timeout_s, "seconds to wait for each device")
         ->capture_default_str();
-    sub->callback(run_command(&run_move, options));
+    sub->add_flag("--json", options->json,
+                  "each device's outcome as JSON on stdout, the text on stderr");
+    sub->callback([options, key_stdin, new_key_stdin] {
+      if (*new_key_stdin && !*key_stdin) {
+        std::cerr << "error: --new-key-stdin goes with --key-stdin\n";
+        exit_with(2);
+      }
+      if (*key_stdin) {
+        std::optional<std::string> new_key;
+        if (!read_keys_from_stdin(options->key, *new_key_stdin ? &new_key : nullptr)) {
+          exit_with(2);
+        }
+        if (new_key) options->new_key = std::move(*new_key);
+      }
+      exit_with(run_move(*options, std::cout, std::cerr));
+    });
   }
 }
 

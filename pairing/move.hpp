@@ -38,6 +38,7 @@ struct MoveOptions {
   bool force = false;  // wide --cidr
   int parallel = 32;
   double timeout_s = 5;
+  bool json = false;  // each device's outcome as JSON on `out` (machine_output.hpp), text on `err`
 };
 
 // The broker to write: mqtts://HOST[:PORT], HOST[:PORT] (TLS, 8883 by default). mqtt:// is

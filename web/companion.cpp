@@ -1,10 +1,14 @@
 #include "web/companion.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 
 #include <spdlog/spdlog.h>
 
 #include "bridge/config_edit.hpp"
+#include "pairing/certs.hpp"
 #include "web/collect.hpp"
 #include "web/collect_device.hpp"
 
@@ -25,7 +29,35 @@ std::string lower(std::string text) {
   return text;
 }
 
+std::string this_program() {
+  std::error_code ec;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("meross-bridge") : path.string();
+}
+
 }  // namespace
+
+OnboardingSettings onboarding_settings(const bridge::Config& config, const std::string& self) {
+  namespace fs = std::filesystem;
+  OnboardingSettings s;
+  s.pair_command = config.web.pair_command;
+  if (s.pair_command.empty()) {
+    // meross-bridge has the same subcommands: the add-on installs only it.
+    const auto beside = fs::path(self).parent_path() / "meross-pair";
+    s.pair_command = ::access(beside.c_str(), X_OK) == 0 ? beside.string() : self;
+  }
+  const bridge::MqttConfig& devices = config.device_broker ? *config.device_broker : config.mqtt;
+  s.device_broker = config.web.device_broker;
+  if (s.device_broker.empty() && devices.broker.tls) s.device_broker = devices.url;
+  s.bridge_key = config.key;
+  s.user_id = config.user_id;
+  const std::string& ca = config.web_ca_file();
+  if (!ca.empty()) {
+    if (auto fingerprint = pairing::certificate_fingerprint(ca)) s.ca_fingerprint = *fingerprint;
+  }
+  s.scan_default = config.web.scan;
+  return s;
+}
 
 WebCompanion::WebCompanion(const bridge::Config& config) : config_(config) {}
 
@@ -40,6 +72,10 @@ bool WebCompanion::start(bridge::Daemon& daemon, const bridge::HomeAssistant& ha
   options.host = config_.web.host;
   options.port = config_.web.port;
   options.access = Access{config_.web.password, config_.web.ingress_only};
+  onboarding_ = std::make_unique<Onboarding>(onboarding_settings(config_, this_program()));
+  options.add_devices = [o = onboarding_.get()](const Request& request, std::string_view path) {
+    return route_onboarding(request, path, *o);
+  };
   server_ = std::make_unique<Server>(
       options, [this](const std::string& uuid) { return queue_reread(uuid); });
   log_tail_ = LogTail::attach();
@@ -66,6 +102,8 @@ bool WebCompanion::start(bridge::Daemon& daemon, const bridge::HomeAssistant& ha
 void WebCompanion::stop() {
   if (server_) server_->stop();
   if (log_tail_) log_tail_->remove();
+  // A running scan or move is killed: the daemon is going, and nobody would see its end.
+  if (onboarding_) onboarding_->stop();
 }
 
 void WebCompanion::tick(bridge::Daemon& daemon, bridge::HomeAssistant& ha, bridge::Now now) {

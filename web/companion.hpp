@@ -28,6 +28,7 @@
 #include "web/device_page.hpp"
 #include "web/log_tail.hpp"
 #include "web/message_log.hpp"
+#include "web/onboarding.hpp"
 #include "web/server.hpp"
 
 namespace meross::web {
@@ -48,6 +49,7 @@ class WebCompanion final : public bridge::DaemonCompanion {
   void snapshot(bridge::Daemon& daemon, const bridge::HomeAssistant& ha, bridge::Now now);
 
   const bridge::Config& config_;
+  std::unique_ptr<Onboarding> onboarding_;  // before the server, which calls it: gone after it
   std::unique_ptr<Server> server_;
   bridge::Daemon* daemon_ = nullptr;
   std::int64_t started_ = 0;
@@ -84,6 +86,9 @@ class WebCompanion final : public bridge::DaemonCompanion {
   std::map<std::string, Watch> watches_;       // under mutex_, by lower-case uuid
   std::deque<std::pair<std::string, std::string>> renames_;  // under mutex_: uuid, name
 };
+
+// What "Add devices" needs from the configuration (web/onboarding.hpp); `self` is this program.
+OnboardingSettings onboarding_settings(const bridge::Config& config, const std::string& self);
 
 // For bridge::BridgeCommands::web.
 std::unique_ptr<bridge::DaemonCompanion> make_web_companion(const bridge::Config& config);

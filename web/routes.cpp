@@ -116,6 +116,14 @@ Response route(const Request& request, const Access& access, const Routes& route
     }
     return json(path == "/api/devices" ? routes.devices : routes.bridge);
   }
+  constexpr std::string_view kAddDevices = "/api/add/";
+  if (path.starts_with(kAddDevices)) {
+    if (request.method == "POST" && !request.action_header) {
+      return error(403, "missing the " + std::string(kActionHeader) + " header");
+    }
+    if (!routes.add_devices) return error(404, "adding devices is not available");
+    return routes.add_devices(request, path.substr(kAddDevices.size()));
+  }
   constexpr std::string_view kDevices = "/api/devices/";
   constexpr std::string_view kReread = "/reread";
   if (path.starts_with(kDevices) && path.ends_with(kReread) &&

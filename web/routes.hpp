@@ -35,7 +35,7 @@ struct Request {
   std::string authorization;   // the Authorization header ("" = none)
   std::string remote;          // the peer's address: "127.0.0.1", "::1", "::ffff:172.30.32.2"
   bool action_header = false;  // kActionHeader present
-  std::string body;            // at most the server's body limit (1 KiB)
+  std::string body;            // at most the server's body limit
 };
 
 struct Response {
@@ -66,6 +66,8 @@ struct Routes {
   // Asks the daemon to read this device again; false when no such device is known.
   std::function<bool(const std::string& uuid)> reread;
   std::shared_ptr<const PageRoutes> pages = nullptr;  // null: none of their routes
+  // Add devices (web/onboarding.hpp): a request below /api/add/, with the rest of its path.
+  std::function<Response(const Request& request, std::string_view path)> add_devices = {};
 };
 
 bool remote_allowed(std::string_view remote, bool ingress_only);

@@ -27,7 +27,8 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr std::size_t kHeaderLimit = 8 * 1024;
-constexpr std::size_t kBodyLimit = 1024;
+// Enough for the add-devices forms (a sign-in, a list of addresses to move).
+constexpr std::size_t kBodyLimit = 8 * 1024;
 // Lines about refused requests: one per status a minute, 20 a minute in all.
 constexpr std::size_t kLogBudget = 20;
 
@@ -60,7 +61,7 @@ struct Server::Impl {
   void note(int status, const std::string& what, const std::string& remote);
   Routes routes() {
     std::lock_guard lock(mutex);
-    return Routes{devices, bridge, reread, pages};
+    return Routes{devices, bridge, reread, pages, options.add_devices};
   }
   void watching(bool more) {
     if (more) {

@@ -5,7 +5,7 @@
 // actions on through the `reread` callback (which queues them for the daemon's thread).
 //
 // Bounded: at most max_connections at once (more get 503), request headers of 8 KiB and bodies
-// of 1 KiB (431 / 413), a request must arrive within request_timeout (else the connection is
+// of 8 KiB (431 / 413), a request must arrive within request_timeout (else the connection is
 // closed), an event stream that cannot take an event within that time is closed. Every refusal
 // is counted (rejected()) and logged on a bounded budget.
 
@@ -29,6 +29,8 @@ struct ServerOptions {
   std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
   // An event stream gets a comment line this often, so that proxies keep it open.
   std::chrono::milliseconds keepalive = std::chrono::seconds(25);
+  // Routes::add_devices; called on the server's thread, must be thread-safe and quick.
+  std::function<Response(const Request&, std::string_view path)> add_devices = {};
 };
 
 class Server {

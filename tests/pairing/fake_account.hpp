@@ -2,7 +2,9 @@
 
 // The Meross account the end-to-end tests sign in to (account_e2e_test.cpp and the migration from
 // the app): its sign-in, the secrets that must never be printed, and the fake cloud holding it.
+#include <regex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/test/unit_test.hpp>
@@ -41,6 +43,19 @@ inline void check_no_secret(const std::string& output) {
   BOOST_TEST(output.find(test_md5_hex(kPassword)) == std::string::npos);
   BOOST_TEST(output.find(kToken) == std::string::npos);
   BOOST_TEST(output.find(kKey) == std::string::npos);
+}
+
+// The devices meross-sim announced with --http (`device <uuid> <type> <mac> http <host>`), in
+// order: uuid and the loopback address of its local HTTP API.
+inline std::vector<std::pair<std::string, std::string>> sim_http_devices(
+    const std::string& output) {
+  static const std::regex line("device ([0-9a-f]{32}) (\\w+) \\S+ http (127\\.0\\.0\\.1:\\d+)");
+  std::vector<std::pair<std::string, std::string>> devices;
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    devices.emplace_back((*it)[1], (*it)[3]);
+  }
+  return devices;
 }
 
 }  // namespace meross::test::fake_account

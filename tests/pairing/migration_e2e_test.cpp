@@ -11,7 +11,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -70,13 +69,7 @@ BOOST_AUTO_TEST_CASE(an_app_paired_device_moves_to_the_local_cloud_and_keeps_its
                     "--profile", "mss310", "--profile", "mss310+key=another-accounts-key",
                     "--profile", "mss425f+ecdhe"});
   BOOST_REQUIRE_MESSAGE(sim.wait_for_output("ready", kWait), sim.output());
-  const std::string sim_lines = sim.output();
-  const std::regex device_line("device ([0-9a-f]{32}) (\\w+) \\S+ http (127\\.0\\.0\\.1:\\d+)");
-  std::vector<std::pair<std::string, std::string>> devices;  // uuid, HTTP host
-  for (auto it = std::sregex_iterator(sim_lines.begin(), sim_lines.end(), device_line);
-       it != std::sregex_iterator(); ++it) {
-    devices.emplace_back((*it)[1], (*it)[3]);
-  }
+  const auto devices = sim_http_devices(sim.output());  // uuid, HTTP host
   BOOST_REQUIRE_EQUAL(devices.size(), 3u);
   const std::string uuid = devices[0].first;
   const std::string http_host = devices[0].second;

@@ -83,4 +83,21 @@ BOOST_AUTO_TEST_CASE(the_ca_to_download_is_web_ca_file_else_the_brokers) {
   BOOST_TEST(!parse("ca_file = 5\n").config);
 }
 
+BOOST_AUTO_TEST_CASE(the_add_devices_settings_are_read_and_a_plain_broker_refused) {
+  const auto r = parse(
+      "listen = \"127.0.0.1:8099\"\ndevice_broker = \"mqtts://192.168.1.7:8883\"\n"
+      "ca_file = \"/data/ca.crt\"\npair_command = \"/usr/bin/meross-pair\"\n"
+      "scan = \"192.168.1.0/24\"\n");
+  BOOST_REQUIRE_MESSAGE(r.config, (r.error ? r.error->describe() : ""));
+  BOOST_TEST(r.config->web.device_broker == "mqtts://192.168.1.7:8883");
+  BOOST_TEST(r.config->web.ca_file == "/data/ca.crt");
+  BOOST_TEST(r.config->web.pair_command == "/usr/bin/meross-pair");
+  BOOST_TEST(r.config->web.scan == "192.168.1.0/24");
+  for (const char* bad : {"mqtt://192.168.1.7:1883", "192.168.1.7", "mqtts://u:p@h:8883"}) {
+    const auto refused = parse(std::string("device_broker = \"") + bad + "\"\n");
+    BOOST_REQUIRE_MESSAGE(!refused.config, bad);
+    BOOST_TEST(refused.error->key == "web.device_broker", bad);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
