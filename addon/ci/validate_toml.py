@@ -95,6 +95,7 @@ CONTRACT = {
         "password": is_str,
         "ingress_only": is_bool,
         "ca_file": is_str,
+        "device_broker": matches(re.compile(r"^mqtts://[^/@\s]+:[0-9]{1,5}$|^$"), "mqtts://HOST:PORT"),
     },
 }
 DEVICE = {
