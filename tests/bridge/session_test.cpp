@@ -567,8 +567,8 @@ BOOST_AUTO_TEST_CASE(a_device_whose_discovery_went_unanswered_is_asked_again_aft
     std::vector<Sent> out;
     for (int i = 0; i < seconds; ++i) {
       h.advance(1s);
-      h.push(d.device, "Appliance.Control.ToggleX",
-             R"({"togglex":[{"channel":0,"onoff":1}]})", h.now.wall);
+      h.push(d.device, "Appliance.Control.ToggleX", R"({"togglex":[{"channel":0,"onoff":1}]})",
+             h.now.wall);
       for (auto& s : h.sent())
         out.push_back(std::move(s));
     }
