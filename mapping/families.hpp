@@ -114,7 +114,7 @@ std::string key_of(std::string_view prefix, int channel);
 // "<name> <channel>" when `numbered` (it has several), else `single_name`, by default `name`.
 Entity channel_entity(std::string_view prefix, int channel, Component component, bool numbered,
                       std::string_view name, std::string_view single_name = {});
-// An entity of the device's configuration or diagnostics (`category`), beside its main ones.
+// An entity `name`d by the bridge, of `category` (None for the device's own function).
 Entity category_entity(std::string key, Component component, std::string name, Category category);
 // A device setting shown as a switch in the device's configuration ("LED", "Over-temperature
 // protection"): a commandable Switch of Category::Config.
