@@ -114,6 +114,11 @@ std::string key_of(std::string_view prefix, int channel);
 // "<name> <channel>" when `numbered` (it has several), else `single_name`, by default `name`.
 Entity channel_entity(std::string_view prefix, int channel, Component component, bool numbered,
                       std::string_view name, std::string_view single_name = {});
+// An entity `name`d by the bridge, of `category` (None for the device's own function).
+Entity category_entity(std::string key, Component component, std::string name, Category category);
+// A device setting shown as a switch in the device's configuration ("LED", "Over-temperature
+// protection"): a commandable Switch of Category::Config.
+Entity config_switch(std::string key, std::string name);
 // "switch_3" → 3 for prefix "switch_"; nullopt when the key does not have that shape.
 std::optional<int> channel_in_key(std::string_view key, std::string_view prefix);
 

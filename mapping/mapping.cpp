@@ -263,6 +263,21 @@ Entity channel_entity(std::string_view prefix, int channel, Component component,
   return e;
 }
 
+Entity category_entity(std::string key, Component component, std::string name, Category category) {
+  Entity e;
+  e.key = std::move(key);
+  e.component = component;
+  e.name = std::move(name);
+  e.category = category;
+  return e;
+}
+
+Entity config_switch(std::string key, std::string name) {
+  Entity e = category_entity(std::move(key), Component::Switch, std::move(name), Category::Config);
+  e.has_command = true;
+  return e;
+}
+
 std::optional<int> channel_in_key(std::string_view key, std::string_view prefix) {
   if (key.size() <= prefix.size() || key.substr(0, prefix.size()) != prefix) return std::nullopt;
   const std::string_view digits = key.substr(prefix.size());

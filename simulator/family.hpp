@@ -84,6 +84,13 @@ struct Context {
   void push(std::string_view ns, std::string payload) {
     pushes.push_back(Push{std::string(ns), std::move(payload)});
   }
+  // PUSHes the section `name` as {"<name>":<section>} under `ns`; false when there is none.
+  bool push_section(std::string_view ns, std::string_view name) {
+    const JsonValue* value = section(name);
+    if (!value) return false;
+    push(ns, wrap(name, *value));
+    return true;
+  }
 };
 
 // What a device answers for a namespace no family models: the recorded GETACK (else `{}`) to a

@@ -8,6 +8,7 @@
 
 #include "protocol/json.hpp"
 #include "protocol/json_writer.hpp"
+#include "web/json_members.hpp"
 #include "web/pair_child.hpp"
 
 namespace meross::web {
@@ -53,11 +54,6 @@ std::vector<std::string> split_targets(const std::string& text) {
   }
   if (!current.empty()) out.push_back(std::move(current));
   return out;
-}
-
-void text_member(protocol::JsonStringWriter& w, std::string_view key, std::string_view value) {
-  w.key(key);
-  w.string(value);
 }
 
 // `json`: an array written by protocol::to_json.
@@ -350,8 +346,7 @@ std::string Onboarding::state_json() const {
   w.StartObject();
   text_member(w, "broker", settings_.device_broker);
   text_member(w, "ca_fingerprint", settings_.ca_fingerprint);
-  w.key("user_id");
-  w.Uint64(settings_.user_id);
+  number_member(w, "user_id", settings_.user_id);
   w.EndObject();
   text_member(w, "scan_default", settings_.scan_default);
   w.EndObject();

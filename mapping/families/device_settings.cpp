@@ -93,12 +93,7 @@ bool has_over_temp(const DeviceProfile& p, const DeviceState& s) {
 
 void over_temp_entities(const DeviceProfile& p, const DeviceState& s, std::vector<Entity>& out) {
   if (!has_over_temp(p, s)) return;
-  Entity e;
-  e.key = "over_temp";
-  e.component = Component::Switch;
-  e.name = "Over-temperature protection";
-  e.category = Category::Config;
-  e.has_command = true;
+  Entity e = config_switch("over_temp", "Over-temperature protection");
   // A safety cut-off that stays on: set once, if ever.
   e.enabled_by_default = false;
   out.push_back(std::move(e));

@@ -19,23 +19,12 @@ bool reports_ip(const DeviceProfile& p) {
 }
 
 Entity diagnostic_sensor(std::string key, std::string name) {
-  Entity e;
-  e.key = std::move(key);
-  e.component = Component::Sensor;
-  e.name = std::move(name);
-  e.category = Category::Diagnostic;
-  return e;
+  return category_entity(std::move(key), Component::Sensor, std::move(name), Category::Diagnostic);
 }
 
 void diagnostic_entities(const DeviceProfile& p, const DeviceState&, std::vector<Entity>& out) {
   if (p.has_ability("Appliance.System.DNDMode")) {
-    Entity led;
-    led.key = "led";
-    led.component = Component::Switch;
-    led.name = "LED";
-    led.category = Category::Config;
-    led.has_command = true;
-    out.push_back(std::move(led));
+    out.push_back(config_switch("led", "LED"));
   }
   if (p.has_ability("Appliance.System.Runtime")) {
     // A quality percentage, not dB/dBm: HA's signal_strength class does not apply.

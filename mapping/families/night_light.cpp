@@ -35,10 +35,7 @@ bool has_sound(const DeviceProfile& p) {
 }
 
 Entity commandable(std::string_view key, Component component, std::string_view name) {
-  Entity e;
-  e.key = std::string(key);
-  e.component = component;
-  e.name = std::string(name);
+  Entity e = category_entity(std::string(key), component, std::string(name), Category::None);
   e.has_command = true;
   return e;
 }

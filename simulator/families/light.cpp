@@ -96,10 +96,7 @@ bool press(Context& ctx, std::optional<int> channel) {
 }
 
 bool load_push(Context& ctx) {
-  const JsonValue* light = ctx.section("light");
-  if (!light) return false;
-  ctx.push(ns::kControlLight, wrap("light", *light));
-  return true;
+  return ctx.push_section(ns::kControlLight, "light");
 }
 
 void summary(const View& view, Writer& w) {

@@ -75,10 +75,7 @@ std::optional<Answer> handle(Context& ctx, Method method, std::string_view,
 }
 
 bool load_push(Context& ctx) {
-  const JsonValue* mp3 = ctx.section("mp3");
-  if (!mp3) return false;
-  ctx.push(ns::kControlMp3, wrap("mp3", *mp3));
-  return true;
+  return ctx.push_section(ns::kControlMp3, "mp3");
 }
 
 void summary(const View& view, Writer& w) {

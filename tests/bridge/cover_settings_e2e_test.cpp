@@ -35,6 +35,18 @@ struct Settings : WatchedDevice {
 
   std::vector<std::string> config_sets() const { return set_payloads(ns); }
 
+  // Checks that entity `key` is discovered as a setting (entity_category config) of `platform`.
+  void expect_setting(const std::string& key, const std::string& platform) const {
+    const auto c = component(components, key);
+    BOOST_TEST(c.at("platform") == platform);
+    BOOST_TEST(c.at("entity_category") == "config");
+  }
+
+  // Whether Home Assistant sees `value` on the state topic of entity `key`.
+  bool sees(const std::string& key, const std::string& value) {
+    return ha_sees(state_topic(uuid, key), value);
+  }
+
   // Home Assistant sets `key` to `value`; the SET `expected` goes out and `value` comes back.
   void set(const std::string& key, const std::string& value, const std::string& expected) {
     set_from_ha(ns, key, value, expected, value);
@@ -45,12 +57,10 @@ struct Settings : WatchedDevice {
 
 BOOST_AUTO_TEST_CASE(a_garage_door_buzzer_round_trips) {
   Settings h("msg100", "msg100-1637650619.csv", "Appliance.GarageDoor.Config");
-  const auto buzzer = component(h.components, "door_buzzer");
-  BOOST_TEST(buzzer.at("platform") == "switch");
-  BOOST_TEST(buzzer.at("entity_category") == "config");
+  h.expect_setting("door_buzzer", "switch");
   // The recorded settings, read after discovery.
-  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "door_buzzer"), "OFF"));
-  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "door_open_duration"), "30"));
+  BOOST_REQUIRE(h.sees("door_buzzer", "OFF"));
+  BOOST_REQUIRE(h.sees("door_open_duration", "30"));
 
   h.set("door_buzzer", "ON", R"({"config":{"buzzerEnable":1}})");
   h.set("door_open_duration", "45", R"({"config":{"doorOpenDuration":45000}})");
@@ -59,21 +69,19 @@ BOOST_AUTO_TEST_CASE(a_garage_door_buzzer_round_trips) {
 
 BOOST_AUTO_TEST_CASE(a_door_of_a_multi_door_opener_has_its_own_settings) {
   Settings h("msg200", "msg200.json.txt", "Appliance.GarageDoor.MultipleConfig");
-  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "door_buzzer_2"), "OFF"));
-  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "door_close_duration_3"), "15"));
+  BOOST_REQUIRE(h.sees("door_buzzer_2", "OFF"));
+  BOOST_REQUIRE(h.sees("door_close_duration_3", "15"));
 
   h.set("door_buzzer_2", "ON", R"({"config":[{"channel":2,"buzzerEnable":1}]})");
   h.set("door_close_duration_3", "25", R"({"config":[{"channel":3,"doorCloseDuration":25000}]})");
   // The other doors kept theirs.
-  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "door_buzzer_1"), "OFF"));
+  BOOST_TEST(h.sees("door_buzzer_1", "OFF"));
 }
 
 BOOST_AUTO_TEST_CASE(a_shutter_travel_time_round_trips_and_out_of_range_sends_nothing) {
   Settings h("mrs100", "mrs100-1631368847.csv", "Appliance.RollerShutter.Config");
-  const auto open_time = component(h.components, "shutter_open_time_0");
-  BOOST_TEST(open_time.at("platform") == "number");
-  BOOST_TEST(open_time.at("entity_category") == "config");
-  BOOST_REQUIRE(h.ha_sees(state_topic(h.uuid, "shutter_open_time_0"), "50"));
+  h.expect_setting("shutter_open_time_0", "number");
+  BOOST_REQUIRE(h.sees("shutter_open_time_0", "50"));
 
   h.set("shutter_open_time_0", "45", R"({"config":{"channel":0,"signalOpen":45000}})");
 
@@ -84,5 +92,5 @@ BOOST_AUTO_TEST_CASE(a_shutter_travel_time_round_trips_and_out_of_range_sends_no
   // A command after them shows they were handled (commands are taken in order).
   h.set("shutter_close_time_0", "40", R"({"config":{"channel":0,"signalClose":40000}})");
   BOOST_TEST(h.config_sets().size() == before + 1);
-  BOOST_TEST(h.ha_sees(state_topic(h.uuid, "shutter_open_time_0"), "45"));
+  BOOST_TEST(h.sees("shutter_open_time_0", "45"));
 }

@@ -5,16 +5,9 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "mapping/support.hpp"
+#include "mapping/unqualified.hpp"
 
-using namespace meross;
-using mapping::DeviceState;
-using protocol::DeviceProfile;
-using test::recorded;
 using test::refused;
-using test::sent;
-using test::state_of;
-using test::states;
 
 namespace {
 
@@ -27,20 +20,44 @@ bool wrongly_typed(const DeviceProfile& p, const std::string& ns, const std::str
   return !mapping::states_from(p, s, ns, protocol::Method::GetAck, payload, {}).ok();
 }
 
-void expect_setting(const std::vector<mapping::Entity>& entities, const std::string& key,
-                    mapping::Component component, const std::string& name,
-                    const std::string& range = "") {
-  const auto& e = test::entity(entities, key);
-  BOOST_TEST((e.component == component), key);
-  BOOST_TEST(e.name.value_or("") == name, key);
-  BOOST_TEST((e.category == mapping::Category::Config), key);
-  BOOST_TEST(e.has_command, key);
-  if (component != mapping::Component::Number) return;
-  BOOST_TEST(e.unit == "s", key);
-  BOOST_TEST(
-      test::option(e, "min") + ".." + test::option(e, "max") + "/" + test::option(e, "step") ==
-          range,
-      key);
+// A settings entity as Home Assistant must see it; `range` "min..max/step" for numbers (in s).
+struct Setting {
+  std::string key;
+  mapping::Component component;
+  std::string name;
+  std::string range = "";
+};
+
+// The entities of `p`, checked for `settings`.
+std::vector<mapping::Entity> expect_settings(const DeviceProfile& p,
+                                             const std::vector<Setting>& settings) {
+  auto entities = mapping::entities_for(p);
+  for (const auto& [key, component, name, range] : settings) {
+    const auto& e = test::entity(entities, key);
+    BOOST_TEST((e.component == component), key);
+    BOOST_TEST(e.name.value_or("") == name, key);
+    BOOST_TEST((e.category == mapping::Category::Config), key);
+    BOOST_TEST(e.has_command, key);
+    if (component != mapping::Component::Number) continue;
+    BOOST_TEST(e.unit == "s", key);
+    BOOST_TEST(
+        test::option(e, "min") + ".." + test::option(e, "max") + "/" + test::option(e, "step") ==
+            range,
+        key);
+  }
+  return entities;
+}
+
+// Maps the GETACK of `ns` recorded in trace `fragment` and checks the states it publishes
+// (key → payload); the state it leaves, for what the test does next.
+DeviceState expect_recorded_states(
+    const DeviceProfile& p, const std::string& fragment, const std::string& ns,
+    const std::vector<std::pair<std::string, std::string>>& expected) {
+  DeviceState s;
+  const auto read = states(p, s, ns, "GETACK", recorded(fragment, ns, "GETACK"));
+  for (const auto& [key, payload] : expected)
+    BOOST_TEST(state_of(read, key) == payload, key);
+  return s;
 }
 
 }  // namespace
@@ -49,61 +66,46 @@ BOOST_AUTO_TEST_SUITE(cover_settings)
 
 BOOST_AUTO_TEST_CASE(msg100_has_device_wide_settings_from_garage_door_config) {
   const auto p = test::trace_profile("msg100-1637650619");
-  const auto entities = mapping::entities_for(p);
-  using mapping::Component;
-  expect_setting(entities, "door_buzzer", Component::Switch, "Buzzer");
-  expect_setting(entities, "door_open_duration", Component::Number, "Open duration", "1..60/1");
-  expect_setting(entities, "door_close_duration", Component::Number, "Close duration", "1..60/1");
-  expect_setting(entities, "door_signal_duration", Component::Number, "Signal duration",
-                 "0.1..10/0.1");
+  const auto entities = expect_settings(
+      p, {{"door_buzzer", Component::Switch, "Buzzer"},
+          {"door_open_duration", Component::Number, "Open duration", "1..60/1"},
+          {"door_close_duration", Component::Number, "Close duration", "1..60/1"},
+          {"door_signal_duration", Component::Number, "Signal duration", "0.1..10/0.1"}});
   BOOST_TEST(!test::entity(entities, "door_signal_duration").enabled_by_default);
 
-  DeviceState s;
-  const auto read =
-      states(p, s, kConfig, "GETACK", recorded("msg100-1637650619", kConfig, "GETACK"));
-  BOOST_TEST(state_of(read, "door_buzzer") == "OFF");
-  BOOST_TEST(state_of(read, "door_open_duration") == "30");
-  BOOST_TEST(state_of(read, "door_close_duration") == "30");
-  BOOST_TEST(state_of(read, "door_signal_duration") == "1");
+  expect_recorded_states(p, "msg100-1637650619", kConfig,
+                         {{"door_buzzer", "OFF"},
+                          {"door_open_duration", "30"},
+                          {"door_close_duration", "30"},
+                          {"door_signal_duration", "1"}});
 }
 
 BOOST_AUTO_TEST_CASE(msg200_has_settings_per_door_from_multiple_config) {
   const auto p = test::trace_profile("msg200.json.txt");
-  const auto entities = mapping::entities_for(p);
-  using mapping::Component;
-  expect_setting(entities, "door_enable_1", Component::Switch, "Door 1 enabled");
-  expect_setting(entities, "door_buzzer_3", Component::Switch, "Door 3 buzzer");
-  expect_setting(entities, "door_open_duration_2", Component::Number, "Door 2 open duration",
-                 "1..60/1");
-  expect_setting(entities, "door_signal_close_2", Component::Number, "Door 2 close signal",
-                 "0.1..60/0.1");
+  const auto entities = expect_settings(
+      p, {{"door_enable_1", Component::Switch, "Door 1 enabled"},
+          {"door_buzzer_3", Component::Switch, "Door 3 buzzer"},
+          {"door_open_duration_2", Component::Number, "Door 2 open duration", "1..60/1"},
+          {"door_signal_close_2", Component::Number, "Door 2 close signal", "0.1..60/0.1"}});
   // The device-wide Config is not this firmware's.
   for (const auto& e : entities)
     BOOST_TEST(e.key != "door_buzzer");
 
-  DeviceState s;
-  const auto read =
-      states(p, s, kMultiple, "GETACK", recorded("msg200.json.txt", kMultiple, "GETACK"));
-  BOOST_TEST(state_of(read, "door_enable_1") == "ON");
-  BOOST_TEST(state_of(read, "door_buzzer_1") == "OFF");
-  BOOST_TEST(state_of(read, "door_open_duration_2") == "15");
-  BOOST_TEST(state_of(read, "door_signal_open_2") == "2");
-  BOOST_TEST(state_of(read, "door_signal_close_1") == "3");
+  expect_recorded_states(p, "msg200.json.txt", kMultiple,
+                         {{"door_enable_1", "ON"},
+                          {"door_buzzer_1", "OFF"},
+                          {"door_open_duration_2", "15"},
+                          {"door_signal_open_2", "2"},
+                          {"door_signal_close_1", "3"}});
 }
 
 BOOST_AUTO_TEST_CASE(mrs100_travel_times_are_settings_and_drive_the_travel_poll) {
   const auto p = test::trace_profile("mrs100");
-  const auto entities = mapping::entities_for(p);
-  using mapping::Component;
-  expect_setting(entities, "shutter_open_time_0", Component::Number, "Open travel time", "1..60/1");
-  expect_setting(entities, "shutter_close_time_0", Component::Number, "Close travel time",
-                 "1..60/1");
+  expect_settings(p, {{"shutter_open_time_0", Component::Number, "Open travel time", "1..60/1"},
+                      {"shutter_close_time_0", Component::Number, "Close travel time", "1..60/1"}});
 
-  DeviceState s;
-  const auto read =
-      states(p, s, kShutterConfig, "GETACK", recorded("mrs100", kShutterConfig, "GETACK"));
-  BOOST_TEST(state_of(read, "shutter_open_time_0") == "50");
-  BOOST_TEST(state_of(read, "shutter_close_time_0") == "50");
+  auto s = expect_recorded_states(p, "mrs100", kShutterConfig,
+                                  {{"shutter_open_time_0", "50"}, {"shutter_close_time_0", "50"}});
   // A time set from Home Assistant, read back: the next opening is polled for that long.
   states(p, s, kShutterConfig, "GETACK",
          R"({"config":[{"channel":0,"signalOpen":45000,"signalClose":50000}]})");

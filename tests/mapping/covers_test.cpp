@@ -5,12 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "mapping/support.hpp"
-
-using namespace meross;
-using test::recorded;
-using test::state_of;
-using test::states;
+#include "mapping/unqualified.hpp"
 
 namespace {
 

@@ -6,14 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "mapping/support.hpp"
-
-using namespace meross;
-using test::has;
-using test::keys_of;
-using test::sent;
-using test::state_of;
-using test::states;
+#include "mapping/unqualified.hpp"
 
 namespace {
 

@@ -105,8 +105,7 @@ BOOST_AUTO_TEST_CASE(hand_written_devices_pass_the_checker) {
     bulb.uuid += std::to_string(capacity);  // distinct devices
     all.push_back(device_doc(bulb));
   }
-  for (const auto& problem : test::check_discovery(all))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(all);
 }
 
 BOOST_AUTO_TEST_CASE(bulb_light_component) {
@@ -199,8 +198,7 @@ BOOST_AUTO_TEST_CASE(bridge_device) {
   }
   BOOST_TEST(s(doc["availability"][0]["topic"]) == "meross/bridge/availability");
   BOOST_TEST(!doc.HasMember("availability_mode"));
-  for (const auto& problem : test::check_discovery(docs))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(docs);
 }
 
 BOOST_AUTO_TEST_CASE(topics) {
@@ -375,8 +373,7 @@ BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
   // Exactly the current document with the stub appended to its components.
   const std::string tail = R"(,"switch_4":{"platform":"switch"}}})";
   BOOST_TEST(removal[0].payload == after[0].payload.substr(0, after[0].payload.size() - 2) + tail);
-  for (const auto& problem : test::check_discovery(removal))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(removal);
 
   // A device gone entirely: empty retained payload on its topic. Foreign and empty retained
   // documents are not ours, so they are never kept.

@@ -7,14 +7,7 @@
 
 #include "discovery/discovery.hpp"
 #include "mapping/ha_checker.hpp"
-#include "mapping/support.hpp"
-
-using namespace meross;
-using test::has;
-using test::keys_of;
-using test::sent;
-using test::state_of;
-using test::states;
+#include "mapping/unqualified.hpp"
 
 namespace {
 
@@ -228,8 +221,7 @@ BOOST_AUTO_TEST_CASE(fan_discovery_documents_pass_the_checker) {
              "meross/2301011234567890123448e1e9aabb10/fan_2_speed/set");
   BOOST_TEST(std::string(fan["percentage_state_topic"].GetString()) ==
              "meross/2301011234567890123448e1e9aabb10/fan_2_speed/state");
-  for (const auto& problem : test::check_discovery(docs))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(docs);
 }
 
 BOOST_AUTO_TEST_CASE(the_checker_knows_fans) {

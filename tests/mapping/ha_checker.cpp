@@ -7,7 +7,9 @@
 #include <set>
 
 #include <rapidjson/document.h>
+#include <boost/test/unit_test.hpp>
 
+#include "mapping/mapping.hpp"
 #include "protocol/json.hpp"
 
 namespace meross::test {
@@ -749,6 +751,15 @@ std::vector<std::string> check_discovery(const std::vector<discovery::Publicatio
   for (const auto& p : publications)
     checker.check(p);
   return checker.problems;
+}
+
+void expect_valid_discovery(const std::vector<discovery::Publication>& publications) {
+  for (const auto& problem : check_discovery(publications))
+    BOOST_ERROR(problem);
+}
+
+void expect_valid_discovery(const protocol::DeviceProfile& profile) {
+  expect_valid_discovery(discovery::device_config(profile, mapping::entities_for(profile), {}));
 }
 
 }  // namespace meross::test

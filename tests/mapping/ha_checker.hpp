@@ -16,4 +16,9 @@ namespace meross::test {
 std::vector<std::string> check_discovery(const std::vector<discovery::Publication>& publications,
                                          const std::string& prefix = "homeassistant");
 
+// Fails the test once per problem check_discovery finds in `publications`.
+void expect_valid_discovery(const std::vector<discovery::Publication>& publications);
+// The same for the discovery documents of the entities of `profile` (no options, no state).
+void expect_valid_discovery(const protocol::DeviceProfile& profile);
+
 }  // namespace meross::test

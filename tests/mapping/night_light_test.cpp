@@ -8,12 +8,7 @@
 
 #include "discovery/discovery.hpp"
 #include "mapping/ha_checker.hpp"
-#include "mapping/support.hpp"
-
-using namespace meross;
-using test::sent;
-using test::state_of;
-using test::states;
+#include "mapping/unqualified.hpp"
 
 namespace {
 
@@ -74,9 +69,7 @@ BOOST_AUTO_TEST_CASE(the_hp110a_has_a_light_a_sound_select_a_volume_and_a_play_s
 
 BOOST_AUTO_TEST_CASE(hp110a_discovery_passes_the_rules_checker) {
   const auto p = hp110a();
-  const auto docs = discovery::device_config(p, mapping::entities_for(p), {});
-  for (const auto& problem : test::check_discovery(docs))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(p);
 }
 
 BOOST_AUTO_TEST_CASE(mp3_answers_and_pushes_give_sound_volume_and_play) {

@@ -5,14 +5,9 @@
 
 #include "discovery/discovery.hpp"
 #include "mapping/ha_checker.hpp"
-#include "mapping/support.hpp"
+#include "mapping/unqualified.hpp"
 
-using namespace meross;
-using mapping::DeviceState;
-using protocol::DeviceProfile;
 using test::refused;
-using test::sent;
-using test::state_of;
 
 namespace {
 
@@ -64,9 +59,7 @@ BOOST_AUTO_TEST_CASE(ms600_entities) {
 
 BOOST_AUTO_TEST_CASE(ms600_discovery_passes_the_rules_checker) {
   const auto p = ms600();
-  const auto docs = discovery::device_config(p, mapping::entities_for(p), {});
-  for (const auto& problem : test::check_discovery(docs))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(p);
 }
 
 BOOST_AUTO_TEST_CASE(recorded_push_and_config) {

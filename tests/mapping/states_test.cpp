@@ -6,14 +6,10 @@
 #include <rapidjson/document.h>
 #include <boost/test/unit_test.hpp>
 
-#include "mapping/support.hpp"
+#include "mapping/unqualified.hpp"
 
-using namespace meross;
 using test::parse;
-using test::recorded;
 using test::replay;
-using test::state_of;
-using test::states;
 
 namespace {
 

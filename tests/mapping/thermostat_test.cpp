@@ -15,18 +15,9 @@
 #include "discovery/topics.hpp"
 #include "mapping/ha_checker.hpp"
 #include "mapping/mutations.hpp"
-#include "mapping/support.hpp"
+#include "mapping/unqualified.hpp"
 #include "protocol/trace.hpp"
 #include "support/fixtures.hpp"
-
-using namespace meross;
-using mapping::Component;
-using mapping::DeviceState;
-using meross::test::entity;
-using meross::test::option;
-using meross::test::sent;
-using protocol::DeviceProfile;
-using test::keys_of;
 
 namespace {
 
@@ -935,8 +926,7 @@ BOOST_AUTO_TEST_CASE(thermostat_discovery_passes_the_rules_checker) {
     auto each = discovery::device_config(d.profile, entities, per_component);
     BOOST_TEST(each.size() == entities.size());
   }
-  for (const auto& problem : test::check_discovery(docs))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(docs);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -179,10 +179,8 @@ BOOST_AUTO_TEST_CASE(discovery_of_every_trace_passes_the_rules_checker) {
   for (auto& p : discovery::bridge_config(per_component))
     all_component_mode.push_back(p);
   // Checked together: unique ids must be unique across all devices too.
-  for (const auto& problem : test::check_discovery(all_device_mode))
-    BOOST_ERROR(problem);
-  for (const auto& problem : test::check_discovery(all_component_mode))
-    BOOST_ERROR(problem);
+  test::expect_valid_discovery(all_device_mode);
+  test::expect_valid_discovery(all_component_mode);
   BOOST_TEST(all_device_mode.size() == devices + 1);
   BOOST_TEST(all_component_mode.size() > all_device_mode.size());
 }

@@ -26,11 +26,11 @@ std::unique_ptr<sim::Device> bound(const std::string& trace) {
 }
 
 std::string get(sim::Device& d, const char* ns, const char* payload) {
-  return protocol::to_json(ask(d, Method::Get, ns, payload).payload());
+  return answer_text(d, Method::Get, ns, payload);
 }
 
 std::string set(sim::Device& d, const char* ns, const char* payload) {
-  return protocol::to_json(ask(d, Method::Set, ns, payload).payload());
+  return answer_text(d, Method::Set, ns, payload);
 }
 
 bool has(const std::string& text, const std::string& part) {

@@ -120,6 +120,12 @@ inline protocol::Message ask(sim::Device& d, Method method, std::string_view ns,
   return std::move(answers[0]);
 }
 
+// The payload of ask()'s answer, as JSON text.
+inline std::string answer_text(sim::Device& d, Method method, std::string_view ns,
+                               std::string_view payload) {
+  return protocol::to_json(ask(d, method, ns, payload).payload());
+}
+
 inline rapidjson::Document json(std::string_view text) {
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());

@@ -17,7 +17,7 @@ constexpr const char* kMp3 = "Appliance.Control.Mp3";
 const std::string kSeeded = R"({"mp3":{"channel":0,"song":9,"mute":1,"volume":11,"lmTime":0}})";
 
 std::string mp3_state(sim::Device& d) {
-  return protocol::to_json(ask(d, Method::Get, kMp3, R"({"mp3":{}})").payload());
+  return answer_text(d, Method::Get, kMp3, R"({"mp3":{}})");
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kOverTemp = "Appliance.Config.OverTemp";
 
 std::string read(sim::Device& d) {
-  return protocol::to_json(ask(d, Method::Get, kOverTemp, R"({"overTemp":{}})").payload());
+  return answer_text(d, Method::Get, kOverTemp, R"({"overTemp":{}})");
 }
 
 }  // namespace

@@ -86,7 +86,7 @@ BOOST_AUTO_TEST_CASE(thermostat_gets_need_the_list_with_channel_shape) {
   auto d = trace_device("mts200b");
   bind(*d);
   const auto answer = [&](std::string_view ns, std::string_view payload) {
-    return protocol::to_json(ask(*d, Method::Get, ns, payload).payload());
+    return answer_text(*d, Method::Get, ns, payload);
   };
   // Wrong shapes answer an empty list under the right key (device-families.md §0 rule 1).
   BOOST_TEST(answer(ns::kControlThermostatMode, R"({"mode":{}})") == R"({"mode":[]})");
@@ -116,8 +116,7 @@ BOOST_AUTO_TEST_CASE(thermostat_gets_need_the_list_with_channel_shape) {
 BOOST_AUTO_TEST_CASE(bad_thermostat_sets_are_refused_and_change_nothing) {
   auto d = trace_device("mts200b");
   bind(*d);
-  const auto before =
-      protocol::to_json(ask(*d, Method::Get, ns::kControlThermostatMode, mode_get()).payload());
+  const auto before = answer_text(*d, Method::Get, ns::kControlThermostatMode, mode_get());
   for (const char* payload : {
            R"({"mode":[{"channel":0,"manualTemp":"215"}]})",  // a string
            R"({"mode":[{"channel":0,"manualTemp":21.5}]})",   // a fraction
@@ -186,8 +185,7 @@ BOOST_AUTO_TEST_CASE(physical_lock_is_read_with_a_push_query_only) {
   std::vector<protocol::Message> pushes;
   ask(*d, Method::Set, lock, R"({"lock":[{"channel":0,"onoff":1}]})", kT0, &pushes);
   BOOST_REQUIRE_EQUAL(pushes.size(), 1u);
-  BOOST_TEST(protocol::to_json(ask(*d, Method::Push, lock, "{}").payload()) ==
-             R"({"lock":[{"channel":0,"onoff":1}]})");
+  BOOST_TEST(answer_text(*d, Method::Push, lock, "{}") == R"({"lock":[{"channel":0,"onoff":1}]})");
   BOOST_TEST(error_code(ask(*d, Method::Set, lock, R"({"lock":[{"channel":0,"onoff":"on"}]})")) ==
              5000);
 }
