@@ -112,7 +112,8 @@ BOOST_AUTO_TEST_CASE(plugs_get_an_over_temperature_switch_read_and_polled) {
     BOOST_TEST_CONTEXT(trace) {
       const auto p = test::trace_profile(trace);
       mapping::DeviceState s;
-      const auto& e = test::entity(mapping::entities_for(p, s), "over_temp");
+      const auto entities = mapping::entities_for(p, s);
+      const auto& e = test::entity(entities, "over_temp");
       BOOST_TEST((e.component == mapping::Component::Switch));
       BOOST_TEST((e.category == mapping::Category::Config));
       BOOST_TEST(e.has_command);

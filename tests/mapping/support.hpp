@@ -66,6 +66,9 @@ bool has(const std::vector<std::string>& keys, const std::string& key);
 
 // The entity with `key` (a failed requirement when there is none).
 const mapping::Entity& entity(const std::vector<mapping::Entity>& entities, const std::string& key);
+// Not of a temporary list: the reference would outlive it.
+const mapping::Entity& entity(std::vector<mapping::Entity>&& entities,
+                              const std::string& key) = delete;
 // The discovery option `name` of `e` as JSON text, "" when it has none.
 std::string option(const mapping::Entity& e, const std::string& name);
 
