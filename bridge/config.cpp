@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -325,6 +326,33 @@ void parse_web(const Parser& p, const toml::table& t, Config& c) {
          });
 }
 
+void parse_cluster(const Parser& p, const toml::table& t, Config& c) {
+  p.each(t, "cluster", {"instance"},
+         [&](std::string_view, const toml::node& n, const std::string& path) {
+           c.cluster.instance = p.string(n, path);
+           const auto& id = c.cluster.instance;
+           const bool valid =
+               id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char ch) {
+                 return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+               });
+           if (!valid) {
+             p.fail(line_of(n.source()), path,
+                    "expected at most 32 letters, digits, '_' or '-' (\"\" = no cluster)");
+           }
+         });
+}
+
+// Instances of a cluster share one broker: each needs client ids of its own, or they would
+// keep taking each other's connection. Default ids get the instance appended.
+void name_cluster_clients(Config& c) {
+  if (c.cluster.instance.empty()) return;
+  const std::string suffix = "-" + c.cluster.instance;
+  if (c.mqtt.client_id == MqttConfig{}.client_id) c.mqtt.client_id += suffix;
+  if (c.device_broker && c.device_broker->client_id == kDeviceBrokerClientId) {
+    c.device_broker->client_id += suffix;
+  }
+}
+
 void parse_devices(const Parser& p, const toml::node& node, Config& c) {
   if (!node.is_array()) {
     p.fail(line_of(node.source()), "devices", "expected [[devices]] tables, got " + type_of(node));
@@ -469,7 +497,8 @@ ConfigResult parse_config(std::string_view text, std::string file) {
         continue;
       }
       if (name != "meross" && name != "mqtt" && name != "device_broker" &&
-          name != "homeassistant" && name != "polling" && name != "log" && name != "web") {
+          name != "homeassistant" && name != "polling" && name != "log" && name != "web" &&
+          name != "cluster") {
         p.fail(line_of(key.source()), name, "unknown key");
       }
       const toml::table& t = p.table(node, name);
@@ -485,7 +514,9 @@ ConfigResult parse_config(std::string_view text, std::string file) {
       if (name == "polling") parse_polling(p, t, c);
       if (name == "log") parse_log(p, t, c);
       if (name == "web") parse_web(p, t, c);
+      if (name == "cluster") parse_cluster(p, t, c);
     }
+    name_cluster_clients(c);
     if (device_broker_table) check_two_brokers(p, *device_broker_table, c);
   } catch (const Failure& f) {
     return {std::nullopt, f.error};
@@ -558,7 +589,10 @@ std::string effective_settings(const Config& c) {
   out << "device_broker = " << quote(c.web.device_broker) << "\n";
   out << "pair_command = " << quote(c.web.pair_command) << "\n";
   out << "scan = " << quote(c.web.scan) << "\n";
-  out << "ca_file = " << quote(c.web.ca_file) << "\n";
+  out << "ca_file = " << quote(c.web.ca_file) << "\n\n";
+  out << "[cluster]\ninstance = " << quote(c.cluster.instance)
+      << (c.cluster.instance.empty() ? "  # no cluster: this bridge owns every device" : "")
+      << "\n";
   for (const auto& d : c.devices) {
     out << "\n[[devices]]\n";
     out << "uuid = " << quote(d.uuid) << "\n";

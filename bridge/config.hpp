@@ -103,6 +103,12 @@ struct Config {
     std::string ca_file;
   } web;
 
+  // [cluster]: one instance of several that share one device fleet on one broker
+  // (docs/scaling.md). `instance` "" = no cluster: this bridge owns every device.
+  struct Cluster {
+    std::string instance;  // [A-Za-z0-9_-], at most 32: in topics and client ids
+  } cluster;
+
   std::vector<DeviceConfig> devices;
 
   const DeviceConfig* device(std::string_view uuid) const;

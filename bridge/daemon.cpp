@@ -14,6 +14,7 @@
 #include <date/tz.h>
 #include <spdlog/spdlog.h>
 
+#include "bridge/cluster.hpp"
 #include "bridge/home_assistant.hpp"
 #include "bridge/logging.hpp"
 #include "bridge/mqtt_link.hpp"
@@ -94,6 +95,15 @@ Daemon::Daemon(const Config& config, DaemonHooks hooks)
     }
   }
   registry_ = std::make_unique<DeviceRegistry>(config, topics_, options);
+  if (!config.cluster.instance.empty()) {
+    ClusterSettings settings;
+    settings.instance = config.cluster.instance;
+    settings.base = config.base_topic;
+    settings.max_devices = options.max_devices;
+    cluster_ = std::make_unique<Cluster>(std::move(settings));
+    for (const auto& device : config.devices)
+      cluster_->add_device(device.uuid);
+  }
 
   // Each link calls back into this daemon, its messages tagged with the side it serves.
   const auto callbacks = [this](Side side, void (Daemon::*connected)(), void (Daemon::*lost)()) {
@@ -158,6 +168,51 @@ void Daemon::flush() {
 
 void Daemon::on_ha_lost() {
   if (!ha_lost_at_) ha_lost_at_ = SteadyClock::now();
+  if (cluster_) {
+    // Our last will tells the others: they take our devices now.
+    cluster_->disconnected(Now::current());
+    apply_cluster(Now::current());
+  }
+}
+
+bool Daemon::owns(std::string_view uuid) const {
+  return !cluster_ || cluster_->owns(uuid);
+}
+
+void Daemon::apply_cluster(Now now) {
+  const auto lost = cluster_->take_lost();
+  for (const auto& uuid : lost)
+    registry_->release(uuid);
+  const auto gained = cluster_->due_probes(now);
+  for (const auto& uuid : gained)
+    registry_->probe(uuid, now);
+  if (!lost.empty() || !gained.empty()) {
+    spdlog::info("cluster: {} of {} live instances; {} devices handed over, {} asked to answer",
+                 config_.cluster.instance, cluster_->members().size(), lost.size(), gained.size());
+  }
+}
+
+bool Daemon::cluster_filter(bool device_topic, std::string_view topic, std::string_view payload,
+                            Now now) {
+  if (!device_topic && cluster_->on_message(topic, payload, now)) {
+    apply_cluster(now);
+    return true;
+  }
+  std::string_view uuid;
+  if (device_topic) {
+    // /appliance/<uuid>/…: the uuid, unparsed payload and all.
+    uuid = topic.substr(std::string_view("/appliance/").size());
+    uuid = uuid.substr(0, uuid.find('/'));
+  } else if (topic.ends_with("/set")) {
+    // Only the owner executes a command, so it is executed once.
+    const auto target = discovery::parse_command_topic(config_.base_topic, topic);
+    if (target.uuid.empty() || cluster_->owns(target.uuid)) return false;
+    ++not_owned_;
+    return true;
+  }
+  if (uuid.empty() || cluster_->owns(uuid)) return false;
+  ++not_owned_;
+  return true;
 }
 
 // After any outage of the link that carries the devices' topics, subscribing comes first, and
@@ -185,6 +240,13 @@ void Daemon::on_ha_connected() {
           format_duration(kCommandHold), format_duration(last_outage_),
           format_duration(config_.command_max_age));
     }
+  }
+  if (cluster_) {
+    // Before "online": every member's retained word and the fleet's availability come first.
+    for (const auto& topic : cluster_->subscriptions())
+      ha_link_->subscribe(topic);
+    cluster_->connected(Now::current());
+    apply_cluster(Now::current());
   }
   if (!device_link_) ha_link_->subscribe(std::string(Topics::kDevicePublish));
   for (const auto& topic : hooks_.subscriptions)
@@ -224,6 +286,10 @@ void Daemon::on_message(Side side, std::string_view topic, std::string_view payl
     // broker speaks for a device (we never subscribe there, but a retained leftover could come).
     if (device_link_ && device_topic != (side == Side::Devices)) {
       spdlog::debug("ignoring a message on {} from the other broker", printable(topic, 128));
+      return;
+    }
+    if (cluster_ && cluster_filter(device_topic, topic, payload, Now::current())) {
+      flush();
       return;
     }
     if (device_topic || !hooks_.message) {
@@ -287,6 +353,10 @@ int Daemon::run() {
   while (true) {
     const Now now = Now::current();
     registry_->tick(now);
+    if (cluster_) {
+      cluster_->tick(now);
+      apply_cluster(now);
+    }
     for (MqttLink* link : links) {
       if (link) link->maintain(now.mono);
     }
@@ -307,7 +377,8 @@ int Daemon::run() {
       ++count;
     }
     const int timeout = poll_timeout_ms({registry_->next_wakeup(), ha_link_->next_wakeup(),
-                                         device_link_ ? device_link_->next_wakeup() : std::nullopt},
+                                         device_link_ ? device_link_->next_wakeup() : std::nullopt,
+                                         cluster_ ? cluster_->next_wakeup() : std::nullopt},
                                         now.mono);
     if (::poll(fds.data(), count, timeout) < 0 && errno != EINTR) {
       spdlog::critical("poll failed: {}", std::strerror(errno));
@@ -349,7 +420,9 @@ class DaemonIo final : public HomeAssistantIo {
                const std::string& payload_json, Now now) override {
     return daemon_.registry().request(uuid, method, ns, payload_json, now).has_value();
   }
-  void probe(const std::string& uuid, Now now) override { daemon_.registry().probe(uuid, now); }
+  void probe(const std::string& uuid, Now now) override {
+    if (daemon_.owns(uuid)) daemon_.registry().probe(uuid, now);
+  }
   void announce_availability() override {
     daemon_.publish(Publication{daemon_.topics().bridge_availability, "online", true, 1});
     daemon_.registry().announce_all();
@@ -363,7 +436,8 @@ class DaemonIo final : public HomeAssistantIo {
                        c.signature_failures,       c.malformed,
                        c.replays + c.stale,        c.unknown_namespaces,
                        c.ignored + c.misaddressed, c.request_failures,
-                       daemon_.late_commands(),    c.admissions_refused};
+                       daemon_.late_commands(),    c.admissions_refused,
+                       daemon_.not_owned()};
   }
 
  private:

@@ -25,6 +25,7 @@
 
 namespace meross::bridge {
 
+class Cluster;
 class Daemon;
 class HomeAssistant;
 class MqttLink;
@@ -69,6 +70,10 @@ class Daemon {
   DeviceRegistry& registry() { return *registry_; }
   // Commands dropped because they may have waited out an outage (see on_ha_connected()).
   std::uint64_t late_commands() const { return late_commands_; }
+  // Whether this instance serves `uuid` (always, without [cluster]; see bridge/cluster.hpp).
+  bool owns(std::string_view uuid) const;
+  // Device messages and commands for devices another instance owns, dropped unread.
+  std::uint64_t not_owned() const { return not_owned_; }
   const Config& config() const { return config_; }
   const Topics& topics() const { return topics_; }
   DaemonHooks& hooks() { return hooks_; }
@@ -93,6 +98,11 @@ class Daemon {
   void on_devices_connected();
   void on_devices_lost();
   void on_message(Side side, std::string_view topic, std::string_view payload, bool retained);
+  // With [cluster]: takes the cluster's messages, and drops (counted, before any parsing) those
+  // about devices another instance owns; true when the message was dealt with here.
+  bool cluster_filter(bool device_topic, std::string_view topic, std::string_view payload, Now now);
+  // Carries out what the cluster decided: devices lost are dropped, devices gained probed.
+  void apply_cluster(Now now);
 
   const Config& config_;
   DaemonHooks hooks_;
@@ -106,6 +116,8 @@ class Daemon {
   TimePoint ha_back_at_{};
   Duration last_outage_{};
   std::uint64_t late_commands_ = 0;
+  std::unique_ptr<Cluster> cluster_;  // [cluster] instance set; null otherwise
+  std::uint64_t not_owned_ = 0;
   int wake_pipe_[2] = {-1, -1};  // wake(): written by other threads, drained by the loop
 };
 

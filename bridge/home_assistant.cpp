@@ -66,6 +66,12 @@ HomeAssistantSettings HomeAssistantSettings::from_config(const Config& config, s
   s.discovery.discovery_prefix = config.discovery_prefix;
   s.discovery.base_topic = config.base_topic;
   s.discovery.device_discovery = !config.per_component_discovery;
+  if (!config.cluster.instance.empty()) {
+    // Each instance of a cluster is a bridge device of its own, with its own diagnostics.
+    s.discovery.instance = config.cluster.instance;
+    s.discovery.bridge_id += "_" + discovery::sanitize_id(config.cluster.instance);
+    s.discovery.bridge_name += " " + config.cluster.instance;
+  }
   s.republish_delay = config.republish_delay;
   s.seed = seed;
   return s;
@@ -227,7 +233,8 @@ void HomeAssistant::publish_states(const Device& d) {
 void HomeAssistant::publish_diagnostics() {
   const BridgeStats stats = io_.stats();
   const auto& base = settings_.discovery.base_topic;
-  const std::pair<std::string_view, std::uint64_t> values[] = {
+  const auto& instance = settings_.discovery.instance;
+  std::vector<std::pair<std::string_view, std::uint64_t>> values{
       {discovery::kBridgeDevicesOnline, stats.devices_online},
       {discovery::kBridgeMessagesHandled, stats.messages_handled},
       {discovery::kBridgeSignatureFailures, stats.signature_failures},
@@ -239,9 +246,10 @@ void HomeAssistant::publish_diagnostics() {
       {discovery::kBridgeUnreadableStates, counters_.state_errors},
       {discovery::kBridgeRejectedCommands, counters_.commands_rejected + stats.late_commands},
       {discovery::kBridgeRefusedDevices, stats.refused_devices}};
+  if (!instance.empty()) values.emplace_back(discovery::kBridgeNotOwned, stats.not_owned);
   for (const auto& [key, value] : values) {
-    io_.publish(
-        Publication{discovery::bridge_state_topic(base, key), std::to_string(value), true, 1});
+    io_.publish(Publication{discovery::bridge_state_topic(base, key, instance),
+                            std::to_string(value), true, 1});
   }
   last_stats_ = stats;
 }
@@ -473,7 +481,8 @@ void HomeAssistant::availability_changed(const DeviceSession& s, bool online) {
 }
 
 void HomeAssistant::forgotten(const DeviceSession& s) {
-  // A new device dropped before it was discovered: nothing of it stays here either.
+  // A new device dropped before it was discovered, or one another instance of the cluster owns
+  // now: nothing of it stays here either (its retained documents stay, for the owner).
   poller_.stop(lower(s.uuid()));
   devices_.erase(lower(s.uuid()));
 }

@@ -55,6 +55,7 @@ struct BridgeStats {
   std::uint64_t request_failures = 0;    // requests that ran out of attempts
   std::uint64_t late_commands = 0;       // commands that may have waited out an outage, dropped
   std::uint64_t refused_devices = 0;     // new devices refused a session for now (admission)
+  std::uint64_t not_owned = 0;  // cluster: messages for devices another instance owns, dropped
 };
 
 // The owner of one of our discovery topics: "" for the bridge, the uuid of a device as the node

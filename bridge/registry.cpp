@@ -94,7 +94,8 @@ const char* kKeyFix =
 Topics Topics::from_config(const Config& config) {
   Topics t;
   t.base = config.base_topic;
-  t.bridge_availability = config.base_topic + "/bridge/availability";
+  t.instance = config.cluster.instance;
+  t.bridge_availability = discovery::bridge_availability_topic(t.base, t.instance);
   return t;
 }
 
@@ -427,9 +428,9 @@ void DeviceRegistry::expire_key_mismatches(Now now) {
 void DeviceRegistry::publish_key_mismatches() {
   // Home Assistant: the bridge's `key_mismatch` problem sensor, and which devices, as attributes.
   const std::string state =
-      discovery::bridge_state_topic(topics_.base, discovery::kBridgeKeyMismatch);
-  const std::string attributes =
-      topics_.base + "/bridge/" + std::string(discovery::kBridgeKeyMismatch) + "/attributes";
+      discovery::bridge_state_topic(topics_.base, discovery::kBridgeKeyMismatch, topics_.instance);
+  const std::string attributes = discovery::bridge_attributes_topic(
+      topics_.base, discovery::kBridgeKeyMismatch, topics_.instance);
   protocol::JsonStringWriter w(256);
   w.StartObject();
   w.key("count");
@@ -529,15 +530,16 @@ bool DeviceRegistry::admit(const std::string& uuid, Now now) {
   return false;
 }
 
-void DeviceRegistry::forget(const std::string& id) {
+void DeviceRegistry::forget(const std::string& id, bool withdraw) {
   undiscovered_.erase(id);
   scheduled_.erase(id);  // its timers in the heap are skipped from now on
   const auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   DeviceSession& session = *it->second;
   if (session.online() && online_ > 0) --online_;
-  session.withdraw();
-  spdlog::debug("{}: dropped, never discovered", session.label());
+  if (withdraw) session.withdraw();
+  spdlog::debug("{}: dropped, {}", session.label(),
+                withdraw ? "never discovered" : "another instance owns it now");
   if (listener_) listener_->forgotten(session);
   sessions_.erase(it);
 }
@@ -664,6 +666,10 @@ std::optional<std::string> DeviceRegistry::request(std::string_view uuid, protoc
   auto id = it->second->request(method, ns, std::move(payload_json), now);
   schedule(*it->second);
   return id;
+}
+
+void DeviceRegistry::release(std::string_view uuid) {
+  forget(lower(uuid), false);
 }
 
 void DeviceRegistry::probe(std::string_view uuid, Now now) {

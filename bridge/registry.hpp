@@ -40,8 +40,9 @@ namespace meross::bridge {
 // own topics lets the answers through, and the topic names the device that sent them.
 struct Topics {
   static constexpr std::string_view kDevicePublish = "/appliance/+/publish";
-  std::string bridge_availability;  // <base>/bridge/availability
+  std::string bridge_availability;  // <base>/bridge[/<instance>]/availability
   std::string base;                 // <base>
+  std::string instance;             // [cluster] instance, "" = none
 
   static Topics from_config(const Config& config);
   std::string device_availability(std::string_view uuid) const {
@@ -124,6 +125,10 @@ class DeviceRegistry : private DeviceListener {
   std::optional<std::string> request(std::string_view uuid, protocol::Method method,
                                      std::string_view ns, std::string payload_json, Now now);
 
+  // Drops a device another instance of the cluster owns now: its session, timers and requests
+  // go, silently (no offline: the new owner speaks for it).
+  void release(std::string_view uuid);
+
   // Asks a device we have not heard from in this run (known from the configuration or from our
   // retained discovery documents) for System.All, so it is learned without waiting for it to speak
   // first. Nothing happens for a known or excluded device or an invalid uuid; an unanswered probe
@@ -171,8 +176,9 @@ class DeviceRegistry : private DeviceListener {
   // or known from an earlier run) must be admitted first: nullptr when it is refused.
   DeviceSession* session_for(const std::string& uuid, Now now, bool trusted = false);
   bool admit(const std::string& uuid, Now now);
-  // Drops a new device that was never discovered: its session, timers and retained availability.
-  void forget(const std::string& id);
+  // Drops a new device that was never discovered: its session, timers and retained availability
+  // (when `withdraw`).
+  void forget(const std::string& id, bool withdraw = true);
   // Drops the new devices not discovered within new_device_timeout.
   void expire_undiscovered(Now now);
   void schedule(const DeviceSession& session);

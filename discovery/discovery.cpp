@@ -298,7 +298,8 @@ std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
   const std::string hub = node_id(profile.uuid);
   auto out = render(
       described(""), options, hub,
-      {bridge_availability_topic(base), device_availability_topic(base, profile.uuid)},
+      {bridge_availability_topic(base, options.instance),
+       device_availability_topic(base, profile.uuid)},
       [&](Writer& w) { write_device(w, profile, options, name); }, topic_of);
   // Each sub-device of a hub is a device of its own, reached through the hub, available while
   // the bridge, the hub and the sub-device all are.
@@ -308,7 +309,8 @@ std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
     const std::string node = sub_device_node_id(profile.uuid, sub.id);
     auto docs = render(
         items, options, node,
-        {bridge_availability_topic(base), device_availability_topic(base, profile.uuid),
+        {bridge_availability_topic(base, options.instance),
+         device_availability_topic(base, profile.uuid),
          state_topic(base, profile.uuid, mapping::sub_device_availability_key(sub.id))},
         [&](Writer& w) {
           key(w, "device");
@@ -333,19 +335,22 @@ std::vector<Publication> device_config(const protocol::DeviceProfile& profile,
 
 std::vector<Publication> bridge_config(const Options& options) {
   std::vector<Entity> entities;
-  for (auto [k, n, cls] :
-       {std::tuple<std::string_view, std::string_view, std::string_view>{
-            kBridgeDevicesOnline, "Devices online", "measurement"},
-        {kBridgeMessagesHandled, "Messages handled", "total_increasing"},
-        {kBridgeSignatureFailures, "Signature failures", "total_increasing"},
-        {kBridgeMalformed, "Malformed messages", "total_increasing"},
-        {kBridgeReplays, "Replayed messages", "total_increasing"},
-        {kBridgeUnknownNamespaces, "Unknown namespaces", "total_increasing"},
-        {kBridgeIgnored, "Ignored messages", "total_increasing"},
-        {kBridgeRequestFailures, "Unanswered requests", "total_increasing"},
-        {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"},
-        {kBridgeRejectedCommands, "Rejected commands", "total_increasing"},
-        {kBridgeRefusedDevices, "Refused new devices", "total_increasing"}}) {
+  std::vector<std::tuple<std::string_view, std::string_view, std::string_view>> sensors{
+      {kBridgeDevicesOnline, "Devices online", "measurement"},
+      {kBridgeMessagesHandled, "Messages handled", "total_increasing"},
+      {kBridgeSignatureFailures, "Signature failures", "total_increasing"},
+      {kBridgeMalformed, "Malformed messages", "total_increasing"},
+      {kBridgeReplays, "Replayed messages", "total_increasing"},
+      {kBridgeUnknownNamespaces, "Unknown namespaces", "total_increasing"},
+      {kBridgeIgnored, "Ignored messages", "total_increasing"},
+      {kBridgeRequestFailures, "Unanswered requests", "total_increasing"},
+      {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"},
+      {kBridgeRejectedCommands, "Rejected commands", "total_increasing"},
+      {kBridgeRefusedDevices, "Refused new devices", "total_increasing"}};
+  if (!options.instance.empty()) {
+    sensors.emplace_back(kBridgeNotOwned, "Messages for other instances", "total_increasing");
+  }
+  for (auto [k, n, cls] : sensors) {
     Entity e;
     e.key = k;
     e.name = std::string(n);
@@ -364,18 +369,18 @@ std::vector<Publication> bridge_config(const Options& options) {
     e.category = Category::Diagnostic;
     e.options.emplace_back("json_attributes_topic",
                            "\"" +
-                               json_escaped(options.base_topic + "/bridge/" +
-                                            std::string(kBridgeKeyMismatch) + "/attributes") +
+                               json_escaped(bridge_attributes_topic(
+                                   options.base_topic, kBridgeKeyMismatch, options.instance)) +
                                "\"");
     entities.push_back(std::move(e));
   }
   std::vector<Described> items;
   for (const auto& e : entities) {
     items.push_back({&e, sanitize_id(options.bridge_id + "_" + e.key),
-                     bridge_state_topic(options.base_topic, e.key), ""});
+                     bridge_state_topic(options.base_topic, e.key, options.instance), ""});
   }
-  return render(items, options, options.bridge_id, {bridge_availability_topic(options.base_topic)},
-                [&](Writer& w) {
+  return render(items, options, options.bridge_id,
+                {bridge_availability_topic(options.base_topic, options.instance)}, [&](Writer& w) {
                   key(w, "device");
                   w.StartObject();
                   key(w, "identifiers");

@@ -29,6 +29,9 @@ struct Options {
   std::string base_topic = "meross";
   bool device_discovery = true;
   std::string bridge_id = "meross_bridge";  // the bridge device's identifier and node id
+  // One instance of a cluster ("" = none): its own topics (discovery::bridge_topic_root), and
+  // its availability in the documents of the devices it owns.
+  std::string instance;
   std::string bridge_name = "Meross Bridge";
   std::string origin_name = "meross-bridge";  // marks our documents (see is_ours)
   std::string origin_version = MEROSS_VERSION;
@@ -78,6 +81,9 @@ inline constexpr std::string_view kBridgeUnreadableStates = "unreadable_states";
 inline constexpr std::string_view kBridgeRejectedCommands = "rejected_commands";
 // New devices refused a session for now (too many at once, or too many still being discovered).
 inline constexpr std::string_view kBridgeRefusedDevices = "refused_new_devices";
+// An instance of a cluster: device messages and commands for devices another instance owns,
+// dropped unread (only with Options::instance).
+inline constexpr std::string_view kBridgeNotOwned = "not_owned";
 // A problem binary_sensor: ON while some device signs with another key than the one configured
 // for it; the devices are listed (JSON) on <base>/bridge/key_mismatch/attributes.
 inline constexpr std::string_view kBridgeKeyMismatch = "key_mismatch";

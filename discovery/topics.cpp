@@ -79,12 +79,24 @@ std::string device_availability_topic(std::string_view base, std::string_view uu
   return std::string(base) + "/" + sanitize_id(uuid) + "/availability";
 }
 
-std::string bridge_availability_topic(std::string_view base) {
-  return std::string(base) + "/bridge/availability";
+std::string bridge_topic_root(std::string_view base, std::string_view instance) {
+  std::string root = std::string(base) + "/bridge";
+  if (!instance.empty()) root += "/" + sanitize_id(instance);
+  return root;
 }
 
-std::string bridge_state_topic(std::string_view base, std::string_view key) {
-  return std::string(base) + "/bridge/" + sanitize_id(key) + "/state";
+std::string bridge_availability_topic(std::string_view base, std::string_view instance) {
+  return bridge_topic_root(base, instance) + "/availability";
+}
+
+std::string bridge_state_topic(std::string_view base, std::string_view key,
+                               std::string_view instance) {
+  return bridge_topic_root(base, instance) + "/" + sanitize_id(key) + "/state";
+}
+
+std::string bridge_attributes_topic(std::string_view base, std::string_view key,
+                                    std::string_view instance) {
+  return bridge_topic_root(base, instance) + "/" + sanitize_id(key) + "/attributes";
 }
 
 CommandTarget parse_command_topic(std::string_view base, std::string_view topic) {

@@ -24,10 +24,18 @@ std::string state_topic(std::string_view base, std::string_view uuid, std::strin
 std::string command_topic(std::string_view base, std::string_view uuid, std::string_view key);
 // <base>/<uuid>/availability — "online" / "offline", retained.
 std::string device_availability_topic(std::string_view base, std::string_view uuid);
-// <base>/bridge/availability — the bridge's last will ("offline") and "online", retained.
-std::string bridge_availability_topic(std::string_view base);
-// <base>/bridge/<key>/state — the bridge's own diagnostic entities.
-std::string bridge_state_topic(std::string_view base, std::string_view key);
+// The bridge's own topics live under <base>/bridge, or <base>/bridge/<instance> for one instance
+// of a cluster ([cluster] instance, docs/scaling.md): each instance is a bridge of its own.
+std::string bridge_topic_root(std::string_view base, std::string_view instance = {});
+// <root>/availability — the bridge's last will ("offline") and "online", retained; an
+// instance's is also its membership of the cluster.
+std::string bridge_availability_topic(std::string_view base, std::string_view instance = {});
+// <root>/<key>/state — the bridge's own diagnostic entities.
+std::string bridge_state_topic(std::string_view base, std::string_view key,
+                               std::string_view instance = {});
+// <root>/<key>/attributes — the attributes of one of them.
+std::string bridge_attributes_topic(std::string_view base, std::string_view key,
+                                    std::string_view instance = {});
 
 // The inverse of command_topic: {uuid, entity_key} of "<base>/<uuid>/<key>/set", or empty
 // strings when `topic` is not one.
