@@ -17,7 +17,11 @@ number).
   flood      Bind flood (issue 16): a known device's command round trip while made-up uuids send
              signed Binds, against its quiet round trip in the same run; the bridge's RSS before
              and after, and the retained topics of the made-up uuids left once it dropped them;
-  failover   3 bridge instances sharing one fleet, one killed (issue 19): not measured yet.
+  failover   3 bridge instances ([cluster] instance a, b, c) sharing FAILOVER_DEVICES meross-sim
+             devices on one mosquitto; b is killed (SIGKILL: only its last will speaks) and the
+             time until every device b owned is announced again by a or c (it answered the new
+             owner's probe) is measured, against the availability period; devices announced by
+             more than one instance before the kill are counted (duplicates).
 
 Everything runs on loopback with bounded durations; every process started here runs in its own
 process group and is stopped (finally), also on Ctrl-C or SIGTERM.
@@ -25,7 +29,7 @@ process group and is stopped (finally), also on Ctrl-C or SIGTERM.
 Usage: bench/run_all.py [BUILD_DIR] [options]   (python3 bench/run_all.py --help)
 The options default to the environment variables bench/run-all.sh read: SCALE_COUNTS="1 1000
 5000", E2E_DEVICES=100, LOAD_RATE=2000, LOAD_SECONDS=20, RTT_SAMPLES=200, FLOOD_RATE=2000,
-FLOOD_SECONDS=5, FLOOD_SETTLE=75, SECTIONS="inprocess scale e2e flood failover", SKIP_BUILD=1.
+FLOOD_SECONDS=5, FLOOD_SETTLE=75, FAILOVER_DEVICES=300, SECTIONS="inprocess scale e2e flood failover", SKIP_BUILD=1.
 Python 3.11 standard library only.
 """
 
@@ -60,6 +64,10 @@ BOUND = re.compile(r"^bound ")
 LOAD_DONE = re.compile(r"^load ")
 # Issue 19's goal: in process at least this many times cheaper per PUSH than the Python path.
 PYTHON_GOAL = 15
+# A device's discovery document and the cluster instance whose availability it lists.
+OWNED_DOC = re.compile(r'^homeassistant/device/meross_([0-9a-fA-F]{32})/config .*"meross/bridge/([a-z])/availability"')
+# [meross] availability_timeout of the failover instances: the period a failover must stay within.
+FAILOVER_AVAILABILITY = 20
 # Targets by device count: RSS through the whole start-up, and all discovered within.
 SCALE_TARGETS = {1000: (None, 3), 5000: (30, 30), 10000: (40, 60)}
 
@@ -84,6 +92,7 @@ def parse_options(argv):
     p.add_argument("--flood-rate", type=int, default=int(env("FLOOD_RATE", "2000")), help="made-up Binds per second")
     p.add_argument("--flood-seconds", type=int, default=int(env("FLOOD_SECONDS", "5")))
     p.add_argument("--flood-settle", type=int, default=int(env("FLOOD_SETTLE", "75")), help="seconds after the flood")
+    p.add_argument("--failover-devices", type=int, default=int(env("FAILOVER_DEVICES", "300")))
     p.add_argument("--python-min-time", type=float, default=float(env("PYTHON_MIN_TIME", "0.3")), help="CPU s per PUSH kind")
     p.add_argument("--skip-build", action="store_true", default=env("SKIP_BUILD", "0") == "1")
     options = p.parse_args(argv)
@@ -660,14 +669,80 @@ class Bench:
 
     # --- (e) failover ---
 
+    def start_instance(self, instance):
+        """One bridge instance of a cluster on the run's broker, once it announced itself online."""
+        config = self.work / f"bridge-{instance}.toml"
+        config.write_text(
+            f'[meross]\nkey = "{KEY}"\navailability_timeout = "{FAILOVER_AVAILABILITY}s"\n'
+            f'[mqtt]\nurl = "mqtt://127.0.0.1:{self.port}"\n[log]\nlevel = "warning"\n'
+            f'[cluster]\ninstance = "{instance}"\n'
+        )
+        process = self.processes.start(
+            [self.bridge_bin, "--config", config], self.work / f"bridge-{instance}.out", self.work / f"bridge-{instance}.err"
+        )
+        if "online" not in self.subscribe_once(f"meross/bridge/{instance}/availability", 15):
+            log(f"instance {instance} did not announce itself online within 15 s")
+        return process
+
     def failover(self):
-        # Issue 19: 3 bridge instances on one mosquitto share a fleet; one is killed and its
-        # devices move to the others. Measured here once the bridge has instances.
+        n = self.o.failover_devices
+        log(f"failover: 3 instances, {n} devices, one killed")
+        self.start_broker()
+        docs_path = self.work / "failover-docs.txt"
+        self.processes.start(
+            ["mosquitto_sub", "-h", "127.0.0.1", "-p", self.port, "-t", "homeassistant/device/+/config", "-F", "%t %p"],
+            docs_path,
+        )
+        docs = LineLog(docs_path)
+        latest, announced, seen = {}, {}, [0]
+
+        def read_docs():
+            docs._read()
+            for line in docs.lines[seen[0]:]:
+                found = OWNED_DOC.match(line)
+                if found:
+                    latest[found[1]] = found[2]
+                    announced.setdefault(found[1], set()).add(found[2])
+            seen[0] = len(docs.lines)
+
+        def wait_for(condition, seconds):
+            deadline = time.monotonic() + seconds
+            while True:
+                read_docs()
+                if condition():
+                    return True
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.05)
+
+        instances = {i: self.start_instance(i) for i in ("a", "b", "c")}
+        t0 = time.monotonic()
+        self.start_sim("failover", "--profile", "mss310", "--count", str(n), "--bind-interval", "1s")
+        if not wait_for(lambda: len(latest) >= n, 60 + n / 20):
+            raise RuntimeError(f"only {len(latest)} of {n} devices discovered by the instances")
+        discovered = time.monotonic() - t0
+        duplicates = sum(1 for owners in announced.values() if len(owners) > 1)
+        shares = {i: sum(1 for o in latest.values() if o == i) for i in instances}
+        moved = [uuid for uuid, owner in latest.items() if owner == "b"]
+        time.sleep(2)  # at rest: the start-up's polls and states are over
+        killed = time.monotonic()
+        signal_group(instances["b"], signal.SIGKILL)
+        served = wait_for(lambda: all(latest[uuid] in ("a", "c") for uuid in moved), 3 * FAILOVER_AVAILABILITY)
+        elapsed = time.monotonic() - killed
+        left = sum(1 for uuid in moved if latest[uuid] == "b")
+        result = (
+            f"{elapsed:.2f} s for {len(moved)} devices" if served
+            else f"timeout: {left} of {len(moved)} not taken over after {elapsed:.0f} s"
+        )
         self.row(
-            "Failover: 3 bridge instances share a fleet, one killed; until its devices are served by the others",
-            "not measured yet", "—", "not measured yet",
+            f"Failover: 3 bridge instances share {n} devices, one killed; until every device it owned is "
+            "announced again by a live instance (it answered the new owner)",
+            f"{result}; shares a/b/c {shares['a']}/{shares['b']}/{shares['c']}, all discovered in "
+            f"{discovered:.1f} s; {duplicates} devices announced by two instances before the kill",
+            f"availability period {FAILOVER_AVAILABILITY} s", f"{elapsed / FAILOVER_AVAILABILITY:.2f} of it",
             "within one availability period; no duplicate command, no lost discovery",
         )
+        self.stop_all()
 
     # --- all ---
 

@@ -183,20 +183,30 @@ void Daemon::apply_cluster(Now now) {
   const auto lost = cluster_->take_lost();
   for (const auto& uuid : lost)
     registry_->release(uuid);
+  if (!lost.empty())
+    spdlog::info("cluster: {} devices handed over to other instances", lost.size());
+  // Gained devices come due a few at a time over the takeover spread: no line per batch.
   const auto gained = cluster_->due_probes(now);
   for (const auto& uuid : gained)
     registry_->probe(uuid, now);
-  if (!lost.empty() || !gained.empty()) {
-    spdlog::info("cluster: {} of {} live instances; {} devices handed over, {} asked to answer",
-                 config_.cluster.instance, cluster_->members().size(), lost.size(), gained.size());
-  }
+  if (!gained.empty()) spdlog::debug("cluster: {} gained devices asked to answer", gained.size());
 }
 
 bool Daemon::cluster_filter(bool device_topic, std::string_view topic, std::string_view payload,
                             Now now) {
-  if (!device_topic && cluster_->on_message(topic, payload, now)) {
-    apply_cluster(now);
-    return true;
+  if (!device_topic) {
+    const auto before = cluster_->members();
+    if (cluster_->on_message(topic, payload, now)) {
+      if (cluster_->members() != before) {
+        std::string live;
+        for (const auto& member : cluster_->members())
+          live += (live.empty() ? "" : ", ") + member;
+        spdlog::info("cluster: live instances {}; devices gained are served once this view holds",
+                     live);
+      }
+      apply_cluster(now);
+      return true;
+    }
   }
   std::string_view uuid;
   if (device_topic) {

@@ -10,7 +10,9 @@
 
 #include "bridge/cluster.hpp"
 #include "bridge/config.hpp"
+#include "bridge/home_assistant.hpp"
 #include "bridge/registry.hpp"
+#include "discovery/discovery.hpp"
 
 using namespace meross::bridge;
 using namespace std::chrono_literals;
@@ -238,6 +240,28 @@ BOOST_AUTO_TEST_CASE(configured_instances_get_their_own_topics_and_client_ids) {
     BOOST_TEST(!result.config, bad);
     BOOST_TEST((result.error && result.error->key == "cluster.instance"), bad);
   }
+}
+
+BOOST_AUTO_TEST_CASE(an_instance_is_a_bridge_device_of_its_own) {
+  Config config;
+  config.cluster.instance = "b";
+  const auto settings = HomeAssistantSettings::from_config(config, 1);
+  BOOST_TEST(settings.discovery.bridge_id == "meross_bridge_b");
+  BOOST_TEST(settings.discovery.instance == "b");
+  const auto docs = meross::discovery::bridge_config(settings.discovery);
+  BOOST_REQUIRE(!docs.empty());
+  const auto& doc = docs.front().payload;
+  BOOST_TEST(docs.front().topic == "homeassistant/device/meross_bridge_b/config");
+  BOOST_TEST(doc.find("\"meross/bridge/b/availability\"") != std::string::npos);
+  BOOST_TEST(doc.find("meross/bridge/b/not_owned/state") != std::string::npos);
+  BOOST_TEST(doc.find("meross/bridge/b/key_mismatch/attributes") != std::string::npos);
+  BOOST_TEST(doc.find("meross/bridge/availability") == std::string::npos);
+  // A single bridge is what it always was: no instance topics, no not_owned sensor.
+  const auto single =
+      meross::discovery::bridge_config(HomeAssistantSettings::from_config(Config{}, 1).discovery);
+  BOOST_TEST(single.front().topic == "homeassistant/device/meross_bridge/config");
+  BOOST_TEST(single.front().payload.find("not_owned") == std::string::npos);
+  BOOST_TEST(single.front().payload.find("\"meross/bridge/availability\"") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
