@@ -4,7 +4,8 @@
 // firmware → three `meross-bridge` processes with [cluster] instance a, b and c. Every device is
 // discovered by exactly one instance and a command from Home Assistant reaches it exactly once
 // (counted on the device's own topic); one instance is killed (SIGKILL: no goodbye, only its
-// last will) and its devices are served by the other two within one availability period.
+// last will) and its devices are served by the other two within one availability period; when
+// it comes back it takes them back, and still no command is executed twice.
 
 #include <csignal>
 #include <filesystem>
@@ -154,10 +155,12 @@ BOOST_FIXTURE_TEST_CASE(three_instances_share_the_fleet_and_take_over_a_killed_o
                         }),
                         "not every device was discovered");
   std::map<std::string, std::vector<std::string>> owned;
+  std::map<std::string, std::string> first_owner;
   for (const auto& uuid : uuids) {
     // Discovered by exactly one instance, never announced by another.
     const auto by = publishers(uuid);
     BOOST_TEST(by.size() == 1u, uuid << " announced by " << by.size() << " instances");
+    first_owner[uuid] = owner(uuid);
     owned[owner(uuid)].push_back(uuid);
     taps[uuid] = std::make_unique<DeviceTap>(*this, uuid);
     switches[uuid] = find(components_of(document("meross_" + uuid)), "switch");
@@ -200,6 +203,20 @@ BOOST_FIXTURE_TEST_CASE(three_instances_share_the_fleet_and_take_over_a_killed_o
       BOOST_TEST(publishers(uuid).size() == 1u, uuid);
       command(uuid, "OFF");
     }
+  }
+
+  // b comes back: it takes its share back (the same devices: the hash depends on the members
+  // only), the others drop them at once, and every device is still switched exactly once.
+  bridges.at("b") = std::make_unique<ChildProcess>(std::vector<std::string>{
+      MEROSS_BRIDGE_BIN, "--config", (cloud.out / "bridge-b.toml").string()});
+  BOOST_REQUIRE(wait_until([&] {
+    for (const auto& uuid : moved)
+      if (!served(uuid, {"b"})) return false;
+    return true;
+  }));
+  for (const auto& uuid : uuids) {
+    BOOST_TEST(owner(uuid) == first_owner[uuid], uuid);
+    command(uuid, "ON");
   }
 }
 
