@@ -20,9 +20,11 @@ std::string lower(std::string_view text) {
 
 // FNV-1a, then SplitMix64's finalizer: FNV alone mixes the last bytes poorly, and uuids of one
 // model differ mostly there.
-std::uint64_t fnv1a(std::uint64_t hash, std::string_view text) {
+// `fold_case`: over the lower-case bytes, so a uuid weighs the same however it is spelled, with
+// no copy.
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view text, bool fold_case) {
   for (const unsigned char c : text) {
-    hash ^= c;
+    hash ^= fold_case ? static_cast<unsigned char>(std::tolower(c)) : c;
     hash *= 1099511628211ull;
   }
   return hash;
@@ -39,17 +41,16 @@ std::uint64_t finalize(std::uint64_t x) {
 }  // namespace
 
 std::uint64_t ownership_weight(std::string_view instance, std::string_view uuid) {
-  std::uint64_t hash = fnv1a(14695981039346656037ull, instance);
-  hash = fnv1a(hash ^ 0xff, uuid);  // a separator: ("ab","c") and ("a","bc") differ
+  std::uint64_t hash = fnv1a(14695981039346656037ull, instance, false);
+  hash = fnv1a(hash ^ 0xff, uuid, true);  // a separator: ("ab","c") and ("a","bc") differ
   return finalize(hash);
 }
 
 std::string owner_of(std::string_view uuid, const std::set<std::string, std::less<>>& members) {
-  const std::string id = lower(uuid);
   const std::string* best = nullptr;
   std::uint64_t best_weight = 0;
   for (const auto& member : members) {
-    const auto weight = ownership_weight(member, id);
+    const auto weight = ownership_weight(member, uuid);
     // Members are visited in order: on a tie the smaller id, seen first, stays.
     if (!best || weight > best_weight) {
       best = &member;
@@ -147,8 +148,9 @@ void Cluster::view_changed(Now now) {
 
 bool Cluster::owns(std::string_view uuid) const {
   if (!settled_) return false;
-  const std::string id = lower(uuid);
-  return owner_of(id, view_) == settings_.instance && owner_of(id, *settled_) == settings_.instance;
+  if (owner_of(uuid, view_) != settings_.instance) return false;
+  // Most of the time the view is the settled one: one hash round is enough.
+  return *settled_ == view_ || owner_of(uuid, *settled_) == settings_.instance;
 }
 
 void Cluster::tick(Now now) {

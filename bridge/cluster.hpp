@@ -33,8 +33,8 @@
 
 namespace meross::bridge {
 
-// The weight of `instance` for the lower-case `uuid`: a stable 64-bit hash of both (the same in
-// every process and build).
+// The weight of `instance` for `uuid` (whose case does not matter): a stable 64-bit hash of
+// both, the same in every process and build.
 std::uint64_t ownership_weight(std::string_view instance, std::string_view uuid);
 
 // The member of highest weight for `uuid` (compared lower-case); "" when `members` is empty.
