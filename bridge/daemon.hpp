@@ -69,6 +69,8 @@ class Daemon {
   DeviceRegistry& registry() { return *registry_; }
   // Commands dropped because they may have waited out an outage (see on_ha_connected()).
   std::uint64_t late_commands() const { return late_commands_; }
+  // Publications the links dropped because their backlog was full (the broker too slow).
+  std::uint64_t dropped_publications() const;
   const Config& config() const { return config_; }
   const Topics& topics() const { return topics_; }
   DaemonHooks& hooks() { return hooks_; }

@@ -238,7 +238,8 @@ void HomeAssistant::publish_diagnostics() {
       {discovery::kBridgeRequestFailures, stats.request_failures},
       {discovery::kBridgeUnreadableStates, counters_.state_errors},
       {discovery::kBridgeRejectedCommands, counters_.commands_rejected + stats.late_commands},
-      {discovery::kBridgeRefusedDevices, stats.refused_devices}};
+      {discovery::kBridgeRefusedDevices, stats.refused_devices},
+      {discovery::kBridgeDroppedPublications, stats.dropped_publications}};
   for (const auto& [key, value] : values) {
     io_.publish(
         Publication{discovery::bridge_state_topic(base, key), std::to_string(value), true, 1});

@@ -48,13 +48,14 @@ struct BridgeStats {
   std::size_t devices_online = 0;
   std::uint64_t messages_handled = 0;
   std::uint64_t signature_failures = 0;
-  std::uint64_t malformed = 0;           // not a Meross message: JSON, header, size
-  std::uint64_t replays = 0;             // a device message seen before, dropped
-  std::uint64_t unknown_namespaces = 0;  // pushes of namespaces the device does not list
-  std::uint64_t ignored = 0;             // excluded or unknown senders, unexpected methods
-  std::uint64_t request_failures = 0;    // requests that ran out of attempts
-  std::uint64_t late_commands = 0;       // commands that may have waited out an outage, dropped
-  std::uint64_t refused_devices = 0;     // new devices refused a session for now (admission)
+  std::uint64_t malformed = 0;             // not a Meross message: JSON, header, size
+  std::uint64_t replays = 0;               // a device message seen before, dropped
+  std::uint64_t unknown_namespaces = 0;    // pushes of namespaces the device does not list
+  std::uint64_t ignored = 0;               // excluded or unknown senders, unexpected methods
+  std::uint64_t request_failures = 0;      // requests that ran out of attempts
+  std::uint64_t late_commands = 0;         // commands that may have waited out an outage, dropped
+  std::uint64_t refused_devices = 0;       // new devices refused a session for now (admission)
+  std::uint64_t dropped_publications = 0;  // the broker links' backlog overflowed
 };
 
 // The owner of one of our discovery topics: "" for the bridge, the uuid of a device as the node

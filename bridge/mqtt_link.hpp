@@ -68,6 +68,10 @@ class MqttLink {
   // Sends now, or queues behind earlier messages while QoS 1 messages await their PUBACK beyond
   // the window or the link is down; false (with a rate-limited warning) if the queue is full.
   bool publish(const Publication& publication);
+  // Bytes of the messages waiting behind the in-flight window or for the link to come back.
+  std::size_t backlog_bytes() const { return backlog_bytes_; }
+  // Messages dropped because that backlog was full, in this run.
+  std::uint64_t dropped() const { return dropped_; }
   bool subscribe(const std::string& pattern, int qos = 1);
   bool unsubscribe(const std::string& pattern);
   // Clean shutdown: publish `final_payload` on the will topic (if there is one), DISCONNECT,

@@ -345,7 +345,8 @@ std::vector<Publication> bridge_config(const Options& options) {
         {kBridgeRequestFailures, "Unanswered requests", "total_increasing"},
         {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"},
         {kBridgeRejectedCommands, "Rejected commands", "total_increasing"},
-        {kBridgeRefusedDevices, "Refused new devices", "total_increasing"}}) {
+        {kBridgeRefusedDevices, "Refused new devices", "total_increasing"},
+        {kBridgeDroppedPublications, "Dropped publications", "total_increasing"}}) {
     Entity e;
     e.key = k;
     e.name = std::string(n);

@@ -78,6 +78,9 @@ inline constexpr std::string_view kBridgeUnreadableStates = "unreadable_states";
 inline constexpr std::string_view kBridgeRejectedCommands = "rejected_commands";
 // New devices refused a session for now (too many at once, or too many still being discovered).
 inline constexpr std::string_view kBridgeRefusedDevices = "refused_new_devices";
+// Publications the bridge dropped because the broker took them slower than they came (its
+// backlog was full): zero unless the flow control failed.
+inline constexpr std::string_view kBridgeDroppedPublications = "dropped_publications";
 // A problem binary_sensor: ON while some device signs with another key than the one configured
 // for it; the devices are listed (JSON) on <base>/bridge/key_mismatch/attributes.
 inline constexpr std::string_view kBridgeKeyMismatch = "key_mismatch";
