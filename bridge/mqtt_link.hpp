@@ -94,7 +94,6 @@ class MqttLink {
   void drain_backlog();
   void connection_lost(TimePoint now, int rc);
   void try_connect(TimePoint now);
-  bool readable_now() const;
   // The broker as log lines name it.
   std::string where() const;
 
@@ -121,6 +120,8 @@ class MqttLink {
   std::uint64_t dropped_ = 0;
   std::uint64_t expired_ = 0;  // requests dropped from the backlog after their deadline
   std::optional<TimePoint> last_drop_warning_;
+  // Packets read that libmosquitto calls back for (all but PINGRESP): on_readable's progress.
+  std::uint64_t packets_heard_ = 0;
 };
 
 // libmosquitto's process-wide init/cleanup (MqttLink holds one for the whole process).
