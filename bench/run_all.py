@@ -205,6 +205,29 @@ class LineLog:
         return [parts[1] for parts in (line.split() for line in self.lines) if len(parts) > 1 and parts[0] == first]
 
 
+class LineLogs:
+    """Several LineLogs counted as one (a fleet spread over several meross-sim processes)."""
+
+    def __init__(self, logs):
+        self.logs = logs
+
+    def count(self, pattern):
+        return sum(log.count(pattern) for log in self.logs)
+
+    def wait(self, pattern, count, seconds):
+        deadline = time.monotonic() + seconds
+        while self.count(pattern) < count:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
+
+# One meross-sim process holds three files per device (libmosquitto's socket and its wakeup pair):
+# larger fleets are spread over several, under a 20,000-file limit.
+SIM_DEVICES_PER_PROCESS = 5000
+
+
 def field(path, name):
     """The last `name=value` in a tool's output file, or None."""
     try:
@@ -477,7 +500,12 @@ class Bench:
         sampler = RssSampler(bridge.pid)
         try:
             t0 = time.monotonic()
-            sim = self.start_sim(f"scale-{n}", "--profile", "mss310", "--count", str(n), "--bind-interval", "1s")
+            parts = -(-n // SIM_DEVICES_PER_PROCESS)
+            sim = LineLogs([
+                self.start_sim(f"scale-{n}-{i}", "--profile", "mss310", "--count", str(n // parts + (i < n % parts)),
+                               "--bind-interval", "1s")
+                for i in range(parts)
+            ])
             if not sim.wait(CONNECTED, n, 60 + n / 50):
                 bound = f"timeout ({sim.count(CONNECTED)} of {n} connected)"
             elif sim.wait(BOUND, n, 30 + n / 50):

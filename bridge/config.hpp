@@ -55,9 +55,11 @@ struct Config {
   // and at most max_new_devices of them while they are being discovered (a made-up uuid never
   // is): signed messages from made-up uuids cannot swamp the bridge. Configured and discovered
   // devices are never refused.
-  double new_devices_per_second = 100;
-  std::size_t new_devices_burst = 1000;
-  std::size_t max_new_devices = 1000;
+  // The request window paces their discovery (RequestWindow); these bound what a made-up uuid
+  // spray can take, with room for a first start of 10,000 devices in about 20 s.
+  double new_devices_per_second = 500;
+  std::size_t new_devices_burst = 2000;
+  std::size_t max_new_devices = 2000;
 
   // [mqtt]: Home Assistant's broker, and the devices' too unless [device_broker] is set.
   MqttConfig mqtt;

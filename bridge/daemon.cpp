@@ -29,6 +29,19 @@ namespace {
 // what it queued before its birth message.
 constexpr auto kCommandHold = std::chrono::seconds(30);
 
+// The device topics are read at QoS 0. With a clean session QoS 1 saves nothing across a lost
+// connection (what was under way is read again, Daemon::on_ha_connected), but mosquitto lets
+// only max_inflight_messages (20) unacknowledged QoS 1 messages out to a client and queues the
+// rest, up to max_queued_messages, dropping beyond: a burst of answers overflowed it while the
+// bridge was busy. At QoS 0 the broker writes them straight to the socket, whose buffer (hundreds
+// of kilobytes on loopback) takes the burst before its queue does.
+constexpr int kDeviceTopicQos = 0;
+
+// Publications waiting for the broker beyond the link's in-flight window: past this, requests
+// waiting for the request window stay waiting (Daemon::flush). About a second of start-up
+// publications at the broker's pace on a small machine, far below the link's own cap.
+constexpr std::size_t kCongestedBacklogBytes = 512 * 1024;
+
 int g_signal_pipe[2] = {-1, -1};
 
 extern "C" void on_signal(int) {
@@ -160,10 +173,20 @@ void Daemon::unsubscribe(const std::string& filter) {
 // The one way out: what the sessions, Home Assistant's side and the daemon itself publish waits
 // in one outbox, in the order it was produced, until the event that produced it is over.
 void Daemon::flush() {
+  registry_->release_waiting(Now::current());
   for (const auto& p : registry_->take_outgoing()) {
     if (hooks_.tap && is_device_topic(p.topic)) hooks_.tap(true, p.topic, p.payload);
     link_for(p.topic).publish(p);
   }
+  // Back-pressure: while the broker acknowledges slower than we publish, no waiting request is
+  // sent (each answer brings more to publish); commands still go.
+  const std::size_t backlog =
+      ha_link_->backlog_bytes() + (device_link_ ? device_link_->backlog_bytes() : 0);
+  registry_->set_congested(backlog > kCongestedBacklogBytes);
+}
+
+std::uint64_t Daemon::dropped_publications() const {
+  return ha_link_->dropped() + (device_link_ ? device_link_->dropped() : 0);
 }
 
 void Daemon::on_ha_lost() {
@@ -258,7 +281,7 @@ void Daemon::on_ha_connected() {
     cluster_->connected(Now::current());
     apply_cluster(Now::current());
   }
-  if (!device_link_) ha_link_->subscribe(std::string(Topics::kDevicePublish));
+  if (!device_link_) ha_link_->subscribe(std::string(Topics::kDevicePublish), kDeviceTopicQos);
   for (const auto& topic : hooks_.subscriptions)
     ha_link_->subscribe(topic);
   publish(Publication{topics_.bridge_availability, "online", true, 1});
@@ -272,7 +295,7 @@ void Daemon::on_ha_connected() {
 }
 
 void Daemon::on_devices_connected() {
-  device_link_->subscribe(std::string(Topics::kDevicePublish));
+  device_link_->subscribe(std::string(Topics::kDevicePublish), kDeviceTopicQos);
   registry_->link_back(Now::current());
   // Every device, not only those made unreachable (devices_reachable): a device may have come
   // back, changed or sent its Bind while no one listened.
@@ -447,7 +470,7 @@ class DaemonIo final : public HomeAssistantIo {
                        c.replays + c.stale,        c.unknown_namespaces,
                        c.ignored + c.misaddressed, c.request_failures,
                        daemon_.late_commands(),    c.admissions_refused,
-                       daemon_.not_owned()};
+                       daemon_.not_owned(),        daemon_.dropped_publications()};
   }
 
  private:

@@ -74,6 +74,8 @@ class Daemon {
   bool owns(std::string_view uuid) const;
   // Device messages and commands for devices another instance owns, dropped unread.
   std::uint64_t not_owned() const { return not_owned_; }
+  // Publications the links dropped because their backlog was full (the broker too slow).
+  std::uint64_t dropped_publications() const;
   const Config& config() const { return config_; }
   const Topics& topics() const { return topics_; }
   DaemonHooks& hooks() { return hooks_; }

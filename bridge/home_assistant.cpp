@@ -17,6 +17,12 @@ using protocol::Method;
 
 namespace ns = meross::protocol::ns;
 
+// Entity states go out at QoS 0: a PUBACK for each would cost the bridge three more system calls
+// per state (issue 19's profile: the kernel is half of its time per PUSH), and QoS 1 would save
+// nothing: every state is published again after a reconnect (republish_all), and a state lost
+// with the connection is stale by then anyway. Discovery documents and availability keep QoS 1.
+constexpr int kStateQos = 0;
+
 std::string lower(std::string_view text) {
   std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
@@ -226,7 +232,7 @@ void HomeAssistant::publish_discovery(Device& d, bool again) {
 void HomeAssistant::publish_states(const Device& d) {
   for (const auto& [key, payload] : d.states) {
     io_.publish(Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, key),
-                            payload, true, 1});
+                            payload, true, kStateQos});
   }
 }
 
@@ -245,7 +251,8 @@ void HomeAssistant::publish_diagnostics() {
       {discovery::kBridgeRequestFailures, stats.request_failures},
       {discovery::kBridgeUnreadableStates, counters_.state_errors},
       {discovery::kBridgeRejectedCommands, counters_.commands_rejected + stats.late_commands},
-      {discovery::kBridgeRefusedDevices, stats.refused_devices}};
+      {discovery::kBridgeRefusedDevices, stats.refused_devices},
+      {discovery::kBridgeDroppedPublications, stats.dropped_publications}};
   if (!instance.empty()) values.emplace_back(discovery::kBridgeNotOwned, stats.not_owned);
   for (const auto& [key, value] : values) {
     io_.publish(Publication{discovery::bridge_state_topic(base, key, instance),
@@ -402,7 +409,7 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
     d.states[u.entity_key] = u.payload;
     io_.publish(
         Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
-                    u.payload, true, 1});
+                    u.payload, true, kStateQos});
   }
   poller_.start(lower(uuid), mapping::polls_for(profile, d.state), intervals_for(uuid), now.mono);
 }
@@ -437,7 +444,7 @@ void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
     d.states[u.entity_key] = u.payload;
     io_.publish(
         Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
-                    u.payload, true, 1});
+                    u.payload, true, kStateQos});
   }
   if (batch->entities_changed) {
     publish_discovery(d);

@@ -56,6 +56,7 @@ struct BridgeStats {
   std::uint64_t late_commands = 0;       // commands that may have waited out an outage, dropped
   std::uint64_t refused_devices = 0;     // new devices refused a session for now (admission)
   std::uint64_t not_owned = 0;  // cluster: messages for devices another instance owns, dropped
+  std::uint64_t dropped_publications = 0;  // the broker links' backlog overflowed
 };
 
 // The owner of one of our discovery topics: "" for the bridge, the uuid of a device as the node

@@ -68,6 +68,10 @@ class MqttLink {
   // Sends now, or queues behind earlier messages while QoS 1 messages await their PUBACK beyond
   // the window or the link is down; false (with a rate-limited warning) if the queue is full.
   bool publish(const Publication& publication);
+  // Bytes of the messages waiting behind the in-flight window or for the link to come back.
+  std::size_t backlog_bytes() const { return backlog_bytes_; }
+  // Messages dropped because that backlog was full, in this run.
+  std::uint64_t dropped() const { return dropped_; }
   bool subscribe(const std::string& pattern, int qos = 1);
   bool unsubscribe(const std::string& pattern);
   // Clean shutdown: publish `final_payload` on the will topic (if there is one), DISCONNECT,
@@ -90,7 +94,6 @@ class MqttLink {
   void drain_backlog();
   void connection_lost(TimePoint now, int rc);
   void try_connect(TimePoint now);
-  bool readable_now() const;
   // The broker as log lines name it.
   std::string where() const;
 
@@ -117,6 +120,8 @@ class MqttLink {
   std::uint64_t dropped_ = 0;
   std::uint64_t expired_ = 0;  // requests dropped from the backlog after their deadline
   std::optional<TimePoint> last_drop_warning_;
+  // Packets read that libmosquitto calls back for (all but PINGRESP): on_readable's progress.
+  std::uint64_t packets_heard_ = 0;
 };
 
 // libmosquitto's process-wide init/cleanup (MqttLink holds one for the whole process).

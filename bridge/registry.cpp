@@ -110,6 +110,7 @@ DeviceRegistry::DeviceRegistry(const Config& config, Topics topics, RegistryOpti
       options_(std::move(options)),
       listener_(listener),
       limiter_(options_.warning_interval, options_.warning_budget),
+      window_(options_.request_window),
       admission_(AdmissionLimits{config.new_devices_per_second, config.new_devices_burst,
                                  config.max_new_devices}) {}
 
@@ -493,6 +494,7 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, boo
   s.command_max_age = config_.command_max_age;
   s.known = device != nullptr;
   s.ability_pool = &abilities_;
+  s.request_window = &window_;
   if (!device)
     spdlog::info("{}: new device, not in the configuration (using the global key)", uuid);
   auto session = std::make_unique<DeviceSession>(std::move(s), static_cast<DeviceListener&>(*this),
@@ -585,6 +587,18 @@ void DeviceRegistry::tick(Now now) {
       continue;
     }
     schedule(*session->second);
+  }
+  release_waiting(now);
+}
+
+void DeviceRegistry::release_waiting(Now now) {
+  while (auto ticket = window_.next_ready()) {
+    const auto it = sessions_.find(lower(ticket->device));
+    // A ticket of a request dropped meanwhile gives its slot straight back.
+    if (it != sessions_.end() &&
+        it->second->send_waiting(ticket->message_id, window_.take(), now)) {
+      schedule(*it->second);
+    }
   }
 }
 

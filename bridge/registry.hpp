@@ -68,6 +68,10 @@ struct RegistryOptions {
   // a made-up uuid never answers System.All. Discovery takes request_timeout × max_attempts at
   // most; a device dropped too early is let in again when it speaks again.
   Duration new_device_timeout = std::chrono::minutes(1);
+  // Requests out with devices at once (RequestWindow); the rest wait their turn. The broker's
+  // queue for the bridge must hold this many answers and the unsolicited messages arriving
+  // meanwhile (broker-config writes max_queued_messages to match); 0 = no limit.
+  std::size_t request_window = 256;
   std::chrono::milliseconds warning_interval = std::chrono::minutes(1);
   // At most this many warning lines per warning_interval over all devices and kinds.
   std::size_t warning_budget = RateLimitedLog::kDefaultBudget;
@@ -134,6 +138,14 @@ class DeviceRegistry : private DeviceListener {
   // first. Nothing happens for a known or excluded device or an invalid uuid; an unanswered probe
   // leaves the device's availability alone.
   void probe(std::string_view uuid, Now now);
+
+  // Sends the requests that waited for the request window, as far as it has room. The daemon
+  // calls it before every flush; tick() does too.
+  void release_waiting(Now now);
+  // The broker link holds a backlog (bytes waiting for the broker): past a bound, waiting
+  // requests stay where they are until it clears (RequestWindow).
+  void set_congested(bool congested) { window_.set_congested(congested); }
+  const RequestWindow& request_window() const { return window_; }
 
   // Everything the bridge publishes, sessions' requests and Home Assistant's states alike, waits
   // here for the daemon to send it (Daemon::flush).
@@ -209,6 +221,8 @@ class DeviceRegistry : private DeviceListener {
   std::size_t unconfigured_mismatches_ = 0;
   std::size_t online_ = 0;           // sessions online, kept as they change (no walk over all)
   protocol::AbilityPool abilities_;  // one ability list per model, not per device
+  // Before the sessions: their pending requests hold slots of it until they are destroyed.
+  RequestWindow window_;
   std::map<std::string, std::unique_ptr<DeviceSession>, std::less<>> sessions_;
   Admission admission_;
   // New devices admitted and not discovered yet, by lower-case uuid: when they were admitted.

@@ -312,12 +312,46 @@ std::string DeviceSession::send(Method method, std::string_view ns, std::string 
   if (method == Method::Set && purpose == Purpose::External) {
     p.expires = now.mono + settings_.command_max_age;
   }
-  transmit(id, p, now);
-  p.deadline = now.mono + settings_.request_timeout;
   ++counters_.requests_sent;
-  spdlog::debug("{}: {} {} sent", label_, protocol::to_string(method), ns);
+  if (take_slot(p)) {
+    transmit(id, p, now);
+    p.deadline = now.mono + settings_.request_timeout;
+    spdlog::debug("{}: {} {} sent", label_, protocol::to_string(method), ns);
+  } else {
+    p.waiting = true;
+    p.deadline = TimePoint::max();
+    settings_.request_window->wait(RequestWindow::Ticket{settings_.uuid, id});
+    spdlog::debug("{}: {} {} waits for its turn", label_, protocol::to_string(method), ns);
+  }
   pending_.emplace(id, std::move(p));
   return id;
+}
+
+bool DeviceSession::take_slot(Pending& p) {
+  RequestWindow* window = settings_.request_window;
+  if (window == nullptr) return true;
+  if (p.expires) {  // a command: now or never
+    p.slot = window->take();
+    return true;
+  }
+  auto slot = window->try_take();
+  if (!slot) return false;
+  p.slot = std::move(*slot);
+  return true;
+}
+
+bool DeviceSession::send_waiting(const std::string& message_id, RequestWindow::Slot slot, Now now) {
+  const auto it = pending_.find(message_id);
+  if (it == pending_.end() || !it->second.waiting) return false;
+  Pending& p = it->second;
+  p.waiting = false;
+  p.slot = std::move(slot);
+  p.first_sent = now.mono;
+  p.deadline = now.mono + settings_.request_timeout;
+  transmit(message_id, p, now);
+  spdlog::debug("{}: {} {} sent after waiting its turn", label_, protocol::to_string(p.method),
+                p.ns);
+  return true;
 }
 
 void DeviceSession::transmit(const std::string& message_id, const Pending& pending, Now now) {
@@ -335,7 +369,7 @@ std::vector<std::string> DeviceSession::pending_in_order(TimePoint due_by) const
   // pending_ is ordered by the random messageIds; `order` is the order of first attempts.
   std::vector<std::pair<std::uint64_t, std::string>> due;
   for (const auto& [id, p] : pending_) {
-    if (p.deadline <= due_by) due.emplace_back(p.order, id);
+    if (!p.waiting && p.deadline <= due_by) due.emplace_back(p.order, id);
   }
   std::sort(due.begin(), due.end());
   std::vector<std::string> ids;
@@ -533,6 +567,8 @@ void DeviceSession::tick(Now now) {
       ++p.attempts;
       ++counters_.request_retries;
       p.deadline = now.mono + settings_.request_timeout;
+      // A retry holds no slot: a device that does not answer keeps one for a timeout at most.
+      p.slot.release();
       spdlog::debug("{}: no answer to {} {}, attempt {}", label_, protocol::to_string(p.method),
                     p.ns, p.attempts);
       transmit(id, p, now);
@@ -630,8 +666,9 @@ std::optional<TimePoint> DeviceSession::next_wakeup() const {
   const auto consider = [&](TimePoint t) {
     if (!next || t < *next) next = t;
   };
-  for (const auto& [id, p] : pending_)
-    consider(p.deadline);
+  for (const auto& [id, p] : pending_) {
+    if (!p.waiting) consider(p.deadline);
+  }
   if (online() && !heartbeat_sent_) consider(last_heard_ + settings_.availability_timeout);
   if (next_time_check_) consider(*next_time_check_);
   if (resync_at_) consider(*resync_at_);

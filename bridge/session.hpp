@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bridge/duration.hpp"
+#include "bridge/request_window.hpp"
 #include "bridge/types.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/envelope.hpp"
@@ -97,6 +98,8 @@ struct SessionSettings {
   Duration rediscovery_backoff_max = std::chrono::minutes(5);
   // Where devices of one model share their ability list; null = each keeps its own.
   protocol::AbilityPool* ability_pool = nullptr;
+  // The bridge's requests in flight, shared by every session (flow control); null = no limit.
+  RequestWindow* request_window = nullptr;
 };
 
 class DeviceSession {
@@ -172,6 +175,9 @@ class DeviceSession {
   // Returns the messageId.
   std::string request(protocol::Method method, std::string_view ns, std::string payload_json,
                       Now now);
+  // The request `message_id` waited for the request window and has its `slot` now: it goes out.
+  // False when it is gone meanwhile (dropped when the device went offline).
+  bool send_waiting(const std::string& message_id, RequestWindow::Slot slot, Now now);
 
   const std::string& uuid() const { return settings_.uuid; }
   // "name (uuid)" or the uuid: how logs name the device.
@@ -209,11 +215,18 @@ class DeviceSession {
     std::uint64_t order = 0;  // retries go out in the order of the first attempts
     // A command: not sent (first attempt, retry, link backlog) after this.
     std::optional<TimePoint> expires{};
+    // Not sent yet: waiting for the request window (its deadline counts from when it goes).
+    bool waiting = false;
+    // Its place in the request window, from its first attempt until it is answered or that
+    // attempt times out.
+    RequestWindow::Slot slot{};
   };
 
   std::string send(protocol::Method method, std::string_view ns, std::string payload,
                    Purpose purpose, Now now);
   void transmit(const std::string& message_id, const Pending& pending, Now now);
+  // A slot of the request window for `pending`'s first attempt; false: it waits its turn.
+  bool take_slot(Pending& pending);
   bool has_pending(std::string_view ns, Purpose purpose) const;
   void resend_pending(Now now);
   // Ids of pending requests due by `due_by`, in the order they were first sent.

@@ -346,7 +346,8 @@ std::vector<Publication> bridge_config(const Options& options) {
       {kBridgeRequestFailures, "Unanswered requests", "total_increasing"},
       {kBridgeUnreadableStates, "Unreadable device states", "total_increasing"},
       {kBridgeRejectedCommands, "Rejected commands", "total_increasing"},
-      {kBridgeRefusedDevices, "Refused new devices", "total_increasing"}};
+      {kBridgeRefusedDevices, "Refused new devices", "total_increasing"},
+      {kBridgeDroppedPublications, "Dropped publications", "total_increasing"}};
   if (!options.instance.empty()) {
     sensors.emplace_back(kBridgeNotOwned, "Messages for other instances", "total_increasing");
   }

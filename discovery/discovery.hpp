@@ -84,6 +84,9 @@ inline constexpr std::string_view kBridgeRefusedDevices = "refused_new_devices";
 // An instance of a cluster: device messages and commands for devices another instance owns,
 // dropped unread (only with Options::instance).
 inline constexpr std::string_view kBridgeNotOwned = "not_owned";
+// Publications the bridge dropped because the broker took them slower than they came (its
+// backlog was full): zero unless the flow control failed.
+inline constexpr std::string_view kBridgeDroppedPublications = "dropped_publications";
 // A problem binary_sensor: ON while some device signs with another key than the one configured
 // for it; the devices are listed (JSON) on <base>/bridge/key_mismatch/attributes.
 inline constexpr std::string_view kBridgeKeyMismatch = "key_mismatch";

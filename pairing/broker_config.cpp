@@ -36,6 +36,10 @@ std::string random_bytes(std::size_t count) {
   return bytes;
 }
 
+// The broker's queue bound per client (see mosquitto_conf): two messages for each device of a
+// 10,000-device fleet.
+constexpr int kMaxQueuedMessages = 20000;
+
 // A token mosquitto.conf can hold without quoting: printable, no spaces, no '#'.
 bool plain_token(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
@@ -112,6 +116,13 @@ std::string mosquitto_conf(const BrokerConfigOptions& options, const BrokerConfi
       << "allow_anonymous false\n"
       << "# Small request/answer packets: without this each waits ~40 ms for a delayed ACK.\n"
       << "set_tcp_nodelay true\n"
+      << "# mosquitto has one queue bound for every client. meross-bridge reads the devices at QoS "
+         "0\n"
+      << "# and has at most 256 requests out at once (its request window), so its queue holds "
+         "those\n"
+      << "# answers and what devices send by themselves while it is busy: after a restart, a Bind\n"
+      << "# from every device of a fleet of thousands. Devices never wait for more than a few.\n"
+      << "max_queued_messages " << kMaxQueuedMessages << "\n"
       << "\n"
       << "# Devices log in with their MAC and <userId>_md5(mac + key) for one of the keys, "
          "confined\n"

@@ -120,6 +120,8 @@ BridgeRow collect_bridge(bridge::Daemon& daemon, const bridge::HomeAssistant& ha
       {"signature_failures", c.signature_failures},
       {"dropped", c.replays + c.stale + c.misaddressed + c.ignored},
       {"unanswered", c.request_failures},
+      {"waited", registry.request_window().waited()},
+      {"publications_dropped", daemon.dropped_publications()},
       {"rediscoveries", c.rediscoveries},
       {"refused", c.admissions_refused},
       {"rejected", ha.counters().commands_rejected + daemon.late_commands()},

@@ -348,9 +348,9 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_CASE(limits_for_new_devices) {
   const Config d = config_of("");
-  BOOST_TEST(d.new_devices_per_second == 100.0);
-  BOOST_TEST(d.new_devices_burst == 1000u);
-  BOOST_TEST(d.max_new_devices == 1000u);
+  BOOST_TEST(d.new_devices_per_second == 500.0);
+  BOOST_TEST(d.new_devices_burst == 2000u);
+  BOOST_TEST(d.max_new_devices == 2000u);
   const Config c = config_of(
       "[meross]\nnew_devices_per_second = 0.5\nnew_devices_burst = 3\nmax_new_devices = 7\n");
   BOOST_TEST(c.new_devices_per_second == 0.5);

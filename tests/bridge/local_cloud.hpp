@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -61,7 +62,10 @@ struct LocalCloud {
   std::unique_ptr<ChildProcess> bridge;
   std::unique_ptr<MqttTestClient> ha;
 
-  LocalCloud() {
+  // `edit_broker_config` may change the written mosquitto.conf before the broker starts; Home
+  // Assistant subscribes at `ha_qos` (its own discovery and state subscriptions are QoS 0).
+  explicit LocalCloud(const std::function<void(const fs::path&)>& edit_broker_config = {},
+                      int ha_qos = 1) {
     while (local_port == tls_port)
       local_port = free_loopback_port();
     // What the README tells a user to type; the plugin is found next to the program.
@@ -73,6 +77,7 @@ struct LocalCloud {
     BOOST_TEST(config.output().find("mqtts://127.0.0.1:" + std::to_string(tls_port)) !=
                std::string::npos);
 
+    if (edit_broker_config) edit_broker_config(out / "mosquitto.conf");
     MosquittoBroker::Options options;
     options.config_file = (out / "mosquitto.conf").string();
     options.config_port = local_port;
@@ -89,8 +94,8 @@ struct LocalCloud {
     login.probe_root = "meross/test-probe/";
     ha = std::make_unique<MqttTestClient>(local_port, login);
     // Home Assistant's login may only use its own topics: the sync marker lives under meross/.
-    ha->subscribe("homeassistant/#");
-    ha->subscribe("meross/#");
+    ha->subscribe("homeassistant/#", ha_qos);
+    ha->subscribe("meross/#", ha_qos);
     const std::string marker = "meross/test-sync/" + unique_suffix();
     ha->publish(marker, "sync");
     BOOST_REQUIRE(ha->wait_for_topic(marker, kWait));

@@ -182,16 +182,16 @@ BOOST_AUTO_TEST_CASE(bridge_device) {
   BOOST_TEST(docs[0].topic == "homeassistant/device/meross_bridge/config");
   const auto doc = parse(docs[0].payload);
   BOOST_TEST(s(doc["device"]["identifiers"][0]) == "meross_bridge");
-  // Eleven counters and the key-mismatch problem sensor.
-  BOOST_TEST(doc["components"].MemberCount() == 12u);
+  // Twelve counters and the key-mismatch problem sensor.
+  BOOST_TEST(doc["components"].MemberCount() == 13u);
   BOOST_TEST(s(doc["components"]["messages_handled"]["state_topic"]) ==
              discovery::bridge_state_topic("meross", discovery::kBridgeMessagesHandled));
   // Every kind of bad input has its counter in Home Assistant.
-  for (const auto key :
-       {discovery::kBridgeSignatureFailures, discovery::kBridgeMalformed, discovery::kBridgeReplays,
-        discovery::kBridgeUnknownNamespaces, discovery::kBridgeIgnored,
-        discovery::kBridgeRequestFailures, discovery::kBridgeUnreadableStates,
-        discovery::kBridgeRejectedCommands, discovery::kBridgeRefusedDevices}) {
+  for (const auto key : {discovery::kBridgeSignatureFailures, discovery::kBridgeMalformed,
+                         discovery::kBridgeReplays, discovery::kBridgeUnknownNamespaces,
+                         discovery::kBridgeIgnored, discovery::kBridgeRequestFailures,
+                         discovery::kBridgeUnreadableStates, discovery::kBridgeRejectedCommands,
+                         discovery::kBridgeRefusedDevices, discovery::kBridgeDroppedPublications}) {
     const auto& c = doc["components"][std::string(key).c_str()];
     BOOST_TEST(s(c["state_topic"]) == discovery::bridge_state_topic("meross", key));
     BOOST_TEST(s(c["entity_category"]) == "diagnostic");

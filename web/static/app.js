@@ -118,6 +118,8 @@ function renderBridge() {
     ["Dropped", b.counters.dropped],
     ["Unanswered requests", b.counters.unanswered],
     ["Discoveries asked again", b.counters.rediscoveries],
+    ["Requests that waited their turn", b.counters.waited],
+    ["Publications dropped (broker too slow)", b.counters.publications_dropped],
     ["Refused devices", b.counters.refused],
     ["Rejected commands", b.counters.rejected],
   ];
