@@ -59,6 +59,7 @@ void Poller::start(const std::string& uuid, const std::vector<mapping::Poll>& po
   if (entries.empty()) {
     devices_.erase(uuid);
   } else {
+    schedule(uuid, entries);
     devices_[uuid] = std::move(entries);
   }
 }
@@ -79,6 +80,7 @@ void Poller::update(const std::string& uuid, const std::vector<mapping::Poll>& p
   if (entries.empty()) {
     devices_.erase(uuid);
   } else {
+    schedule(uuid, entries);
     devices_[uuid] = std::move(entries);
   }
 }
@@ -92,6 +94,7 @@ bool Poller::polls(const std::string& uuid, const std::vector<mapping::Poll>& po
 
 void Poller::stop(const std::string& uuid) {
   devices_.erase(uuid);
+  if (devices_.empty()) timers_ = {};  // nothing left to wake for
 }
 
 void Poller::refresh(const std::string& uuid, mapping::PollKind kind, TimePoint when) {
@@ -100,11 +103,29 @@ void Poller::refresh(const std::string& uuid, mapping::PollKind kind, TimePoint 
   for (auto& entry : it->second) {
     if (entry.poll.kind == kind && when < entry.next) entry.next = when;
   }
+  schedule(uuid, it->second);
+}
+
+TimePoint Poller::soonest(const std::vector<Entry>& entries) {
+  TimePoint next = TimePoint::max();
+  for (const auto& entry : entries)
+    next = std::min(next, entry.next);
+  return next;
+}
+
+void Poller::schedule(const std::string& uuid, const std::vector<Entry>& entries) {
+  const TimePoint next = soonest(entries);
+  if (next != TimePoint::max()) timers_.emplace(next, uuid);
 }
 
 std::vector<std::pair<std::string, mapping::Poll>> Poller::due(TimePoint now) {
   std::vector<std::pair<std::string, mapping::Poll>> out;
-  for (auto& [uuid, entries] : devices_) {
+  while (!timers_.empty() && timers_.top().first <= now) {
+    const auto [when, uuid] = timers_.top();
+    timers_.pop();
+    const auto it = devices_.find(uuid);
+    if (it == devices_.end() || soonest(it->second) != when) continue;  // superseded
+    auto& entries = it->second;
     for (auto& entry : entries) {
       if (entry.next > now) continue;
       out.emplace_back(uuid, entry.poll);
@@ -121,19 +142,15 @@ std::vector<std::pair<std::string, mapping::Poll>> Poller::due(TimePoint now) {
         entry.next += entry.interval * behind;
       }
     }
+    schedule(uuid, entries);
   }
   return out;
 }
 
 std::optional<TimePoint> Poller::next_wakeup() const {
-  std::optional<TimePoint> next;
-  for (const auto& [uuid, entries] : devices_) {
-    for (const auto& entry : entries) {
-      if (entry.next == TimePoint::max()) continue;
-      if (!next || entry.next < *next) next = entry.next;
-    }
-  }
-  return next;
+  // A superseded timer may wake the loop early; due() drops it then.
+  if (timers_.empty()) return std::nullopt;
+  return timers_.top().first;
 }
 
 }  // namespace meross::bridge

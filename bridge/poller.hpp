@@ -15,6 +15,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -69,8 +70,17 @@ class Poller {
   };
   Entry entry_for(const std::string& uuid, const mapping::Poll& poll,
                   const PollIntervals& intervals, TimePoint now) const;
+  // The soonest `next` of a device's polls (TimePoint::max() when none is pending).
+  static TimePoint soonest(const std::vector<Entry>& entries);
+  // Puts the device's soonest poll on the timer heap.
+  void schedule(const std::string& uuid, const std::vector<Entry>& entries);
   Duration max_first_delay_;
   std::map<std::string, std::vector<Entry>> devices_;
+  // Each device's soonest poll, soonest first: due() looks at the devices whose time has come, not
+  // at the whole fleet on every loop turn. A timer that is no longer its device's soonest
+  // (rescheduled, stopped) is skipped when it comes up.
+  using Timer = std::pair<TimePoint, std::string>;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
 };
 
 }  // namespace meross::bridge
