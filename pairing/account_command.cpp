@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pairing/cli_command.hpp"
+#include "pairing/device_commands.hpp"
 #include "pairing/machine_output.hpp"
 #include "pairing/private_file.hpp"
 
@@ -345,10 +346,7 @@ int run_account(const AccountOptions& options, std::ostream& out, std::ostream& 
 
 void add_account_command(CLI::App& app) {
   auto options = std::make_shared<AccountOptions>();
-  auto* sub = app.add_subcommand(
-      "account",
-      "sign in to your Meross account and print its userId and devices; --write-config stores "
-      "the account's key and userId in the bridge's configuration");
+  auto* sub = app.add_subcommand(kAccountCommand.name, kAccountCommand.summary);
   sub->add_option("--email", options->email, "your Meross account's e-mail address")->required();
   sub->add_option("--password-file", options->password_file,
                   "file whose first line is the password, - for stdin (default: asked on the "

@@ -5,10 +5,19 @@
 
 #include <iostream>
 #include <memory>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
+#include "protocol/result.hpp"
+
 namespace meross::pairing {
+
+// Says what failed on `err`; returns a command's exit code for it.
+inline int fail(std::ostream& err, std::string_view what, const protocol::Error& error) {
+  err << "error: " << what << ": " << error.describe() << "\n";
+  return 1;
+}
 
 inline void exit_with(int code) {
   if (code != 0) throw CLI::RuntimeError(code);

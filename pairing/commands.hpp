@@ -1,16 +1,19 @@
 #pragma once
 
-// The pairing and broker tools of `meross-bridge`: info, wifi, pair, certs, broker-config, call,
-// password here; account, scan, move and addon-config in their own files, registered from
-// add_commands(). add_commands() registers them on the CLI11 app; the run_*
-// functions do the work and are what the tests call. Output goes to `out`, problems to `err`;
-// keys and Wi-Fi passwords are never written to either.
+// The pairing tools of meross-pair: the device commands info, wifi, pair and call here; scan, move
+// (move.hpp) and account (account_command.hpp) in their own files; all of them talk HTTP through
+// libcurl (device_commands.hpp). add_commands() registers them and the broker tools
+// (broker_commands.hpp) on the CLI11 app; the run_* functions do the work and are what the tests
+// call. Output goes to `out`, problems to `err`; keys and Wi-Fi passwords are never written to
+// either.
 
 #include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "pairing/broker_commands.hpp"
 
 namespace CLI {
 class App;
@@ -41,29 +44,6 @@ struct PairOptions {
   std::uint64_t user_id = 0;
 };
 
-struct CertsOptions {
-  std::string host;
-  std::string out_dir;
-  int days = 3650;
-  bool force = false;
-};
-
-struct BrokerConfigCommandOptions {
-  std::string out_dir;
-  std::string cert_dir;           // "" = out_dir/certs
-  std::vector<std::string> keys;  // secret
-  std::vector<std::uint64_t> user_ids;
-  int tls_port = 8883;
-  std::string tls_bind;
-  int local_port = 1883;
-  std::string local_bind = "127.0.0.1";
-  std::vector<std::string> hosts;  // names devices reach the broker by (new certificates)
-  std::string plugin;
-  bool no_homeassistant = false;
-  std::string discovery_prefix = "homeassistant";
-  std::string base_topic = "meross";
-};
-
 struct CallOptions {
   std::optional<std::string> host;  // HTTP
   std::optional<std::string> uuid;  // MQTT
@@ -79,23 +59,14 @@ struct CallOptions {
   std::string payload = "{}";
 };
 
-struct PasswordOptions {
-  std::string mac;
-  std::string key;
-  std::uint64_t user_id = 0;
-};
-
 int run_info(const InfoOptions& options, std::ostream& out, std::ostream& err);
 int run_wifi(const WifiOptions& options, std::ostream& out, std::ostream& err);
 int run_pair(const PairOptions& options, std::ostream& out, std::ostream& err);
-int run_certs(const CertsOptions& options, std::ostream& out, std::ostream& err);
-int run_broker_config(const BrokerConfigCommandOptions& options, std::ostream& out,
-                      std::ostream& err);
 int run_call(const CallOptions& options, std::ostream& out, std::ostream& err);
-int run_password(const PasswordOptions& options, std::ostream& out, std::ostream& err);
 
-// Adds the subcommands above to `app`. Each callback runs its command and, when it fails, throws
-// CLI::RuntimeError with the exit code (CLI11_PARSE returns it from main).
+// Adds the device commands (in kDeviceCommands order), then the broker tools, to `app`. Each
+// callback runs its command and, when it fails, throws CLI::RuntimeError with the exit code
+// (CLI11_PARSE returns it from main).
 void add_commands(CLI::App& app);
 
 }  // namespace meross::pairing

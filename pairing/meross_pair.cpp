@@ -1,5 +1,6 @@
-// meross-pair: the pairing and broker tools alone, for tests and manual runs. The same
-// subcommands are part of `meross-bridge`.
+// meross-pair: the pairing tools: the device commands over HTTP (info, wifi, pair, call, scan,
+// move, account) and the broker tools. `meross-bridge NAME ...` runs `meross-pair NAME ...` for the
+// device commands, so that the daemon does not link libcurl; the broker tools are in both.
 
 #include <CLI/CLI.hpp>
 

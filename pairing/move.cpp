@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "pairing/cli_command.hpp"
+#include "pairing/device_commands.hpp"
 #include "pairing/http_client.hpp"
 #include "pairing/lan_scan.hpp"
 #include "pairing/machine_output.hpp"
@@ -507,8 +508,7 @@ int run_move(const MoveOptions& options, std::ostream& out, std::ostream& err) {
 void add_lan_commands(CLI::App& app) {
   {
     auto options = std::make_shared<ScanOptions>();
-    auto* sub = app.add_subcommand(
-        "scan", "find the Meross devices on the LAN: model, firmware, MAC, uuid, broker, key");
+    auto* sub = app.add_subcommand(kScanCommand.name, kScanCommand.summary);
     auto* cidr = sub->add_option("--cidr", options->cidr, "addresses to scan, e.g. 192.168.1.0/24");
     auto* host = sub->add_option("--host", options->hosts, "a device's IP[:PORT] (repeatable)")
                      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -530,10 +530,7 @@ void add_lan_commands(CLI::App& app) {
   }
   {
     auto options = std::make_shared<MoveOptions>();
-    auto* sub = app.add_subcommand(
-        "move",
-        "re-point a device on the LAN at your broker (SET Appliance.Config.Key over HTTP); the "
-        "Meross app loses it");
+    auto* sub = app.add_subcommand(kMoveCommand.name, kMoveCommand.summary);
     sub->add_option("--host", options->hosts, "the device's IP[:PORT] (repeatable with --all)")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     auto* key = sub->add_option("--key", options->key, "its current key (never printed)");

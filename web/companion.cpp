@@ -42,7 +42,7 @@ OnboardingSettings onboarding_settings(const bridge::Config& config, const std::
   OnboardingSettings s;
   s.pair_command = config.web.pair_command;
   if (s.pair_command.empty()) {
-    // meross-bridge has the same subcommands: the add-on installs only it.
+    // meross-pair beside us, else meross-bridge, which hands these subcommands to meross-pair.
     const auto beside = fs::path(self).parent_path() / "meross-pair";
     s.pair_command = ::access(beside.c_str(), X_OK) == 0 ? beside.string() : self;
   }

@@ -367,8 +367,13 @@ def check_dockerfile(root, addon_dir):
         error(f"Dockerfile: the source must default to ARG MEROSS_SOURCE_URL={PROJECT_URL}")
     if "v${BUILD_VERSION}" not in code:
         error("Dockerfile: the source must be cloned at the tag v${BUILD_VERSION}")
-    if not re.search(r"--target meross-bridge meross_auth_plugin\b", code):
-        error("Dockerfile: the build must make the targets meross-bridge and meross_auth_plugin")
+    if not re.search(r"--target meross-bridge meross-pair meross_auth_plugin\b", code):
+        error("Dockerfile: the build must make the targets meross-bridge, meross-pair and "
+              "meross_auth_plugin")
+    # meross-bridge runs the meross-pair beside it for the device commands and Add devices.
+    if not re.search(r"install -m 0755 \S+/meross-pair /usr/bin/meross-pair\b", code):
+        error("Dockerfile: meross-pair must be installed at /usr/bin/meross-pair, next to "
+              "meross-bridge")
     if "/usr/lib/meross-bridge/meross-auth.so" not in code:
         error("Dockerfile: the plugin must be installed at /usr/lib/meross-bridge/meross-auth.so")
     if not re.search(r"apk add --no-cache mosquitto\b", code):
