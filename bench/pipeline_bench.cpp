@@ -7,6 +7,10 @@
 // recorded (mss310 ToggleX and Electricity, msl320 Light), wrapped in a signed PUSH envelope.
 // Baselines: a bare RapidJSON parse of the same bytes, and a raw forward (the bytes copied into
 // a publication on a topic, what a broker-to-broker relay costs at the least).
+// With simdjson (libsimdjson-dev; optional, bench only): the same bytes parsed by a reused
+// simdjson DOM parser, and read on demand the way our path reads them, to price what adopting
+// simdjson in protocol/ would save per PUSH (issue 19); against them also the parse our path
+// does (protocol::JsonDocument, cheaper than the bare RapidJSON baseline).
 // Discovery: mapping::entities_for + discovery::device_config for the mss310 trace profile and
 // the msl320 bulb; baseline: a RapidJSON parse of the document it produces.
 // `--pushes-out=FILE` also writes the PUSHes to FILE for bench/python_push_baseline.py.
@@ -23,6 +27,9 @@
 
 #include <benchmark/benchmark.h>
 #include <rapidjson/document.h>
+#ifdef MEROSS_BENCH_SIMDJSON
+#include <simdjson.h>
+#endif
 
 #include "bench/ratio_reporter.hpp"
 #include "discovery/discovery.hpp"
@@ -30,6 +37,7 @@
 #include "discovery/topics.hpp"
 #include "mapping/mapping.hpp"
 #include "protocol/envelope.hpp"
+#include "protocol/json_document.hpp"
 #include "protocol/signing.hpp"
 #include "protocol/trace.hpp"
 
@@ -148,6 +156,95 @@ void run_rapidjson(benchmark::State& state, const Push& push) {
   }
 }
 
+// The parse parse_message does: what replacing the parser would save at most.
+void run_json_document(benchmark::State& state, const Push& push) {
+  for (auto _ : state) {
+    auto document = protocol::JsonDocument::parse(push.bytes, protocol::kMaxJsonNesting);
+    benchmark::DoNotOptimize(document.root());
+  }
+}
+
+#ifdef MEROSS_BENCH_SIMDJSON
+// A DOM parse by one parser reused across messages, as the bridge would keep one. Parsing from
+// the unpadded bytes makes simdjson copy them into its padded buffer, as it would have to with
+// a message mosquitto hands over.
+void run_simdjson_dom(benchmark::State& state, const Push& push) {
+  simdjson::dom::parser parser;
+  for (auto _ : state) {
+    auto root = parser.parse(push.bytes.data(), push.bytes.size());
+    if (root.error()) {
+      state.SkipWithError(simdjson::error_message(root.error()));
+      return;
+    }
+    benchmark::DoNotOptimize(root.value_unsafe());
+  }
+}
+
+// Every scalar under `value`, read as our mapping reads them (numbers, strings, booleans);
+// returns how many were read. On demand, a value not read is not parsed.
+std::size_t read_all(simdjson::ondemand::value value) {
+  using simdjson::ondemand::json_type;
+  std::size_t read = 0;
+  switch (value.type()) {
+    case json_type::object:
+      for (auto field : value.get_object())
+        read += read_all(field.value());
+      return read;
+    case json_type::array:
+      for (auto item : value.get_array())
+        read += read_all(item.value());
+      return read;
+    case json_type::number:
+      benchmark::DoNotOptimize(value.get_number().value());
+      break;
+    case json_type::string:
+      benchmark::DoNotOptimize(value.get_string().value());
+      break;
+    case json_type::boolean:
+      benchmark::DoNotOptimize(value.get_bool().value());
+      break;
+    case json_type::null:
+      benchmark::DoNotOptimize(value.is_null());
+      break;
+  }
+  return 1;
+}
+
+// What parse_message and the mapping read, on demand: the header fields the signature check and
+// dispatch need, then every value of the payload. The bytes are copied into a padded buffer
+// first (on demand requires the padding; a message from mosquitto has none).
+std::size_t read_on_demand(simdjson::ondemand::parser& parser, std::string& padded,
+                           const std::string& bytes) {
+  padded.assign(bytes);
+  auto doc = parser.iterate(padded.data(), padded.size(), padded.capacity());
+  auto header = doc["header"].get_object();
+  std::size_t read = 0;
+  for (const char* name : {"messageId", "namespace", "method", "sign"}) {
+    benchmark::DoNotOptimize(header[name].get_string().value());
+    ++read;
+  }
+  benchmark::DoNotOptimize(header["timestamp"].get_int64().value());
+  return read + 1 + read_all(doc["payload"]);
+}
+
+void run_simdjson_on_demand(benchmark::State& state, const Push& push) {
+  simdjson::ondemand::parser parser;
+  std::string padded;
+  padded.reserve(push.bytes.size() + simdjson::SIMDJSON_PADDING);
+  std::size_t read = 0;
+  try {
+    for (auto _ : state) {
+      read = read_on_demand(parser, padded, push.bytes);
+      benchmark::DoNotOptimize(read);
+    }
+  } catch (const simdjson::simdjson_error& error) {
+    state.SkipWithError(error.what());
+    return;
+  }
+  state.counters["values"] = static_cast<double>(read);
+}
+#endif
+
 void run_forward(benchmark::State& state, const Push& push) {
   std::vector<Publication> out;
   for (auto _ : state) {
@@ -190,6 +287,14 @@ void register_benchmarks() {
     const std::string kind = c.kind;
     benchmark::RegisterBenchmark(("BM_baseline_parse_" + kind).c_str(),
                                  [push](benchmark::State& s) { run_rapidjson(s, *push); });
+    benchmark::RegisterBenchmark(("BM_json_document_parse_" + kind).c_str(),
+                                 [push](benchmark::State& s) { run_json_document(s, *push); });
+#ifdef MEROSS_BENCH_SIMDJSON
+    benchmark::RegisterBenchmark(("BM_baseline_simdjson_parse_" + kind).c_str(),
+                                 [push](benchmark::State& s) { run_simdjson_dom(s, *push); });
+    benchmark::RegisterBenchmark(("BM_baseline_simdjson_ondemand_" + kind).c_str(),
+                                 [push](benchmark::State& s) { run_simdjson_on_demand(s, *push); });
+#endif
     benchmark::RegisterBenchmark(("BM_baseline_forward_" + kind).c_str(),
                                  [push](benchmark::State& s) { run_forward(s, *push); });
     benchmark::RegisterBenchmark(("BM_push_" + kind).c_str(),
@@ -244,10 +349,18 @@ int main(int argc, char** argv) {
   register_benchmarks();
   return meross::bench::run_with_ratios(argc, argv, [](const meross::bench::RatioReporter& r) {
     r.print_times();
+#ifdef MEROSS_BENCH_SIMDJSON
+    // Which kernel simdjson chose at run time (haswell, icelake, ...): the figures depend on it.
+    std::printf("simdjson implementation = %s\n",
+                simdjson::get_active_implementation()->name().c_str());
+#endif
     for (const auto& c : kPushes) {
       const std::string name = std::string("BM_push_") + c.kind;
       r.ratio(name, std::string("BM_baseline_parse_") + c.kind);
       r.ratio(name, std::string("BM_baseline_forward_") + c.kind);
+      for (const char* parse : {"BM_json_document_parse_", "BM_baseline_simdjson_parse_",
+                                "BM_baseline_simdjson_ondemand_"})
+        r.ratio(parse + std::string(c.kind), std::string("BM_baseline_parse_") + c.kind);
       if (const auto ns = r.time(name)) std::printf("ns_per_push %s = %.0f\n", c.kind, *ns);
     }
     for (const auto& c : kDiscoveries) {
