@@ -479,10 +479,6 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, boo
   s.key = config_.key_for(id);
   s.timezone = config_.timezone_for(id);
   if (s.timezone.empty()) s.timezone = options_.host_timezone;
-  // The device's own publish topic: 48 characters, under the about 60 some firmware keeps of a
-  // `from` (docs/configuration.md, Requests), and a topic the device may publish on under any
-  // broker ACL.
-  s.reply_topic = "/appliance/" + uuid + "/publish";
   s.availability_topic = topics_.device_availability(uuid);
   s.availability_timeout = config_.availability_timeout;
   s.request_timeout = options_.request_timeout;
