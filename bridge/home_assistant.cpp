@@ -178,7 +178,10 @@ void HomeAssistant::finish_readback(Now now) {
 void HomeAssistant::publish_documents(const std::string& owner,
                                       const std::vector<discovery::Publication>& docs) {
   auto& held = retained_[owner];
-  const auto removed = discovery::removals(held, docs);
+  discovery::Summaries previous;
+  for (const auto& [topic, summary] : held)
+    previous.emplace(topic, *summary);
+  const auto removed = discovery::removals(previous, docs);
   for (const auto& r : removed) {
     spdlog::info("home assistant: removing {} ({})", r.topic,
                  r.payload.empty() ? "no longer announced" : "components dropped");
@@ -191,9 +194,13 @@ void HomeAssistant::publish_documents(const std::string& owner,
     if (doc.payload.empty()) {
       held.erase(doc.topic);
     } else {
-      held[doc.topic] = discovery::summarize(doc, settings_.discovery);
+      hold(held, doc);
     }
   }
+}
+
+void HomeAssistant::hold(HeldDocuments& held, const discovery::Publication& doc) {
+  held[doc.topic] = summaries_.intern(discovery::summarize(doc, settings_.discovery));
 }
 
 void HomeAssistant::publish_bridge_discovery() {
@@ -270,7 +277,7 @@ bool HomeAssistant::on_message(std::string_view topic, std::string_view payload,
     if (!readback_active_) return true;  // our own documents echoed back: nothing to do
     discovery::Publication doc{std::string(topic), std::string(payload), true, 1};
     if (discovery::is_ours(doc, settings_.discovery)) {
-      retained_[lower(*owner)][doc.topic] = discovery::summarize(doc, settings_.discovery);
+      hold(retained_[lower(*owner)], doc);
       if (!owner->empty()) spelled_[lower(*owner)] = *owner;
     }
     return true;

@@ -35,6 +35,7 @@
 #include "bridge/poller.hpp"
 #include "bridge/rate_limited_log.hpp"
 #include "bridge/session.hpp"
+#include "bridge/shared_pool.hpp"
 #include "bridge/state_table.hpp"
 #include "bridge/types.hpp"
 #include "discovery/discovery.hpp"
@@ -167,7 +168,10 @@ class HomeAssistant final : public DeviceListener {
   // Publishes the device's discovery documents when they changed, or `again` anyway.
   void publish_discovery(Device& d, bool again = false);
   void publish_bridge_discovery();
+  using HeldDocuments = std::map<std::string, std::shared_ptr<const discovery::DocumentSummary>>;
   void publish_documents(const std::string& owner, const std::vector<discovery::Publication>& docs);
+  // Remembers what removals will need of a document of ours the broker holds.
+  void hold(HeldDocuments& held, const discovery::Publication& doc);
   void publish_states(const Device& d);
   void publish_diagnostics();
   // Whether `batch` has states to publish; counts and logs (rate-limited) what it could not
@@ -205,9 +209,11 @@ class HomeAssistant final : public DeviceListener {
   std::map<std::string, Device> devices_;  // by lower-case uuid
 
   // Our retained discovery documents as the broker holds them, summarized (what removals need,
-  // not the full text): owner ("" = the bridge, else the lower-case uuid) → topic → summary; and
-  // the uuids as spelled in those documents.
-  std::map<std::string, discovery::Summaries> retained_;
+  // not the full text): owner ("" = the bridge, else the lower-case uuid) → topic → summary, equal
+  // summaries (every plug of a model announces the same components) one shared object; and the
+  // uuids as spelled in those documents.
+  std::map<std::string, HeldDocuments> retained_;
+  SharedPool<discovery::DocumentSummary> summaries_;
   std::map<std::string, std::string> spelled_;
   std::vector<std::pair<TimePoint, std::string>> probes_;  // start-up probes not sent yet
   bool readback_done_ = false;

@@ -488,6 +488,7 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, boo
   s.command_max_age = config_.command_max_age;
   s.known = device != nullptr;
   s.ability_pool = &abilities_;
+  s.digest_pool = &digests_;
   if (!device)
     spdlog::info("{}: new device, not in the configuration (using the global key)", uuid);
   auto session = std::make_unique<DeviceSession>(std::move(s), static_cast<DeviceListener&>(*this),

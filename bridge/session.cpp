@@ -445,6 +445,8 @@ void DeviceSession::on_system_all(const protocol::Message& message, Purpose purp
     profile_ = std::make_shared<protocol::DeviceProfile>(std::move(parsed).value());
     adopt_topic_uuid();
     if (abilities_) profile_->abilities = *abilities_;
+    if (settings_.digest_pool && profile_->digest)
+      profile_->digest = settings_.digest_pool->intern(*profile_->digest);
     got_all_ = true;
     maybe_profile_learned(now);
     return;

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bridge/duration.hpp"
+#include "bridge/shared_pool.hpp"
 #include "bridge/types.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/envelope.hpp"
@@ -96,8 +97,10 @@ struct SessionSettings {
   // that dropped requests under load) is started again after a back-off that doubles from
   // request_timeout × max_attempts up to this: a device is never given up on for good.
   Duration rediscovery_backoff_max = std::chrono::minutes(5);
-  // Where devices of one model share their ability list; null = each keeps its own.
+  // Where devices of one model share their ability list and digest layout; null = each keeps its
+  // own.
   protocol::AbilityPool* ability_pool = nullptr;
+  SharedPool<protocol::DigestLayout>* digest_pool = nullptr;
 };
 
 class DeviceSession {

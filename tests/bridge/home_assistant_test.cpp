@@ -391,7 +391,7 @@ BOOST_AUTO_TEST_CASE(a_component_dropped_within_a_run_is_stubbed_then_omitted) {
   const std::string topic = "homeassistant/device/meross_" + strip.uuid + "/config";
   BOOST_REQUIRE(f.io.on(topic).size() == 1u);
   auto smaller = strip;
-  smaller.digest_channels["togglex"] = {0, 1, 2, 3};
+  smaller.set_channels("togglex", {0, 1, 2, 3});
   f.ha->on_profile(strip.uuid, smaller, at(2));
   const auto docs = f.io.on(topic);
   BOOST_REQUIRE(docs.size() == 3u);

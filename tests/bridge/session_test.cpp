@@ -295,7 +295,7 @@ BOOST_FIXTURE_TEST_CASE(a_probe_lost_to_another_outage_is_sent_again, Discovered
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list) {
+BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list_and_digest_layout) {
   // A few kB per device otherwise: 5,000 plugs of one model hold one list.
   Harness h;
   Mss310 first;
@@ -309,6 +309,8 @@ BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list) {
   BOOST_REQUIRE(b && b->profile() && b->profile_complete());
   BOOST_TEST(a->profile()->abilities.size() > 10u);
   BOOST_TEST(a->profile()->abilities.shares_with(b->profile()->abilities));
+  BOOST_TEST(a->profile()->has_digest("togglex"));
+  BOOST_TEST(a->profile()->digest == b->profile()->digest);  // one layout, not two equal ones
 }
 
 BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_ack) {
