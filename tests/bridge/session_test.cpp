@@ -825,10 +825,19 @@ BOOST_AUTO_TEST_CASE(replay_window_remembers_a_bounded_number_of_messages) {
   BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall + 1));
   BOOST_TEST(w.remember("", 0));
   BOOST_TEST(!w.remember("", 0));
+  BOOST_TEST(w.size() == 3u);  // what was sent, not kCapacity (issue 19: most devices are quiet)
   // The oldest entries make room for new ones.
   for (std::size_t i = 0; i < ReplayWindow::kCapacity; ++i)
     BOOST_TEST(w.remember(protocol::new_message_id(), kWall));
+  BOOST_TEST(w.size() == ReplayWindow::kCapacity);
   BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall));
+  // Still a ring once full: the newest are remembered, over and over.
+  for (std::size_t i = 0; i < 3 * ReplayWindow::kCapacity; ++i) {
+    const auto id = protocol::new_message_id();
+    BOOST_TEST(w.remember(id, kWall));
+    BOOST_TEST(!w.remember(id, kWall));
+  }
+  BOOST_TEST(w.size() == ReplayWindow::kCapacity);
 }
 
 BOOST_AUTO_TEST_CASE(replayed_pushes_are_dropped_counted_and_logged_once_a_minute) {
