@@ -476,7 +476,14 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, boo
   SessionSettings s;
   s.uuid = uuid;
   s.name = device ? device->name : "";
-  s.key = config_.key_for(id);
+  const std::string& key = config_.key_for(id);
+  if (&key == &config_.key) {
+    // The account key ([meross] key), which most devices sign with: one copy for all of them.
+    if (!account_key_) account_key_ = std::make_shared<const std::string>(key);
+    s.key = account_key_;
+  } else {
+    s.key = std::make_shared<const std::string>(key);
+  }
   s.timezone = config_.timezone_for(id);
   if (s.timezone.empty()) s.timezone = options_.host_timezone;
   s.availability_topic = topics_.device_availability(uuid);

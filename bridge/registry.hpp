@@ -203,7 +203,8 @@ class DeviceRegistry : private DeviceListener {
   std::size_t unconfigured_mismatches_ = 0;
   std::size_t online_ = 0;           // sessions online, kept as they change (no walk over all)
   protocol::AbilityPool abilities_;  // one ability list per model, not per device
-  SharedPool<protocol::DigestLayout> digests_;  // and one digest layout
+  SharedPool<protocol::DigestLayout> digests_;      // and one digest layout
+  std::shared_ptr<const std::string> account_key_;  // what sessions on [meross] key share
   std::map<std::string, std::unique_ptr<DeviceSession>, std::less<>> sessions_;
   Admission admission_;
   // New devices admitted and not discovered yet, by lower-case uuid: when they were admitted.

@@ -89,7 +89,7 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
         // `from` is the device's word, and a signed message can be replayed under another header:
         // never let it point our publication at a topic that is not the device's own.
         const std::string topic = own_topic(h.from) ? h.from : device_subscribe_topic();
-        const auto ack = protocol::make_ack_header(h, settings_.key, now.wall, reply_topic());
+        const auto ack = protocol::make_ack_header(h, *settings_.key, now.wall, reply_topic());
         outbox_.publish(topic, protocol::serialize(ack, "{}"));
         spdlog::info("{}: Bind acknowledged", label_);
         bind_acknowledged_ = true;
@@ -290,7 +290,7 @@ void DeviceSession::acknowledge_unheard_bind(Now now) {
   // messageId of ours (local-broker answers every Bind so); a bound device has nothing to take
   // it for. The due retries of the reading go right behind it.
   auto ack = protocol::make_request_header(Method::SetAck, ns::kControlBind, reply_topic(),
-                                           settings_.key, now.wall);
+                                           *settings_.key, now.wall);
   ack.trigger_src = "CloudControl";
   outbox_.publish(device_subscribe_topic(), protocol::serialize(ack, "{}"));
   spdlog::debug("{}: no answer since its link came back: acknowledging a Bind it may have sent",
@@ -323,7 +323,7 @@ void DeviceSession::transmit(const std::string& message_id, const Pending& pendi
   // Every attempt is signed afresh (devices may refuse stale timestamps) but keeps its messageId,
   // so a late answer to an earlier attempt still matches.
   const auto header = protocol::make_request_header(pending.method, pending.ns, reply_topic(),
-                                                    settings_.key, now.wall, message_id);
+                                                    *settings_.key, now.wall, message_id);
   TimePoint until = now.mono + settings_.request_timeout;
   if (pending.expires) until = std::min(until, *pending.expires);
   outbox_.publish_until(device_subscribe_topic(), protocol::serialize(header, pending.payload),

@@ -75,8 +75,10 @@ class DeviceListener {
 
 struct SessionSettings {
   std::string uuid;
-  std::string name;                // "" when the configuration gives none
-  std::string key;                 // secret: signs our requests and ACKs
+  std::string name;  // "" when the configuration gives none
+  // Secret: signs our requests and ACKs. Never null; shared by the devices that use the account
+  // key (most: one copy for all of them).
+  std::shared_ptr<const std::string> key;
   std::string timezone;            // zone to keep on the device; "" = leave its time alone
   std::string availability_topic;  // retained online/offline
   Duration availability_timeout = std::chrono::minutes(5);

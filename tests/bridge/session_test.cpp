@@ -311,6 +311,7 @@ BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list_and_digest_layo
   BOOST_TEST(a->profile()->abilities.shares_with(b->profile()->abilities));
   BOOST_TEST(a->profile()->has_digest("togglex"));
   BOOST_TEST(a->profile()->digest == b->profile()->digest);  // one layout, not two equal ones
+  BOOST_TEST(a->settings().key == b->settings().key);        // one copy of the account key
 }
 
 BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_ack) {
