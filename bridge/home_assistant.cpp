@@ -190,7 +190,10 @@ void HomeAssistant::finish_readback(Now now) {
 void HomeAssistant::publish_documents(const std::string& owner,
                                       const std::vector<discovery::Publication>& docs) {
   auto& held = retained_[owner];
-  const auto removed = discovery::removals(held, docs);
+  discovery::Summaries previous;
+  for (const auto& [topic, summary] : held)
+    previous.emplace(topic, *summary);
+  const auto removed = discovery::removals(previous, docs);
   for (const auto& r : removed) {
     spdlog::info("home assistant: removing {} ({})", r.topic,
                  r.payload.empty() ? "no longer announced" : "components dropped");
@@ -203,9 +206,13 @@ void HomeAssistant::publish_documents(const std::string& owner,
     if (doc.payload.empty()) {
       held.erase(doc.topic);
     } else {
-      held[doc.topic] = discovery::summarize(doc, settings_.discovery);
+      hold(held, doc);
     }
   }
+}
+
+void HomeAssistant::hold(HeldDocuments& held, const discovery::Publication& doc) {
+  held[doc.topic] = summaries_.intern(discovery::summarize(doc, settings_.discovery));
 }
 
 void HomeAssistant::publish_bridge_discovery() {
@@ -215,7 +222,7 @@ void HomeAssistant::publish_bridge_discovery() {
 void HomeAssistant::publish_discovery(Device& d, bool again) {
   if (!d.profile || !readback_done_) return;
   auto docs = discovery::device_config(*d.profile, entities_of(d), settings_.discovery, d.name,
-                                       d.state.sub_devices);
+                                       d.state().sub_devices);
   // A setting's range arriving with its first answer asks for new entities, which are most often
   // the same ones: Home Assistant is told only what changed (unless asked again, after its own
   // restart or the read-back).
@@ -230,10 +237,10 @@ void HomeAssistant::publish_discovery(Device& d, bool again) {
 }
 
 void HomeAssistant::publish_states(const Device& d) {
-  for (const auto& [key, payload] : d.states) {
+  d.states.for_each([&](std::string_view key, std::string_view payload) {
     io_.publish(Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, key),
-                            payload, true, kStateQos});
-  }
+                            std::string(payload), true, kStateQos});
+  });
 }
 
 void HomeAssistant::publish_diagnostics() {
@@ -285,7 +292,7 @@ bool HomeAssistant::on_message(std::string_view topic, std::string_view payload,
     if (!readback_active_) return true;  // our own documents echoed back: nothing to do
     discovery::Publication doc{std::string(topic), std::string(payload), true, 1};
     if (discovery::is_ours(doc, settings_.discovery)) {
-      retained_[lower(*owner)][doc.topic] = discovery::summarize(doc, settings_.discovery);
+      hold(retained_[lower(*owner)], doc);
       if (!owner->empty()) spelled_[lower(*owner)] = *owner;
     }
     return true;
@@ -353,7 +360,7 @@ void HomeAssistant::handle_command(const std::string& uuid, const std::string& k
     reject(where, "command on " + where + " rejected: no such device known", now);
     return;
   }
-  const auto plan = mapping::command_to_request(*d->profile, d->state, key, payload);
+  const auto plan = mapping::command_to_request(*d->profile, d->state(), key, payload);
   if (!plan.ok()) {
     reject(
         where,
@@ -378,9 +385,16 @@ void HomeAssistant::handle_command(const std::string& uuid, const std::string& k
 
 void HomeAssistant::on_profile(const std::string& uuid, const protocol::DeviceProfile& profile,
                                Now now) {
+  on_profile(uuid, std::make_shared<const protocol::DeviceProfile>(profile), now);
+}
+
+void HomeAssistant::on_profile(const std::string& uuid,
+                               std::shared_ptr<const protocol::DeviceProfile> shared, Now now) {
+  if (!shared) return;
   Device& d = device(uuid);
   const bool first = !d.profile;
-  d.profile = profile;
+  d.profile = std::move(shared);
+  const auto& profile = *d.profile;
   if (!d.unmapped_logged) {
     d.unmapped_logged = true;
     const auto unmapped = mapping::unmapped_abilities(profile);
@@ -396,8 +410,7 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
   if (d.early_all) {
     const std::string text = std::move(*d.early_all);
     d.early_all.reset();
-    auto batch = mapping::states_from(profile, d.state, ns::kSystemAll, Method::GetAck, text,
-                                      mapping::Context{now.wall});
+    auto batch = states_from(d, ns::kSystemAll, Method::GetAck, text, now);
     if (understood(d, ns::kSystemAll, Method::GetAck, batch, now))
       updates = std::move(batch->updates);
   }
@@ -406,12 +419,12 @@ void HomeAssistant::on_profile(const std::string& uuid, const protocol::DevicePr
   }
   publish_discovery(d);
   for (const auto& u : updates) {
-    d.states[u.entity_key] = u.payload;
+    d.states.set(u.entity_key, u.payload);
     io_.publish(
         Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
                     u.payload, true, kStateQos});
   }
-  poller_.start(lower(uuid), mapping::polls_for(profile, d.state), intervals_for(uuid), now.mono);
+  poller_.start(lower(uuid), mapping::polls_for(profile, d.state()), intervals_for(uuid), now.mono);
 }
 
 bool HomeAssistant::understood(const Device& d, std::string_view ns, Method method,
@@ -437,11 +450,10 @@ bool HomeAssistant::understood(const Device& d, std::string_view ns, Method meth
 
 void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
                           const protocol::JsonValue& payload, Now now) {
-  auto batch =
-      mapping::states_from(*d.profile, d.state, ns, method, payload, mapping::Context{now.wall});
+  auto batch = states_from(d, ns, method, payload, now);
   if (!understood(d, ns, method, batch, now)) return;
   for (const auto& u : batch->updates) {
-    d.states[u.entity_key] = u.payload;
+    d.states.set(u.entity_key, u.payload);
     io_.publish(
         Publication{discovery::state_topic(settings_.discovery.base_topic, d.uuid, u.entity_key),
                     u.payload, true, kStateQos});
@@ -450,13 +462,13 @@ void HomeAssistant::apply(Device& d, std::string_view ns, Method method,
     publish_discovery(d);
     // A hub's polls name its sub-devices: restart them when those changed (not when only a
     // setting's range did, which would ask the first round again).
-    auto polls = mapping::polls_for(*d.profile, d.state);
+    auto polls = mapping::polls_for(*d.profile, d.state());
     if (!poller_.polls(lower(d.uuid), polls)) {
       poller_.start(lower(d.uuid), polls, intervals_for(d.uuid), now.mono);
     }
   } else if (batch->polls_changed) {
     // A cover started or stopped travelling: its fast polls start afresh or end.
-    poller_.update(lower(d.uuid), mapping::polls_for(*d.profile, d.state), intervals_for(d.uuid),
+    poller_.update(lower(d.uuid), mapping::polls_for(*d.profile, d.state()), intervals_for(d.uuid),
                    now.mono);
   }
 }
@@ -476,7 +488,7 @@ void HomeAssistant::on_device_message(const std::string& uuid, const protocol::M
 }
 
 void HomeAssistant::profile_learned(const DeviceSession& s) {
-  if (s.profile()) on_profile(s.uuid(), *s.profile(), Now::current());
+  on_profile(s.uuid(), s.profile(), Now::current());
 }
 
 void HomeAssistant::device_message(const DeviceSession& s, const protocol::Message& m) {
@@ -532,8 +544,7 @@ void HomeAssistant::tick(Now now) {
 std::string HomeAssistant::last_state(const std::string& uuid, const std::string& key) const {
   const auto it = devices_.find(lower(uuid));
   if (it == devices_.end()) return {};
-  const auto s = it->second.states.find(key);
-  return s == it->second.states.end() ? std::string() : s->second;
+  return std::string(it->second.states.get(key).value_or(std::string_view()));
 }
 
 std::vector<mapping::Entity> HomeAssistant::entities(const std::string& uuid) const {
@@ -543,7 +554,18 @@ std::vector<mapping::Entity> HomeAssistant::entities(const std::string& uuid) co
 
 std::vector<mapping::SubDevice> HomeAssistant::sub_devices(const std::string& uuid) const {
   const auto it = devices_.find(lower(uuid));
-  return it == devices_.end() ? std::vector<mapping::SubDevice>{} : it->second.state.sub_devices;
+  return it == devices_.end() ? std::vector<mapping::SubDevice>{} : it->second.state().sub_devices;
+}
+
+std::shared_ptr<const protocol::DeviceProfile> HomeAssistant::profile(
+    const std::string& uuid) const {
+  const auto it = devices_.find(lower(uuid));
+  return it == devices_.end() ? nullptr : it->second.profile;
+}
+
+bool HomeAssistant::has_memory(const std::string& uuid) const {
+  const auto it = devices_.find(lower(uuid));
+  return it != devices_.end() && it->second.memory != nullptr;
 }
 
 std::string HomeAssistant::name(const std::string& uuid) const {
@@ -560,8 +582,13 @@ void HomeAssistant::rename(const std::string& uuid, const std::string& name) {
   publish_discovery(d);
 }
 
+const mapping::DeviceState& HomeAssistant::Device::state() const {
+  static const mapping::DeviceState kNothing;
+  return memory ? *memory : kNothing;
+}
+
 std::vector<mapping::Entity> HomeAssistant::entities_of(const Device& d) {
-  return d.profile ? mapping::entities_for(*d.profile, d.state) : std::vector<mapping::Entity>{};
+  return d.profile ? mapping::entities_for(*d.profile, d.state()) : std::vector<mapping::Entity>{};
 }
 
 }  // namespace meross::bridge

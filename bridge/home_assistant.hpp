@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <random>
 #include <set>
@@ -34,6 +35,8 @@
 #include "bridge/poller.hpp"
 #include "bridge/rate_limited_log.hpp"
 #include "bridge/session.hpp"
+#include "bridge/shared_pool.hpp"
+#include "bridge/state_table.hpp"
 #include "bridge/types.hpp"
 #include "discovery/discovery.hpp"
 #include "discovery/summary.hpp"
@@ -110,6 +113,9 @@ class HomeAssistant final : public DeviceListener {
   void on_connected(Now now);
   // A message on one of subscriptions() (or a read-back filter); false if not for us.
   bool on_message(std::string_view topic, std::string_view payload, bool retained, Now now);
+  // The device's profile: kept as given (the session's own, shared), or a copy of `profile`.
+  void on_profile(const std::string& uuid, std::shared_ptr<const protocol::DeviceProfile> profile,
+                  Now now);
   void on_profile(const std::string& uuid, const protocol::DeviceProfile& profile, Now now);
   void on_device_message(const std::string& uuid, const protocol::Message& message, Now now);
   void on_availability(const std::string& uuid, bool online, Now now);
@@ -128,6 +134,10 @@ class HomeAssistant final : public DeviceListener {
   // the web page.
   std::vector<mapping::Entity> entities(const std::string& uuid) const;
   std::vector<mapping::SubDevice> sub_devices(const std::string& uuid) const;
+  // The profile Home Assistant has of the device (null when none): the very one it was given.
+  std::shared_ptr<const protocol::DeviceProfile> profile(const std::string& uuid) const;
+  // Whether the device keeps mapping memory (a hub's sub-devices, a light's state); a plug none.
+  bool has_memory(const std::string& uuid) const;
   // The device's name in Home Assistant: the configured one, or the one given by rename(); ""
   // when none (Home Assistant then shows the model).
   std::string name(const std::string& uuid) const;
@@ -138,12 +148,15 @@ class HomeAssistant final : public DeviceListener {
 
  private:
   struct Device {
-    std::string uuid;  // as the device spells it
-    std::string name;  // configured name, "" = default
-    std::optional<protocol::DeviceProfile> profile;
-    mapping::DeviceState state;
-    std::map<std::string, std::string> states;  // entity key → last payload
-    std::optional<std::string> early_all;       // System.All seen before the profile
+    std::string uuid;                                        // as the device spells it
+    std::string name;                                        // configured name, "" = default
+    std::shared_ptr<const protocol::DeviceProfile> profile;  // the session's, not a copy
+    // What the mapping remembers between messages, held only while there is something: most
+    // devices (plugs) never have any.
+    std::unique_ptr<mapping::DeviceState> memory;
+    const mapping::DeviceState& state() const;
+    StateTable states;                     // entity key → last payload
+    std::optional<std::string> early_all;  // System.All seen before the profile
     bool unmapped_logged = false;
     std::size_t discovery_digest = 0;  // of the documents last published
   };
@@ -157,7 +170,10 @@ class HomeAssistant final : public DeviceListener {
   // Publishes the device's discovery documents when they changed, or `again` anyway.
   void publish_discovery(Device& d, bool again = false);
   void publish_bridge_discovery();
+  using HeldDocuments = std::map<std::string, std::shared_ptr<const discovery::DocumentSummary>>;
   void publish_documents(const std::string& owner, const std::vector<discovery::Publication>& docs);
+  // Remembers what removals will need of a document of ours the broker holds.
+  void hold(HeldDocuments& held, const discovery::Publication& doc);
   void publish_states(const Device& d);
   void publish_diagnostics();
   // Whether `batch` has states to publish; counts and logs (rate-limited) what it could not
@@ -166,6 +182,18 @@ class HomeAssistant final : public DeviceListener {
                   const protocol::Result<mapping::StateBatch>& batch, Now now);
   void apply(Device& d, std::string_view ns, protocol::Method method,
              const protocol::JsonValue& payload, Now now);
+  // mapping::states_from on the device's memory, which is kept only if something is in it.
+  // `payload`: the parsed payload or its JSON text.
+  template <typename Payload>
+  static protocol::Result<mapping::StateBatch> states_from(Device& d, std::string_view ns,
+                                                           protocol::Method method,
+                                                           const Payload& payload, Now now) {
+    if (!d.memory) d.memory = std::make_unique<mapping::DeviceState>();
+    auto batch = mapping::states_from(*d.profile, *d.memory, ns, method, payload,
+                                      mapping::Context{now.wall});
+    if (d.memory->empty()) d.memory.reset();
+    return batch;
+  }
   void handle_command(const std::string& uuid, const std::string& key, std::string_view payload,
                       bool retained, Now now);
   // Counts a command not executed and logs `what` (bounded per `where`, the target, and overall).
@@ -183,9 +211,11 @@ class HomeAssistant final : public DeviceListener {
   std::map<std::string, Device> devices_;  // by lower-case uuid
 
   // Our retained discovery documents as the broker holds them, summarized (what removals need,
-  // not the full text): owner ("" = the bridge, else the lower-case uuid) → topic → summary; and
-  // the uuids as spelled in those documents.
-  std::map<std::string, discovery::Summaries> retained_;
+  // not the full text): owner ("" = the bridge, else the lower-case uuid) → topic → summary, equal
+  // summaries (every plug of a model announces the same components) one shared object; and the
+  // uuids as spelled in those documents.
+  std::map<std::string, HeldDocuments> retained_;
+  SharedPool<discovery::DocumentSummary> summaries_;
   std::map<std::string, std::string> spelled_;
   std::vector<std::pair<TimePoint, std::string>> probes_;  // start-up probes not sent yet
   bool readback_done_ = false;

@@ -33,63 +33,84 @@ Duration poll_offset(std::string_view uuid, std::string_view ns, Duration cap) {
   return Duration(static_cast<Duration::rep>(h % static_cast<std::uint64_t>(cap.count())));
 }
 
-Poller::Entry Poller::entry_for(const std::string& uuid, const mapping::Poll& poll,
-                                const PollIntervals& intervals, TimePoint now) const {
+Poller::Timing Poller::timing_for(const std::string& uuid, const mapping::Poll& poll,
+                                  const PollIntervals& intervals, TimePoint now) const {
   if (poll.for_ms > 0) {
     // A bounded poll answers an event (a command, a travel seen starting): no spreading, the
     // first one interval from now.
     const Duration interval = std::max<Duration>(
         std::chrono::milliseconds(poll.interval_ms > 0 ? poll.interval_ms : 1000),
         std::chrono::milliseconds(100));
-    return Entry{poll, interval, now + interval, now + std::chrono::milliseconds(poll.for_ms)};
+    return Timing{interval, now + interval, now + std::chrono::milliseconds(poll.for_ms)};
   }
   const Duration interval =
       poll.interval_ms > 0 ? std::max<Duration>(std::chrono::milliseconds(poll.interval_ms),
                                                 std::chrono::milliseconds(100))
                            : std::max<Duration>(intervals.of(poll.kind), std::chrono::seconds(1));
   const Duration offset = poll_offset(uuid, poll.ns, std::min(interval, max_first_delay_));
-  return Entry{poll, interval, now + offset, std::nullopt};
+  return Timing{interval, now + offset, std::nullopt};
+}
+
+void Poller::set(const std::string& uuid, const std::vector<mapping::Poll>& polls,
+                 std::vector<Timing> timings) {
+  if (polls.empty()) {
+    devices_.erase(uuid);
+    return;
+  }
+  auto& entry = devices_[uuid] = Schedule{poll_lists_.intern(polls), std::move(timings)};
+  schedule(uuid, entry);
+}
+
+TimePoint Poller::soonest(const Schedule& schedule) {
+  TimePoint next = TimePoint::max();
+  for (const auto& timing : schedule.timings)
+    next = std::min(next, timing.next);
+  return next;
+}
+
+void Poller::schedule(const std::string& uuid, const Schedule& schedule) {
+  const TimePoint next = soonest(schedule);
+  if (next != TimePoint::max()) timers_.emplace(next, uuid);
 }
 
 void Poller::start(const std::string& uuid, const std::vector<mapping::Poll>& polls,
                    const PollIntervals& intervals, TimePoint now) {
-  std::vector<Entry> entries;
+  std::vector<Timing> timings;
+  timings.reserve(polls.size());
   for (const auto& poll : polls)
-    entries.push_back(entry_for(uuid, poll, intervals, now));
-  if (entries.empty()) {
-    devices_.erase(uuid);
-  } else {
-    schedule(uuid, entries);
-    devices_[uuid] = std::move(entries);
-  }
+    timings.push_back(timing_for(uuid, poll, intervals, now));
+  set(uuid, polls, std::move(timings));
 }
 
 void Poller::update(const std::string& uuid, const std::vector<mapping::Poll>& polls,
                     const PollIntervals& intervals, TimePoint now) {
   const auto it = devices_.find(uuid);
-  std::vector<Entry> entries;
+  std::vector<Timing> timings;
+  timings.reserve(polls.size());
   for (const auto& poll : polls) {
-    const Entry* kept = nullptr;
+    const Timing* kept = nullptr;
     if (it != devices_.end() && poll.for_ms <= 0) {
-      for (const auto& entry : it->second) {
-        if (entry.poll == poll) kept = &entry;
+      const auto& had = *it->second.polls;
+      for (std::size_t i = 0; i < had.size(); ++i) {
+        if (had[i] == poll) kept = &it->second.timings[i];
       }
     }
-    entries.push_back(kept ? *kept : entry_for(uuid, poll, intervals, now));
+    timings.push_back(kept ? *kept : timing_for(uuid, poll, intervals, now));
   }
-  if (entries.empty()) {
-    devices_.erase(uuid);
-  } else {
-    schedule(uuid, entries);
-    devices_[uuid] = std::move(entries);
-  }
+  set(uuid, polls, std::move(timings));
 }
 
 bool Poller::polls(const std::string& uuid, const std::vector<mapping::Poll>& polls) const {
   const auto it = devices_.find(uuid);
   if (it == devices_.end()) return polls.empty();
-  return std::equal(it->second.begin(), it->second.end(), polls.begin(), polls.end(),
-                    [](const Entry& e, const mapping::Poll& p) { return e.poll == p; });
+  return *it->second.polls == polls;
+}
+
+bool Poller::shares_polls(const std::string& a, const std::string& b) const {
+  const auto first = devices_.find(a);
+  const auto second = devices_.find(b);
+  return first != devices_.end() && second != devices_.end() &&
+         first->second.polls == second->second.polls;
 }
 
 void Poller::stop(const std::string& uuid) {
@@ -100,22 +121,12 @@ void Poller::stop(const std::string& uuid) {
 void Poller::refresh(const std::string& uuid, mapping::PollKind kind, TimePoint when) {
   const auto it = devices_.find(uuid);
   if (it == devices_.end()) return;
-  for (auto& entry : it->second) {
-    if (entry.poll.kind == kind && when < entry.next) entry.next = when;
+  const auto& polls = *it->second.polls;
+  for (std::size_t i = 0; i < polls.size(); ++i) {
+    auto& timing = it->second.timings[i];
+    if (polls[i].kind == kind && when < timing.next) timing.next = when;
   }
   schedule(uuid, it->second);
-}
-
-TimePoint Poller::soonest(const std::vector<Entry>& entries) {
-  TimePoint next = TimePoint::max();
-  for (const auto& entry : entries)
-    next = std::min(next, entry.next);
-  return next;
-}
-
-void Poller::schedule(const std::string& uuid, const std::vector<Entry>& entries) {
-  const TimePoint next = soonest(entries);
-  if (next != TimePoint::max()) timers_.emplace(next, uuid);
 }
 
 std::vector<std::pair<std::string, mapping::Poll>> Poller::due(TimePoint now) {
@@ -125,24 +136,26 @@ std::vector<std::pair<std::string, mapping::Poll>> Poller::due(TimePoint now) {
     timers_.pop();
     const auto it = devices_.find(uuid);
     if (it == devices_.end() || soonest(it->second) != when) continue;  // superseded
-    auto& entries = it->second;
-    for (auto& entry : entries) {
-      if (entry.next > now) continue;
-      out.emplace_back(uuid, entry.poll);
-      if (entry.until) {
+    auto& device = it->second;
+    const auto& polls = *device.polls;
+    for (std::size_t i = 0; i < polls.size(); ++i) {
+      auto& timing = device.timings[i];
+      if (timing.next > now) continue;
+      out.emplace_back(uuid, polls[i]);
+      if (timing.until) {
         // The window's end gets a poll of its own; after it, nothing until applied again.
-        entry.next =
-            now >= *entry.until ? TimePoint::max() : std::min(now + entry.interval, *entry.until);
+        timing.next = now >= *timing.until ? TimePoint::max()
+                                           : std::min(now + timing.interval, *timing.until);
         continue;
       }
       // Keep the phase; skip what was missed rather than catching up.
-      entry.next += entry.interval;
-      if (entry.next <= now) {
-        const auto behind = (now - entry.next) / entry.interval + 1;
-        entry.next += entry.interval * behind;
+      timing.next += timing.interval;
+      if (timing.next <= now) {
+        const auto behind = (now - timing.next) / timing.interval + 1;
+        timing.next += timing.interval * behind;
       }
     }
-    schedule(uuid, entries);
+    schedule(uuid, device);
   }
   return out;
 }

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <string>
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "bridge/duration.hpp"
+#include "bridge/shared_pool.hpp"
 #include "bridge/types.hpp"
 #include "mapping/mapping.hpp"
 
@@ -60,22 +62,33 @@ class Poller {
   std::vector<std::pair<std::string, mapping::Poll>> due(TimePoint now);
   std::optional<TimePoint> next_wakeup() const;
   bool has(const std::string& uuid) const { return devices_.count(uuid) > 0; }
+  // Whether two devices hold one shared list of polls (devices of one model do), not just equal
+  // ones.
+  bool shares_polls(const std::string& a, const std::string& b) const;
 
  private:
-  struct Entry {
-    mapping::Poll poll;
+  // When one poll of a device is due next.
+  struct Timing {
     Duration interval{};
     TimePoint next{};                  // TimePoint::max() once a bounded poll is over
     std::optional<TimePoint> until{};  // bounded polls: the last one
   };
-  Entry entry_for(const std::string& uuid, const mapping::Poll& poll,
-                  const PollIntervals& intervals, TimePoint now) const;
+  // A device's polls, shared with every device that has the same ones, and their timings.
+  struct Schedule {
+    std::shared_ptr<const std::vector<mapping::Poll>> polls;
+    std::vector<Timing> timings;  // one per poll, in the same order
+  };
+  Timing timing_for(const std::string& uuid, const mapping::Poll& poll,
+                    const PollIntervals& intervals, TimePoint now) const;
+  void set(const std::string& uuid, const std::vector<mapping::Poll>& polls,
+           std::vector<Timing> timings);
   // The soonest `next` of a device's polls (TimePoint::max() when none is pending).
-  static TimePoint soonest(const std::vector<Entry>& entries);
+  static TimePoint soonest(const Schedule& schedule);
   // Puts the device's soonest poll on the timer heap.
-  void schedule(const std::string& uuid, const std::vector<Entry>& entries);
+  void schedule(const std::string& uuid, const Schedule& schedule);
   Duration max_first_delay_;
-  std::map<std::string, std::vector<Entry>> devices_;
+  SharedPool<std::vector<mapping::Poll>> poll_lists_;
+  std::map<std::string, Schedule> devices_;
   // Each device's soonest poll, soonest first: due() looks at the devices whose time has come, not
   // at the whole fleet on every loop turn. A timer that is no longer its device's soonest
   // (rescheduled, stopped) is skipped when it comes up.

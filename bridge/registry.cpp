@@ -478,13 +478,16 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, boo
   SessionSettings s;
   s.uuid = uuid;
   s.name = device ? device->name : "";
-  s.key = config_.key_for(id);
+  const std::string& key = config_.key_for(id);
+  if (&key == &config_.key) {
+    // The account key ([meross] key), which most devices sign with: one copy for all of them.
+    if (!account_key_) account_key_ = std::make_shared<const std::string>(key);
+    s.key = account_key_;
+  } else {
+    s.key = std::make_shared<const std::string>(key);
+  }
   s.timezone = config_.timezone_for(id);
   if (s.timezone.empty()) s.timezone = options_.host_timezone;
-  // The device's own publish topic: 48 characters, under the about 60 some firmware keeps of a
-  // `from` (docs/configuration.md, Requests), and a topic the device may publish on under any
-  // broker ACL.
-  s.reply_topic = "/appliance/" + uuid + "/publish";
   s.availability_topic = topics_.device_availability(uuid);
   s.availability_timeout = config_.availability_timeout;
   s.request_timeout = options_.request_timeout;
@@ -495,6 +498,7 @@ DeviceSession* DeviceRegistry::session_for(const std::string& uuid, Now now, boo
   s.known = device != nullptr;
   s.ability_pool = &abilities_;
   s.request_window = &window_;
+  s.digest_pool = &digests_;
   if (!device)
     spdlog::info("{}: new device, not in the configuration (using the global key)", uuid);
   auto session = std::make_unique<DeviceSession>(std::move(s), static_cast<DeviceListener&>(*this),

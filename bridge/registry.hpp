@@ -221,6 +221,8 @@ class DeviceRegistry : private DeviceListener {
   std::size_t unconfigured_mismatches_ = 0;
   std::size_t online_ = 0;           // sessions online, kept as they change (no walk over all)
   protocol::AbilityPool abilities_;  // one ability list per model, not per device
+  SharedPool<protocol::DigestLayout> digests_;      // and one digest layout
+  std::shared_ptr<const std::string> account_key_;  // what sessions on [meross] key share
   // Before the sessions: their pending requests hold slots of it until they are destroyed.
   RequestWindow window_;
   std::map<std::string, std::unique_ptr<DeviceSession>, std::less<>> sessions_;

@@ -47,13 +47,13 @@ bool ReplayWindow::remember(std::string_view message_id, std::int64_t timestamp)
   mix('/');
   for (int shift = 0; shift < 64; shift += 8)
     mix(static_cast<unsigned char>(static_cast<std::uint64_t>(timestamp) >> shift));
-  if (std::find(seen_.begin(), seen_.begin() + static_cast<std::ptrdiff_t>(size_), hash) !=
-      seen_.begin() + static_cast<std::ptrdiff_t>(size_)) {
-    return false;
+  if (std::find(seen_.begin(), seen_.end(), hash) != seen_.end()) return false;
+  if (seen_.size() < kCapacity) {
+    seen_.push_back(hash);
+  } else {
+    seen_[next_] = hash;
+    next_ = static_cast<std::uint8_t>((next_ + 1) % kCapacity);
   }
-  seen_[next_] = hash;
-  next_ = (next_ + 1) % kCapacity;
-  size_ = std::min(size_ + 1, kCapacity);
   return true;
 }
 
@@ -89,15 +89,14 @@ void DeviceSession::handle(const protocol::Message& message, Now now) {
         // `from` is the device's word, and a signed message can be replayed under another header:
         // never let it point our publication at a topic that is not the device's own.
         const std::string topic = own_topic(h.from) ? h.from : device_subscribe_topic();
-        const auto ack =
-            protocol::make_ack_header(h, settings_.key, now.wall, settings_.reply_topic);
+        const auto ack = protocol::make_ack_header(h, *settings_.key, now.wall, reply_topic());
         outbox_.publish(topic, protocol::serialize(ack, "{}"));
         spdlog::info("{}: Bind acknowledged", label_);
         bind_acknowledged_ = true;
         if (!profile_) {
           auto bound = protocol::profile_from_bind(message.payload());
           if (bound.ok()) {
-            profile_ = std::move(bound).value();
+            profile_ = std::make_shared<protocol::DeviceProfile>(std::move(bound).value());
             adopt_topic_uuid();
           } else {
             spdlog::debug("{}: Bind payload not usable as a profile: {}", label_,
@@ -290,8 +289,8 @@ void DeviceSession::acknowledge_unheard_bind(Now now) {
   // back to pairing mode instead (meross-protocol.md §3.2). Firmware takes a SETACK under a
   // messageId of ours (local-broker answers every Bind so); a bound device has nothing to take
   // it for. The due retries of the reading go right behind it.
-  auto ack = protocol::make_request_header(Method::SetAck, ns::kControlBind, settings_.reply_topic,
-                                           settings_.key, now.wall);
+  auto ack = protocol::make_request_header(Method::SetAck, ns::kControlBind, reply_topic(),
+                                           *settings_.key, now.wall);
   ack.trigger_src = "CloudControl";
   outbox_.publish(device_subscribe_topic(), protocol::serialize(ack, "{}"));
   spdlog::debug("{}: no answer since its link came back: acknowledging a Bind it may have sent",
@@ -357,8 +356,8 @@ bool DeviceSession::send_waiting(const std::string& message_id, RequestWindow::S
 void DeviceSession::transmit(const std::string& message_id, const Pending& pending, Now now) {
   // Every attempt is signed afresh (devices may refuse stale timestamps) but keeps its messageId,
   // so a late answer to an earlier attempt still matches.
-  const auto header = protocol::make_request_header(
-      pending.method, pending.ns, settings_.reply_topic, settings_.key, now.wall, message_id);
+  const auto header = protocol::make_request_header(pending.method, pending.ns, reply_topic(),
+                                                    *settings_.key, now.wall, message_id);
   TimePoint until = now.mono + settings_.request_timeout;
   if (pending.expires) until = std::min(until, *pending.expires);
   outbox_.publish_until(device_subscribe_topic(), protocol::serialize(header, pending.payload),
@@ -477,9 +476,11 @@ void DeviceSession::on_system_all(const protocol::Message& message, Purpose purp
     return;
   }
   if (purpose == Purpose::Discovery || !profile_complete_) {
-    profile_ = std::move(parsed).value();
+    profile_ = std::make_shared<protocol::DeviceProfile>(std::move(parsed).value());
     adopt_topic_uuid();
     if (abilities_) profile_->abilities = *abilities_;
+    if (settings_.digest_pool && profile_->digest)
+      profile_->digest = settings_.digest_pool->intern(*profile_->digest);
     got_all_ = true;
     maybe_profile_learned(now);
     return;

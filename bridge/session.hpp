@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -21,6 +22,7 @@
 
 #include "bridge/duration.hpp"
 #include "bridge/request_window.hpp"
+#include "bridge/shared_pool.hpp"
 #include "bridge/types.hpp"
 #include "protocol/device_profile.hpp"
 #include "protocol/envelope.hpp"
@@ -34,19 +36,20 @@ class DeviceSession;
 // code", Replays): a captured message stays valid forever, and its header can even carry another
 // namespace and payload. So the window keys on what is signed, (messageId, timestamp): seen
 // again, it is a replay or a duplicate delivery, never news; a device's own retry is signed
-// afresh (a new timestamp). Bounded: the last kCapacity messages, as 64-bit hashes (512 bytes per
-// device). An older message is caught by its timestamp instead (DeviceSession::check_clock):
-// outside the timestamp window it is stale.
+// afresh (a new timestamp). Bounded: the last kCapacity messages, as 64-bit hashes (at most 512
+// bytes per device, grown as messages come: a device that seldom speaks keeps a few). An older
+// message is caught by its timestamp instead (DeviceSession::check_clock): outside the timestamp
+// window it is stale.
 class ReplayWindow {
  public:
   static constexpr std::size_t kCapacity = 64;
   // True the first time (and remembers it); false when it is in the window already.
   bool remember(std::string_view message_id, std::int64_t timestamp);
+  std::size_t size() const { return seen_.size(); }
 
  private:
-  std::array<std::uint64_t, kCapacity> seen_{};
-  std::size_t size_ = 0;
-  std::size_t next_ = 0;
+  std::vector<std::uint64_t> seen_;  // grows to kCapacity, then a ring
+  std::uint8_t next_ = 0;            // the oldest entry once full: the next to replace
 };
 
 // What a session tells about its device after the handshake (issue 5: entities, states, polls).
@@ -73,10 +76,11 @@ class DeviceListener {
 
 struct SessionSettings {
   std::string uuid;
-  std::string name;                // "" when the configuration gives none
-  std::string key;                 // secret: signs our requests and ACKs
+  std::string name;  // "" when the configuration gives none
+  // Secret: signs our requests and ACKs. Never null; shared by the devices that use the account
+  // key (most: one copy for all of them).
+  std::shared_ptr<const std::string> key;
   std::string timezone;            // zone to keep on the device; "" = leave its time alone
-  std::string reply_topic;         // `from` of our requests: the device's /appliance/<uuid>/publish
   std::string availability_topic;  // retained online/offline
   Duration availability_timeout = std::chrono::minutes(5);
   Duration request_timeout = std::chrono::seconds(5);
@@ -96,10 +100,12 @@ struct SessionSettings {
   // that dropped requests under load) is started again after a back-off that doubles from
   // request_timeout × max_attempts up to this: a device is never given up on for good.
   Duration rediscovery_backoff_max = std::chrono::minutes(5);
-  // Where devices of one model share their ability list; null = each keeps its own.
+  // Where devices of one model share their ability list and digest layout; null = each keeps its
+  // own.
   protocol::AbilityPool* ability_pool = nullptr;
   // The bridge's requests in flight, shared by every session (flow control); null = no limit.
   RequestWindow* request_window = nullptr;
+  SharedPool<protocol::DigestLayout>* digest_pool = nullptr;
 };
 
 class DeviceSession {
@@ -185,8 +191,9 @@ class DeviceSession {
   const SessionSettings& settings() const { return settings_; }
   Availability availability() const { return availability_; }
   bool online() const { return availability_ == Availability::Online; }
-  // The learned profile (from System.All + System.Ability; from Bind until those answer).
-  const std::optional<protocol::DeviceProfile>& profile() const { return profile_; }
+  // The learned profile (from System.All + System.Ability; from Bind until those answer). Home
+  // Assistant's side keeps this very profile rather than a copy of its own.
+  std::shared_ptr<const protocol::DeviceProfile> profile() const { return profile_; }
   bool profile_complete() const { return profile_complete_; }
   std::size_t pending_requests() const { return pending_.size(); }
   // Requests of ours that ran out of attempts, in this run (shown on the web page).
@@ -198,6 +205,11 @@ class DeviceSession {
   std::string device_subscribe_topic() const {
     return "/appliance/" + settings_.uuid + "/subscribe";
   }
+  // `from` of our requests: the device's own publish topic, /appliance/<uuid>/publish: 48
+  // characters, under the about 60 some firmware keeps of a `from` (docs/configuration.md,
+  // Requests), and a topic the device may publish on under any broker ACL. Derived on use, not
+  // kept: thousands of devices.
+  std::string reply_topic() const { return "/appliance/" + settings_.uuid + "/publish"; }
   // Whether `topic` is one of this device's own, /appliance/<uuid>/<one level>: the only topics
   // a device may name in `from` that we publish on.
   bool own_topic(std::string_view topic) const;
@@ -265,7 +277,10 @@ class DeviceSession {
   std::optional<TimePoint> rediscover_at_;  // a discovery round went unanswered: try again
   Duration rediscovery_backoff_{};          // the wait before the last rediscover_at_
 
-  std::optional<protocol::DeviceProfile> profile_;
+  // Shared with whoever asked profile() (Home Assistant's side keeps it rather than a copy), who
+  // sees what the session updates in place: the time zone it set, what a later System.All
+  // refreshed. A new discovery replaces it with a new one, and tells the listener again.
+  std::shared_ptr<protocol::DeviceProfile> profile_;
   std::optional<protocol::Abilities> abilities_;  // shared with the profile and the pool
   bool discovering_ = false;
   bool got_ability_ = false;

@@ -124,6 +124,11 @@ struct DeviceState {
   // What a family must remember between messages to build a command (a thermostat's mode, a
   // valve's preset), under keys the family prefixes with its own name ("mts.0.mode").
   std::map<std::string, std::int64_t, std::less<>> numbers;
+  // Nothing remembered (a plug's, always): a caller may keep no object at all then.
+  bool empty() const {
+    return lights.empty() && effect_names.empty() && effect_objects.empty() && shutters.empty() &&
+           sub_devices.empty() && numbers.empty();
+  }
 };
 
 // What states_from needs besides the message.

@@ -172,10 +172,31 @@ std::optional<std::int64_t> DeviceProfile::ability_param(std::string_view ns,
   return handler.value();
 }
 
+const std::set<std::string, std::less<>>& DeviceProfile::digest_sections() const {
+  static const DigestLayout kNone;
+  return digest ? digest->sections : kNone.sections;
+}
+
+const std::map<std::string, std::vector<int>, std::less<>>& DeviceProfile::digest_channels() const {
+  static const DigestLayout kNone;
+  return digest ? digest->channels : kNone.channels;
+}
+
+void DeviceProfile::set_channels(std::string_view section, std::vector<int> channels) {
+  DigestLayout layout = digest ? *digest : DigestLayout{};
+  if (channels.empty()) {
+    layout.channels.erase(std::string(section));
+  } else {
+    layout.channels[std::string(section)] = std::move(channels);
+  }
+  digest = std::make_shared<const DigestLayout>(std::move(layout));
+}
+
 const std::vector<int>& DeviceProfile::channels_in(std::string_view section) const {
   static const std::vector<int> kNone;
-  const auto it = digest_channels.find(section);
-  return it == digest_channels.end() ? kNone : it->second;
+  const auto& channels = digest_channels();
+  const auto it = channels.find(section);
+  return it == channels.end() ? kNone : it->second;
 }
 
 Result<DeviceProfile> profile_from_system_all(const JsonValue& payload) {
@@ -194,20 +215,22 @@ Result<DeviceProfile> profile_from_system_all(const JsonValue& payload) {
     digest = control;
   }
   if (digest && digest->IsObject()) {
+    DigestLayout layout;
     for (const auto& member : digest->GetObject()) {
-      p.digest_sections.emplace(member.name.GetString(), member.name.GetStringLength());
+      layout.sections.emplace(member.name.GetString(), member.name.GetStringLength());
     }
     // Legacy firmware (all.control) names no channels: one relay, channel 0.
     if (!p.legacy_layout) {
       for (const auto& member : digest->GetObject()) {
         auto channels = channels_of(&member.value);
         if (!channels.empty()) {
-          p.digest_channels.emplace(
+          layout.channels.emplace(
               std::string(member.name.GetString(), member.name.GetStringLength()),
               std::move(channels));
         }
       }
     }
+    p.digest = std::make_shared<const DigestLayout>(std::move(layout));
   }
   return p;
 }

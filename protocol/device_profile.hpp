@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,18 @@
 #include "protocol/time_rules.hpp"
 
 namespace meross::protocol {
+
+// What System.All's digest (or all.control on legacy firmware) lays out: its top-level sections,
+// and for each section naming at least one channel (digest.<section>[*].channel, or the section's
+// own channel when it is one object) those channels, sorted. The same for every device of a model
+// and firmware, so immutable once read and shared like Abilities: copies of a profile share it,
+// and the bridge keeps one per distinct layout. Which section is what (a relay, a light) is the
+// mapping layer's business, not this one's.
+struct DigestLayout {
+  std::set<std::string, std::less<>> sections;
+  std::map<std::string, std::vector<int>, std::less<>> channels;
+  bool operator==(const DigestLayout&) const = default;
+};
 
 struct DeviceProfile {
   std::string uuid;
@@ -38,14 +51,13 @@ struct DeviceProfile {
   // Namespace → its ability parameters as JSON text ("{}" when it has none); shared by copies.
   Abilities abilities;
 
-  // Top-level keys of all.digest, or of all.control on legacy firmware.
-  std::set<std::string, std::less<>> digest_sections;
-  bool legacy_layout = false;  // all.control instead of all.digest
+  std::shared_ptr<const DigestLayout> digest;  // null: no digest read
+  bool legacy_layout = false;                  // all.control instead of all.digest
 
-  // Section → the channels its items name (digest.<section>[*].channel, or the section's own
-  // channel when it is one object), sorted; only sections naming at least one channel. Which
-  // section is what (a relay, a light) is the mapping layer's business, not this one's.
-  std::map<std::string, std::vector<int>, std::less<>> digest_channels;
+  // Top-level keys of all.digest, or of all.control on legacy firmware.
+  const std::set<std::string, std::less<>>& digest_sections() const;
+  // Section → its channels; only sections naming at least one channel.
+  const std::map<std::string, std::vector<int>, std::less<>>& digest_channels() const;
 
   bool has_ability(std::string_view ns) const { return abilities.count(ns) != 0; }
   // An integer parameter of an ability, e.g. ("Appliance.Control.Light", "capacity").
@@ -53,9 +65,13 @@ struct DeviceProfile {
   std::optional<std::int64_t> light_capacity() const {
     return ability_param("Appliance.Control.Light", "capacity");
   }
-  bool has_digest(std::string_view section) const { return digest_sections.count(section) != 0; }
+  bool has_digest(std::string_view section) const { return digest_sections().count(section) != 0; }
 
-  // digest_channels[section], or an empty list.
+  // Sets the channels of one section (none: drops the section's entry), on a copy of the layout
+  // (it is shared).
+  void set_channels(std::string_view section, std::vector<int> channels);
+
+  // digest_channels()[section], or an empty list.
   const std::vector<int>& channels_in(std::string_view section) const;
 };
 

@@ -391,7 +391,7 @@ BOOST_AUTO_TEST_CASE(a_component_dropped_within_a_run_is_stubbed_then_omitted) {
   const std::string topic = "homeassistant/device/meross_" + strip.uuid + "/config";
   BOOST_REQUIRE(f.io.on(topic).size() == 1u);
   auto smaller = strip;
-  smaller.digest_channels["togglex"] = {0, 1, 2, 3};
+  smaller.set_channels("togglex", {0, 1, 2, 3});
   f.ha->on_profile(strip.uuid, smaller, at(2));
   const auto docs = f.io.on(topic);
   BOOST_REQUIRE(docs.size() == 3u);
@@ -523,6 +523,45 @@ BOOST_AUTO_TEST_CASE(hub_sub_devices_appear_go_and_a_bad_item_is_counted_not_fat
       at(130));
   BOOST_TEST(f.io.last(door_doc) == "");
   BOOST_TEST(f.io.last(valve_doc) != "");
+  BOOST_TEST(f.ha->has_memory(hub.uuid));  // its sub-devices
+}
+
+// Issue 19: per-device state is what differs between devices; the rest is shared.
+BOOST_AUTO_TEST_CASE(a_device_keeps_the_sessions_profile_and_a_plug_no_mapping_memory) {
+  Fixture f;
+  f.connect();
+  const auto shared = std::make_shared<const protocol::DeviceProfile>(f.plug);
+  f.ha->on_profile(f.plug.uuid, shared, at(0));
+  BOOST_TEST(f.ha->profile(f.plug.uuid) == shared);  // the same object, not a copy
+  f.recorded_answer("Appliance.Control.Electricity", 1);
+  f.recorded_answer("Appliance.System.All", 1);
+  BOOST_TEST(f.ha->last_state(f.plug.uuid, "switch_0") == "ON");
+  BOOST_TEST(!f.ha->has_memory(f.plug.uuid));
+  BOOST_TEST(!f.ha->profile("0123456789abcdef0123456789abcdef"));
+}
+
+BOOST_AUTO_TEST_CASE(states_are_published_again_in_key_order_with_their_last_payload) {
+  Fixture f;
+  f.connect();
+  f.ha->on_profile(f.plug.uuid, f.plug, at(0));
+  f.recorded_answer("Appliance.Control.Electricity", 1);
+  f.recorded_answer("Appliance.System.All", 1);
+  f.ha->on_device_message(f.plug.uuid,
+                          device_message(f.plug.uuid, Method::Push, "Appliance.Control.ToggleX",
+                                         R"({"togglex":[{"channel":0,"onoff":0}]})"),
+                          at(2));
+  f.io.published.clear();
+  f.ha->on_message("homeassistant/status", "online", false, at(3));
+  f.ha->tick(at(60));
+  std::vector<std::string> keys;
+  const std::string prefix = "meross/" + f.plug.uuid + "/";
+  for (const auto& p : f.io.published) {
+    if (p.topic.starts_with(prefix) && p.topic.ends_with("/state"))
+      keys.push_back(p.topic.substr(prefix.size(), p.topic.size() - prefix.size() - 6));
+  }
+  BOOST_TEST(keys.size() >= 4u);
+  BOOST_TEST(std::is_sorted(keys.begin(), keys.end()));
+  BOOST_TEST(f.io.last(f.state("switch_0")) == "OFF");  // the last payload, not the first
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,4 +73,22 @@ BOOST_AUTO_TEST_CASE(update_keeps_the_phase_of_unchanged_polls_and_rearms_bounde
   BOOST_TEST(!poller.has("u"));
 }
 
+// Issue 19: devices of one model poll alike; the list is kept once, each keeps its own timings.
+BOOST_AUTO_TEST_CASE(devices_with_the_same_polls_share_one_list) {
+  Poller poller(seconds(10));
+  const TimePoint t0{};
+  poller.start("a", {kSlow}, PollIntervals{}, t0);
+  poller.start("b", {kSlow}, PollIntervals{}, t0);
+  poller.start("c", {kTravel, kSlow}, PollIntervals{}, t0);
+  BOOST_TEST(poller.shares_polls("a", "b"));
+  BOOST_TEST(!poller.shares_polls("a", "c"));
+  BOOST_TEST(poller.polls("b", {kSlow}));
+  // Still a schedule of its own: a refresh of one device moves no other.
+  poller.refresh("a", mapping::PollKind::Slow, t0);
+  BOOST_TEST(poller.due(t0).size() == 1u);
+  // A device whose polls change gets the list of the devices that have those.
+  poller.update("c", {kSlow}, PollIntervals{}, t0);
+  BOOST_TEST(poller.shares_polls("a", "c"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -295,7 +295,7 @@ BOOST_FIXTURE_TEST_CASE(a_probe_lost_to_another_outage_is_sent_again, Discovered
   BOOST_TEST(requests_for(h.sent(), "Appliance.System.All").size() == 1u);
 }
 
-BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list) {
+BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list_and_digest_layout) {
   // A few kB per device otherwise: 5,000 plugs of one model hold one list.
   Harness h;
   Mss310 first;
@@ -309,6 +309,9 @@ BOOST_AUTO_TEST_CASE(devices_of_one_model_share_one_ability_list) {
   BOOST_REQUIRE(b && b->profile() && b->profile_complete());
   BOOST_TEST(a->profile()->abilities.size() > 10u);
   BOOST_TEST(a->profile()->abilities.shares_with(b->profile()->abilities));
+  BOOST_TEST(a->profile()->has_digest("togglex"));
+  BOOST_TEST(a->profile()->digest == b->profile()->digest);  // one layout, not two equal ones
+  BOOST_TEST(a->settings().key == b->settings().key);        // one copy of the account key
 }
 
 BOOST_AUTO_TEST_CASE(requests_sent_before_the_bind_go_out_again_right_after_its_ack) {
@@ -823,10 +826,19 @@ BOOST_AUTO_TEST_CASE(replay_window_remembers_a_bounded_number_of_messages) {
   BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall + 1));
   BOOST_TEST(w.remember("", 0));
   BOOST_TEST(!w.remember("", 0));
+  BOOST_TEST(w.size() == 3u);  // what was sent, not kCapacity (issue 19: most devices are quiet)
   // The oldest entries make room for new ones.
   for (std::size_t i = 0; i < ReplayWindow::kCapacity; ++i)
     BOOST_TEST(w.remember(protocol::new_message_id(), kWall));
+  BOOST_TEST(w.size() == ReplayWindow::kCapacity);
   BOOST_TEST(w.remember("0123456789abcdef0123456789abcdef", kWall));
+  // Still a ring once full: the newest are remembered, over and over.
+  for (std::size_t i = 0; i < 3 * ReplayWindow::kCapacity; ++i) {
+    const auto id = protocol::new_message_id();
+    BOOST_TEST(w.remember(id, kWall));
+    BOOST_TEST(!w.remember(id, kWall));
+  }
+  BOOST_TEST(w.size() == ReplayWindow::kCapacity);
 }
 
 BOOST_AUTO_TEST_CASE(replayed_pushes_are_dropped_counted_and_logged_once_a_minute) {

@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(invalid_light_commands_are_rejected) {
 
 BOOST_AUTO_TEST_CASE(light_without_togglex_switches_through_light_onoff) {
   auto p = test::msl120_profile(5);
-  p.digest_channels.erase("togglex");
+  p.set_channels("togglex", {});
   const auto off = plan(p, {}, "light_0", R"({"state":"OFF"})");
   BOOST_TEST(off[0] == (DeviceRequest{Method::Set, "Appliance.Control.Light",
                                       R"({"light":{"channel":0,"onoff":0}})"}));

@@ -359,7 +359,7 @@ BOOST_AUTO_TEST_CASE(removals_clear_what_no_longer_exists) {
 
   // The USB channel disappears: the device document is first sent with switch_4 as a stub.
   auto smaller = strip;
-  smaller.digest_channels["togglex"] = {0, 1, 2, 3};
+  smaller.set_channels("togglex", {0, 1, 2, 3});
   const auto after = discovery::device_config(smaller, mapping::entities_for(smaller), o);
   const auto removal = discovery::removals(kept(before, o), after);
   BOOST_REQUIRE_EQUAL(removal.size(), 1u);

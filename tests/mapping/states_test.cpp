@@ -325,9 +325,9 @@ BOOST_AUTO_TEST_CASE(togglex_channels_that_power_a_light_door_or_fan_are_no_swit
   // Moved from the profile (protocol/ knows no family): the families say which ToggleX channels
   // they power (Family::powers); the rest are switches.
   auto p = test::mss425f_profile();
-  p.digest_channels["togglex"] = {0, 1, 2, 3};
-  p.digest_channels["light"] = {1};
-  p.digest_channels["garageDoor"] = {2};
+  p.set_channels("togglex", {0, 1, 2, 3});
+  p.set_channels("light", {1});
+  p.set_channels("garageDoor", {2});
   std::vector<std::string> switches;
   for (const auto& e : mapping::entities_for(p)) {
     if (e.key.rfind("switch_", 0) == 0) switches.push_back(e.key);
