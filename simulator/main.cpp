@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> profiles;
   std::vector<int> counts;
   std::string bind_interval = "30s";
+  int first_index = 0;
   std::string clock_interval = "10s";
   std::optional<std::string> travel;
   double load_rate = 0;
@@ -101,6 +102,10 @@ int main(int argc, char** argv) {
                  "or give one per --profile, in order")
       ->check(CLI::Range(1, 100000));
   app.add_option("--bind-interval", bind_interval, "Report+Bind repeat while unbound (30s)");
+  app.add_option("--first-index", first_index,
+                 "number the devices of each --profile from this index (default 0): several "
+                 "processes simulating one fleet give each a range, so no two share a uuid")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--clock-interval", clock_interval, "Clock PUSH repeat while unanswered (10s)");
   app.add_option("--travel", travel,
                  "how long garage doors and a shutter's full travel take (3s and 10s)");
@@ -196,7 +201,8 @@ int main(int argc, char** argv) {
       sim::DeviceSettings own = settings;
       if (spec->key) own.key = *spec->key;
       // Variants share the profile's numbering, so every device keeps a uuid of its own.
-      int& index = next_index[spec->name];
+      auto slot = next_index.try_emplace(spec->name, first_index).first;
+      int& index = slot->second;
       for (int i = 0; i < count; ++i, ++index) {
         const std::string uuid = sim::builtin_uuid(spec->name, index);
         devices.push_back(

@@ -29,6 +29,14 @@ constexpr std::size_t kCapacity = 4;  // two devices' discovery (Ability and All
 struct Window : test::RegistryHarness {
   std::vector<test::FakeDeviceIdentity> devices;
 
+  // Every device binds (and is answered); what went out is taken.
+  void bind_all() {
+    for (const auto& d : devices)
+      bind(d, kWall);
+    advance(std::chrono::milliseconds(0));
+    sent();
+  }
+
   explicit Window(std::size_t count)
       : RegistryHarness(kKey, kWall, "", {},
                         [](RegistryOptions& o) { o.request_window = kCapacity; }) {
@@ -112,10 +120,7 @@ BOOST_AUTO_TEST_CASE(devices_past_the_window_are_asked_as_answers_come_back_in_o
 
 BOOST_AUTO_TEST_CASE(a_silent_device_holds_its_slots_for_one_timeout_and_waiting_never_times_out) {
   Window w(3);
-  for (const auto& d : w.devices)
-    w.bind(d, kWall);
-  w.advance(0ms);
-  w.sent();
+  w.bind_all();
   // Nobody answers. Waiting requests have no deadline: long after, device 2 is still waiting
   // without a failure, until the first attempts time out and their retries give the slots up.
   w.advance(1900ms);
@@ -130,10 +135,7 @@ BOOST_AUTO_TEST_CASE(a_silent_device_holds_its_slots_for_one_timeout_and_waiting
 
 BOOST_AUTO_TEST_CASE(a_command_never_waits_for_the_window) {
   Window w(3);
-  for (const auto& d : w.devices)
-    w.bind(d, kWall);
-  w.advance(0ms);
-  w.sent();
+  w.bind_all();
   // Device 2's discovery waits; a command for it goes out at once all the same.
   const auto id = w.registry->request(w.devices[2].uuid, Method::Set,
                                       std::string(protocol::ns::kControlToggleX),
@@ -163,10 +165,7 @@ BOOST_AUTO_TEST_CASE(a_congested_link_releases_nothing_until_it_clears) {
 
 BOOST_AUTO_TEST_CASE(a_device_that_goes_offline_gives_its_waiting_turns_up) {
   Window w(3);
-  for (const auto& d : w.devices)
-    w.bind(d, kWall);
-  w.advance(0ms);
-  w.sent();
+  w.bind_all();
   // Devices 0 and 1 never answer (3 attempts of 2 s): offline, and device 2, asked meanwhile,
   // answers its requests as they come. Nothing is left in the window.
   for (int step = 0; step < 8; ++step) {
