@@ -209,10 +209,13 @@ BOOST_AUTO_TEST_CASE(commands_for_channels_a_device_lacks_are_refused_logged_and
   BOOST_REQUIRE_MESSAGE(device.wait_bound(), cloud.bridge->output());
   const std::string command = switch_command_topic(discovery_document(cloud, id.uuid));
   BOOST_REQUIRE(cloud.ha->wait_for(payload_on(state_topic_of(command), "OFF"), kWait));
+  // Switch commands only: the bridge's own SET of the time zone may reach the device after Home
+  // Assistant saw the first state.
   const auto sets = [&] {
     const auto requests = device.requests();
-    return std::count_if(requests.begin(), requests.end(),
-                         [](const FirmwareDevice::Request& r) { return r.method == "SET"; });
+    return std::count_if(requests.begin(), requests.end(), [](const FirmwareDevice::Request& r) {
+      return r.method == "SET" && r.ns == "Appliance.Control.ToggleX";
+    });
   };
   const auto sets_before = sets();
 
