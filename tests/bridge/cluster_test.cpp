@@ -21,8 +21,9 @@ namespace {
 
 using Members = std::set<std::string, std::less<>>;
 
+// A valid uuid (32 hex digits) for fleet member `i` (0 ≤ i < 10^12).
 std::string uuid_of(int i) {
-  char text[33];
+  char text[48];  // room for what the format could print for any int (GCC checks)
   std::snprintf(text, sizeof text, "2301%012d48e1e9c4b296%04d", i, i % 10000);
   return text;
 }
