@@ -35,7 +35,6 @@ class RequestWindow {
     Slot& operator=(const Slot&) = delete;
     ~Slot() { release(); }
     void release();
-    explicit operator bool() const { return window_ != nullptr; }
 
    private:
     friend class RequestWindow;
@@ -66,8 +65,6 @@ class RequestWindow {
 
   // The broker link holds more than it should: release nothing until it is cleared.
   void set_congested(bool congested) { congested_ = congested; }
-  bool congested() const { return congested_; }
-  std::size_t capacity() const { return capacity_; }
   std::size_t in_flight() const { return in_flight_; }
   std::size_t waiting() const { return line_.size(); }
   // Requests that had to wait their turn, in this run.
